@@ -1,0 +1,267 @@
+package analyzer
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/kubenet/kubenet/model"
+)
+
+// ServiceFacts describes what a Service reaches.
+type ServiceFacts struct {
+	// Selects lists the workloads whose pod template the selector matches.
+	Selects []string `json:"selects"`
+	// PodCreators lists custom resources in the Service's namespace that may create
+	// pods kubenet cannot see (set only when Selects is empty).
+	PodCreators []string `json:"podCreators"`
+	// Hint suggests the closest pod labels when Selects is empty.
+	Hint string `json:"hint"`
+	// Ports is index-aligned with the Service's ports.
+	Ports []PortFacts `json:"ports"`
+}
+
+// Port resolution statuses.
+const (
+	// PortOK: every selected workload declares the target port.
+	PortOK = "ok"
+	// PortUnchecked: nothing to check against (no selected workload with known containers).
+	PortUnchecked = "unchecked"
+	// PortNameUndeclared: no selected pod declares a port of that name.
+	PortNameUndeclared = "name-undeclared"
+	// PortNameProtocol: the name is declared, but only for other protocols.
+	PortNameProtocol = "name-protocol-mismatch"
+	// PortNumberUndeclared: no selected pod declares that number for the protocol.
+	PortNumberUndeclared = "number-undeclared"
+)
+
+// PortFacts tells what a Service port's targetPort resolves to on the selected pods.
+type PortFacts struct {
+	Status string `json:"status"`
+	// Resolved lists the container port numbers a named targetPort resolves to.
+	Resolved []int `json:"resolved"`
+	// Declared describes the ports the selected pods declare, e.g. "http (8080/TCP)".
+	Declared []string `json:"declared"`
+	// Hint suggests a fix, e.g. the closest declared port name.
+	Hint string `json:"hint"`
+}
+
+func workloadIDs(ws []*model.Workload) []string {
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		out[i] = w.ID
+	}
+	return out
+}
+
+func (f *Facts) serviceFacts() map[string]*ServiceFacts {
+	g := f.graph
+	creators := podCreators(g)
+	out := make(map[string]*ServiceFacts, len(g.Services))
+	for _, s := range g.Services {
+		sf := &ServiceFacts{Selects: []string{}, PodCreators: []string{}, Ports: make([]PortFacts, len(s.Ports))}
+		out[s.ID] = sf
+		if s.Selector == nil || s.Type == "ExternalName" {
+			for i := range sf.Ports {
+				sf.Ports[i] = PortFacts{Status: PortUnchecked, Resolved: []int{}, Declared: []string{}}
+			}
+			continue
+		}
+		sel := f.sel.subset(s.Namespace, s.Selector)
+		sf.Selects = workloadIDs(sel)
+		if len(sel) == 0 {
+			sf.PodCreators = creators[s.Namespace]
+			if sf.PodCreators == nil {
+				sf.PodCreators = []string{}
+			}
+			sf.Hint = f.selectorHint(s)
+		}
+		for i, p := range s.Ports {
+			sf.Ports[i] = resolvePort(p, sel)
+		}
+	}
+	return out
+}
+
+// podCreators lists, per namespace, custom resources that are not known pod sources
+// but may create pods (operators, rollouts, ...).
+func podCreators(g *model.Graph) map[string][]string {
+	pod := map[string]bool{}
+	for _, w := range g.Workloads {
+		pod[w.ID] = true
+	}
+	out := map[string][]string{}
+	seen := map[string]bool{}
+	for _, o := range g.Objects {
+		if o.Namespace == "" || model.KnownGroup(o.Group()) || pod[o.ID] || inertCustomKinds[o.Kind] {
+			continue
+		}
+		if !seen[o.ID] {
+			seen[o.ID] = true
+			out[o.Namespace] = append(out[o.Namespace], o.ID)
+		}
+	}
+	return out
+}
+
+// inertCustomKinds are well-known custom resources that never create pods.
+var inertCustomKinds = map[string]bool{
+	"ServiceMonitor": true, "PodMonitor": true, "PrometheusRule": true, "Probe": true,
+	"ScrapeConfig": true, "AlertmanagerConfig": true, "Certificate": true, "Issuer": true,
+	"CertificateRequest": true, "SealedSecret": true, "ExternalSecret": true, "SecretStore": true,
+	"Kustomization": true, "Component": true,
+}
+
+// selectorHint finds the workload whose pod labels are closest to the selector.
+func (f *Facts) selectorHint(s *model.Service) string {
+	g := f.graph
+	type cand struct {
+		w     *model.Workload
+		score int
+		fix   []string
+	}
+	var best *cand
+	for _, w := range g.WorkloadsIn(s.Namespace) {
+		c := cand{w: w}
+		for _, k := range sortedKeys(s.Selector) {
+			v := s.Selector[k]
+			if wv, ok := w.PodLabels[k]; ok {
+				if wv == v {
+					c.score += 100
+					continue
+				}
+				if d := distance(v, wv); d <= maxTypos(v) || strings.Contains(wv, v) || strings.Contains(v, wv) {
+					c.score += 50 - d
+					c.fix = append(c.fix, fmt.Sprintf("%s: %s", k, wv))
+				} else {
+					c.score -= 1000 // a different value: another workload, not a typo
+				}
+				continue
+			}
+			// A misspelt key with the same value?
+			for _, wk := range sortedKeys(w.PodLabels) {
+				if w.PodLabels[wk] == v && distance(k, wk) <= maxTypos(k) {
+					c.score += 40
+					c.fix = append(c.fix, fmt.Sprintf("%s: %s", wk, v))
+					break
+				}
+			}
+		}
+		if c.score > 0 && len(c.fix) > 0 && (best == nil || c.score > best.score) {
+			cc := c
+			best = &cc
+		}
+	}
+	if best != nil && len(best.fix) > 0 {
+		return fmt.Sprintf("did you mean `%s`? (pod labels of %s: %s)", strings.Join(best.fix, ", "), best.w.ID, model.FormatLabels(best.w.PodLabels))
+	}
+	// Pods with these labels in another namespace?
+	var elsewhere []string
+	for _, ns := range g.Namespaces {
+		if ns.Name == s.Namespace {
+			continue
+		}
+		if ws := f.sel.subset(ns.Name, s.Selector); len(ws) > 0 {
+			elsewhere = append(elsewhere, ws[0].ID)
+		}
+	}
+	if len(elsewhere) > 0 {
+		return fmt.Sprintf("matching pods exist in another namespace (%s); a Service selects pods of its own namespace only", strings.Join(elsewhere, ", "))
+	}
+	if len(g.WorkloadsIn(s.Namespace)) == 0 {
+		return fmt.Sprintf("the input has no workload in namespace %s; if the pods are deployed from elsewhere, lint those manifests together", s.Namespace)
+	}
+	return "make the selector a subset of the pod template labels of the workload it should expose"
+}
+
+// resolvePort resolves a Service port against the selected workloads the way the
+// endpoints controller does: a named targetPort is looked up by name and protocol in
+// each pod's serving containers; a number is forwarded as is.
+func resolvePort(p model.ServicePort, sel []*model.Workload) PortFacts {
+	pf := PortFacts{Status: PortUnchecked, Resolved: []int{}, Declared: []string{}}
+	var known []*model.Workload
+	for _, w := range sel {
+		if !w.ContainersKnown {
+			return pf // an operator generates the containers: nothing to check against
+		}
+		known = append(known, w)
+	}
+	if len(known) == 0 {
+		return pf
+	}
+	declared := map[string]bool{}
+	var names []string
+	nameFound, otherProto, numFound := false, map[string]bool{}, false
+	resolved := map[int]bool{}
+	for _, w := range known {
+		for ci := range w.Containers {
+			c := &w.Containers[ci]
+			if !c.Serves() {
+				continue
+			}
+			for _, cp := range c.Ports {
+				d := fmt.Sprintf("%d/%s", cp.ContainerPort, cp.Protocol)
+				if cp.Name != "" {
+					d = fmt.Sprintf("%s (%d/%s)", cp.Name, cp.ContainerPort, cp.Protocol)
+					if cp.Protocol == p.Protocol {
+						names = append(names, cp.Name)
+					}
+				}
+				if !declared[d] {
+					declared[d] = true
+					pf.Declared = append(pf.Declared, d)
+				}
+				if p.TargetPort.IsStr {
+					if cp.Name == p.TargetPort.Str {
+						if cp.Protocol == p.Protocol {
+							nameFound = true
+							resolved[cp.ContainerPort] = true
+						} else {
+							otherProto[cp.Protocol] = true
+						}
+					}
+				} else if cp.ContainerPort == p.TargetPort.Int {
+					if cp.Protocol == p.Protocol {
+						numFound = true
+					} else {
+						otherProto[cp.Protocol] = true
+					}
+				}
+			}
+		}
+	}
+	sort.Strings(pf.Declared)
+	for n := range resolved {
+		pf.Resolved = append(pf.Resolved, n)
+	}
+	sort.Ints(pf.Resolved)
+	protos := sortedKeys(otherProto)
+	switch {
+	case p.TargetPort.IsStr && nameFound, !p.TargetPort.IsStr && numFound:
+		pf.Status = PortOK
+	case p.TargetPort.IsStr && len(protos) > 0:
+		pf.Status = PortNameProtocol
+		pf.Hint = fmt.Sprintf("the pods declare %q for %s only; set protocol: %s on the Service port, or declare the port for %s", p.TargetPort.Str, strings.Join(protos, ", "), protos[0], p.Protocol)
+	case p.TargetPort.IsStr:
+		pf.Status = PortNameUndeclared
+		if m := closest(p.TargetPort.Str, names); m != "" {
+			pf.Hint = fmt.Sprintf("did you mean `targetPort: %s`?", m)
+		} else if len(pf.Declared) > 0 {
+			pf.Hint = "the selected pods declare " + strings.Join(pf.Declared, ", ")
+		} else {
+			pf.Hint = "the selected pods declare no ports; add the named port to the container, or use the port number"
+		}
+	default:
+		pf.Status = PortNumberUndeclared
+		switch {
+		case len(protos) > 0:
+			pf.Hint = fmt.Sprintf("the pods declare %d for %s only", p.TargetPort.Int, strings.Join(protos, ", "))
+		case len(pf.Declared) > 0:
+			pf.Hint = "the selected pods declare " + strings.Join(pf.Declared, ", ") + "; if the container listens on " + strconv.Itoa(p.TargetPort.Int) + ", declare it in its ports"
+		default:
+			pf.Hint = "the selected pods declare no ports; declare " + strconv.Itoa(p.TargetPort.Int) + " in the container's ports so the wiring can be checked"
+		}
+	}
+	return pf
+}

@@ -1,0 +1,63 @@
+package analyzer
+
+// distance is the Levenshtein distance between a and b (bytes; names are ASCII).
+func distance(a, b string) int {
+	if a == b {
+		return 0
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// maxTypos is how many edits still count as "the same name, misspelt".
+func maxTypos(s string) int {
+	return max(1, min(3, len(s)/3))
+}
+
+// closest returns the candidate nearest to name within maxTypos, preferring the first
+// on ties; "" when none is close. A candidate that contains name, or is contained in
+// it, also counts (cart -> carts, productcatalog -> productcatalogservice).
+func closest(name string, candidates []string) string {
+	best, bestD := "", 1<<30
+	for _, c := range candidates {
+		if c == name {
+			continue
+		}
+		d := distance(name, c)
+		if d > maxTypos(name) && !(len(name) >= 3 && (contains(c, name) || contains(name, c))) {
+			continue
+		}
+		if d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+func contains(s, sub string) bool {
+	return len(sub) > 0 && len(s) >= len(sub) && indexOf(s, sub) >= 0
+}
+
+func indexOf(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return i
+		}
+	}
+	return -1
+}

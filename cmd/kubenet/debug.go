@@ -1,0 +1,43 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kubenet/kubenet/analyzer"
+	"github.com/kubenet/kubenet/model"
+	"github.com/kubenet/kubenet/rules"
+)
+
+func newDebugCmd(io *streams) *cobra.Command {
+	cmd := &cobra.Command{Use: "debug", Short: "Tools for rule authors"}
+	var namespace string
+	input := &cobra.Command{
+		Use:     "input [PATH...]",
+		Short:   "Print the Rego input document a rule sees for these manifests",
+		Long:    "Print the input document (docs/input.md) that built-in and --policy rules evaluate, as JSON.",
+		Example: `  kubenet debug input examples/shop | jq '.facts.services'`,
+		RunE: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				args = []string{"."}
+			}
+			g, err := model.Load(model.Options{DefaultNamespace: namespace, Stdin: io.in}, args...)
+			if err != nil {
+				var pe *model.PathError
+				if errors.As(err, &pe) {
+					return fmt.Errorf("%w", pe)
+				}
+				return err
+			}
+			enc := json.NewEncoder(io.out)
+			enc.SetIndent("", "  ")
+			return enc.Encode(rules.NewInput(g, analyzer.New(g), analyzer.DefaultConfig()))
+		},
+	}
+	input.Flags().StringVarP(&namespace, "namespace", "n", "default", "namespace for objects that carry none")
+	cmd.AddCommand(input)
+	return cmd
+}

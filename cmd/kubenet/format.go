@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/fatih/color"
+
+	"github.com/kubenet/kubenet/rules"
+)
+
+// report is what a lint run hands to a formatter.
+type report struct {
+	Findings []rules.Finding
+	Files    int
+	Objects  int
+	Sources  map[string][]byte
+}
+
+type summary struct {
+	Files    int `json:"files"`
+	Objects  int `json:"objects"`
+	Errors   int `json:"errors"`
+	Warnings int `json:"warnings"`
+	Infos    int `json:"infos"`
+}
+
+func (r report) summary() summary {
+	s := summary{Files: r.Files, Objects: r.Objects}
+	for _, f := range r.Findings {
+		switch f.Severity {
+		case rules.Error:
+			s.Errors++
+		case rules.Warning:
+			s.Warnings++
+		case rules.Info:
+			s.Infos++
+		}
+	}
+	return s
+}
+
+// writeJSON writes the JSON contract: {"findings":[...],"summary":{...}}.
+func writeJSON(w io.Writer, r report) error {
+	fs := make([]rules.Finding, len(r.Findings))
+	copy(fs, r.Findings)
+	for i := range fs {
+		if fs[i].Related == nil {
+			fs[i].Related = []rules.Related{}
+		}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(struct {
+		Findings []rules.Finding `json:"findings"`
+		Summary  summary         `json:"summary"`
+	}{fs, r.summary()})
+}
+
+type textStyle struct {
+	color bool
+	quiet bool
+}
+
+// writeText prints findings grouped by file: a location line, the offending source
+// line with a caret, the hint, and a closing summary.
+func writeText(w io.Writer, r report, st textStyle) error {
+	paint := func(attrs ...color.Attribute) func(a ...any) string {
+		c := color.New(attrs...)
+		if st.color {
+			c.EnableColor()
+		} else {
+			c.DisableColor()
+		}
+		return c.SprintFunc()
+	}
+	bold, dim := paint(color.Bold), paint(color.Faint)
+	sevColor := map[rules.Severity]func(a ...any) string{
+		rules.Error: paint(color.FgRed, color.Bold), rules.Warning: paint(color.FgYellow, color.Bold), rules.Info: paint(color.FgCyan),
+	}
+	var b bytes.Buffer
+	lines := map[string][]string{}
+	prevFile := "\x00"
+	for _, f := range r.Findings {
+		if f.File != prevFile && prevFile != "\x00" {
+			b.WriteByte('\n')
+		}
+		prevFile = f.File
+		fmt.Fprintf(&b, "%s  %s  %s  %s\n", bold(fmt.Sprintf("%s:%d:%d", f.File, f.Line, f.Column)),
+			sevColor[f.Severity](f.Severity.String()), dim(f.Rule), f.Message)
+		if src, ok := sourceLine(lines, r.Sources, f.File, f.Line); ok {
+			gutter := fmt.Sprintf("%6d | ", f.Line)
+			fmt.Fprintf(&b, "%s%s\n", dim(gutter), src)
+			col := max(f.Column, 1)
+			pad := strings.Map(func(r rune) rune {
+				if r == '\t' {
+					return '\t'
+				}
+				return ' '
+			}, prefixRunes(src, col-1))
+			fmt.Fprintf(&b, "%s%s%s\n", dim("       | "), pad, sevColor[f.Severity]("^"))
+		}
+		for _, rel := range f.Related {
+			if rel.File != "" {
+				fmt.Fprintf(&b, "       %s %s:%d: %s\n", dim("note:"), rel.File, rel.Line, rel.Message)
+			}
+		}
+		if f.Hint != "" {
+			fmt.Fprintf(&b, "       %s %s\n", bold("hint:"), indentHint(f.Hint))
+		}
+	}
+	s := r.summary()
+	if !st.quiet || len(r.Findings) > 0 {
+		if len(r.Findings) > 0 {
+			b.WriteByte('\n')
+		}
+		if len(r.Findings) == 0 {
+			fmt.Fprintf(&b, "no findings in %s (%s)\n", plural(s.Files, "file"), plural(s.Objects, "object"))
+		} else {
+			fmt.Fprintf(&b, "%s, %s, %s in %s (%s)\n", plural(s.Errors, "error"), plural(s.Warnings, "warning"),
+				plural(s.Infos, "info"), plural(s.Files, "file"), plural(s.Objects, "object"))
+		}
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+func indentHint(h string) string {
+	return strings.ReplaceAll(strings.TrimSpace(h), "\n", "\n             ")
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// sourceLine returns line n (1-based) of file, splitting each file once.
+func sourceLine(cache map[string][]string, sources map[string][]byte, file string, n int) (string, bool) {
+	ls, ok := cache[file]
+	if !ok {
+		src, found := sources[file]
+		if !found {
+			return "", false
+		}
+		ls = strings.Split(string(src), "\n")
+		cache[file] = ls
+	}
+	if n < 1 || n > len(ls) {
+		return "", false
+	}
+	return strings.TrimRight(ls[n-1], "\r"), true
+}
+
+// prefixRunes returns the first n bytes of s (columns are byte-based in YAML positions,
+// which is what go-yaml reports for ASCII manifests).
+func prefixRunes(s string, n int) string {
+	r := []rune(s)
+	if n > len(r) {
+		n = len(r)
+	}
+	return string(r[:n])
+}

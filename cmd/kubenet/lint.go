@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/mattn/go-isatty"
+	"github.com/spf13/cobra"
+
+	"github.com/kubenet/kubenet/analyzer"
+	"github.com/kubenet/kubenet/model"
+	"github.com/kubenet/kubenet/rules"
+)
+
+// lintOptions are the parsed flags of `kubenet lint`.
+type lintOptions struct {
+	io        *streams
+	paths     []string
+	format    string
+	failOn    string
+	namespace string
+	policies  []string
+	noColor   bool
+	quiet     bool
+	enable    []string
+}
+
+func newLintCmd(io *streams, runF func(*lintOptions) error) *cobra.Command {
+	opts := &lintOptions{io: io}
+	cmd := &cobra.Command{
+		Use:   "lint [PATH...]",
+		Short: "Report networking mistakes in manifests",
+		Long: `Load manifests from files, folders (walked recursively for .yaml, .yml and .json) or
+standard input ("-"), build the networking graph, and report findings.
+
+Exit status: 0 when no finding is at or above --fail-on, 1 when one is, 2 for usage
+errors, unreadable paths and broken policies.`,
+		Example: `  kubenet lint .
+  kubenet lint -n argocd install.yaml
+  kubenet lint k8s/ --format json --fail-on error
+  kubenet lint k8s/ --policy ./my-policies`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.paths = args
+			if len(opts.paths) == 0 {
+				opts.paths = []string{"."}
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return runLint(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&opts.format, "format", "f", "text", "output format: text or json")
+	f.StringVar(&opts.failOn, "fail-on", "warning", "exit 1 when a finding is at or above this severity: error, warning, info or none")
+	f.StringVarP(&opts.namespace, "namespace", "n", "default", "namespace for objects that carry none, as kubectl apply -n")
+	f.StringArrayVar(&opts.policies, "policy", nil, "folder of extra Rego rules (repeatable)")
+	f.BoolVar(&opts.noColor, "no-color", false, "disable colour (also NO_COLOR)")
+	f.BoolVarP(&opts.quiet, "quiet", "q", false, "print nothing but findings")
+	f.StringSliceVar(&opts.enable, "rule", nil, "run only these rules (comma-separated ids)")
+	return cmd
+}
+
+func usageErr(format string, args ...any) error { return fmt.Errorf(format, args...) }
+
+func runLint(ctx context.Context, opts *lintOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	failOn, err := rules.ParseSeverity(opts.failOn)
+	if err != nil {
+		return usageErr("--fail-on: %v", err)
+	}
+	if opts.format != "text" && opts.format != "json" {
+		return usageErr("--format: unknown format %q (want text or json)", opts.format)
+	}
+	engine, err := rules.NewEngine(opts.policies...)
+	if err != nil {
+		return err
+	}
+	ropts := rules.Options{Cluster: analyzer.DefaultConfig()}
+	if len(opts.enable) > 0 {
+		ropts.Enabled = map[string]bool{}
+		for _, id := range opts.enable {
+			if engine.Rule(id) == nil {
+				return usageErr("--rule: unknown rule %q (see kubenet rules)", id)
+			}
+			ropts.Enabled[id] = true
+		}
+	}
+	g, err := model.Load(model.Options{DefaultNamespace: opts.namespace, Stdin: opts.io.in}, opts.paths...)
+	if err != nil {
+		var pe *model.PathError
+		if errors.As(err, &pe) {
+			return usageErr("%v", pe)
+		}
+		return err
+	}
+	if !opts.quiet {
+		for _, p := range g.Problems {
+			if p.Kind == model.Notice {
+				fmt.Fprintf(opts.io.err, "kubenet: notice: %s\n", p.Message)
+			}
+		}
+	}
+	findings, err := engine.Run(ctx, g, ropts)
+	if err != nil {
+		return err
+	}
+	rep := report{Findings: findings, Files: g.Files, Objects: len(g.Objects), Sources: g.Sources}
+	switch opts.format {
+	case "json":
+		err = writeJSON(opts.io.out, rep)
+	default:
+		err = writeText(opts.io.out, rep, textStyle{color: useColor(opts), quiet: opts.quiet})
+	}
+	if err != nil {
+		return err
+	}
+	if failOn != rules.None {
+		for _, f := range findings {
+			if f.Severity >= failOn {
+				return &exitError{code: exitFindings}
+			}
+		}
+	}
+	return nil
+}
+
+// useColor: only on a terminal, and never with NO_COLOR or --no-color.
+func useColor(opts *lintOptions) bool {
+	if opts.noColor || os.Getenv("NO_COLOR") != "" || strings.EqualFold(os.Getenv("TERM"), "dumb") {
+		return false
+	}
+	f, ok := opts.io.out.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}

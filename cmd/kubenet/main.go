@@ -1,0 +1,74 @@
+// Command kubenet is a static analyzer for Kubernetes networking manifests.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes are a public contract.
+const (
+	exitClean    = 0 // no finding at or above --fail-on
+	exitFindings = 1 // findings at or above --fail-on
+	exitUsage    = 2 // usage error, unreadable input, broken policy
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
+
+// streams are the command's I/O, injected so tests can use buffers.
+type streams struct {
+	in       io.Reader
+	out, err io.Writer
+}
+
+// exitError carries an exit code; a message, if any, was already printed.
+type exitError struct{ code int }
+
+func (e *exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	io := &streams{in: stdin, out: stdout, err: stderr}
+	root := newRootCmd(io)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.Execute()
+	var ee *exitError
+	switch {
+	case err == nil:
+		return exitClean
+	case errors.As(err, &ee):
+		return ee.code
+	default:
+		fmt.Fprintln(stderr, "kubenet: "+err.Error())
+		return exitUsage
+	}
+}
+
+func newRootCmd(io *streams) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "kubenet",
+		Short: "Static analysis for Kubernetes networking manifests",
+		Long: `kubenet reads Kubernetes manifests and reports networking mistakes before they are
+deployed: Services that select nothing, ports that do not exist, Ingress routes to
+missing backends, removed APIs, and more. Every finding names the file and line at fault
+and a concrete fix.`,
+		Example: `  kubenet lint deploy/
+  kubenet lint -n shop k8s/ --format json
+  helm template ./chart | kubenet lint -
+  kubenet rules service-port-mismatch`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       version,
+	}
+	root.AddCommand(newLintCmd(io, nil), newRulesCmd(io), newDebugCmd(io))
+	return root
+}

@@ -1,0 +1,242 @@
+package model
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// docCtx decodes one YAML document into model objects. Type errors are collected as
+// Problems that point at the offending node, and mark the object invalid.
+type docCtx struct {
+	file string
+	// off is the number of file lines before this document: node lines are relative to it.
+	off int
+	doc int
+	res *fileResult
+	// obj is the object being built, marked invalid on a type error.
+	obj *Object
+}
+
+func (c *docCtx) pos(n *yaml.Node) Pos {
+	if n == nil {
+		return Pos{}
+	}
+	return Pos{File: c.file, Line: n.Line + c.off, Column: n.Column}
+}
+
+// fail records a manifest-invalid problem at n.
+func (c *docCtx) fail(n *yaml.Node, format string, args ...any) {
+	p := Problem{Kind: Invalid, Pos: c.pos(n), Message: fmt.Sprintf(format, args...)}
+	if c.obj != nil {
+		c.obj.Invalid = true
+		ref := c.obj.Ref
+		p.Object = &ref
+	}
+	c.res.problems = append(c.res.problems, p)
+}
+
+// deref follows aliases (bounded, although the YAML library rejects recursive ones).
+func deref(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 16; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+func isNull(n *yaml.Node) bool {
+	return n == nil || (n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null")
+}
+
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		switch n.ShortTag() {
+		case "!!int":
+			return "the integer " + n.Value
+		case "!!float":
+			return "the number " + n.Value
+		case "!!bool":
+			return "the boolean " + n.Value
+		case "!!null":
+			return "null"
+		default:
+			return strconv.Quote(n.Value)
+		}
+	}
+	return "an unsupported node"
+}
+
+// field looks up key in mapping m and returns its key and value nodes (nil when absent).
+func field(m *yaml.Node, key string) (k, v *yaml.Node) {
+	m = deref(m)
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil, nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i], deref(m.Content[i+1])
+		}
+	}
+	return nil, nil
+}
+
+func val(m *yaml.Node, key string) *yaml.Node {
+	_, v := field(m, key)
+	return v
+}
+
+// path walks nested mappings, returning nil when any step is missing or not a mapping.
+func path(m *yaml.Node, keys ...string) *yaml.Node {
+	for _, k := range keys {
+		m = val(m, k)
+		if m == nil {
+			return nil
+		}
+	}
+	return m
+}
+
+// mapping checks that n is a mapping (null counts as absent).
+func (c *docCtx) mapping(n *yaml.Node, where string) bool {
+	if isNull(n) {
+		return false
+	}
+	if n.Kind != yaml.MappingNode {
+		c.fail(n, "%s must be a mapping, not %s", where, describe(n))
+		return false
+	}
+	return true
+}
+
+// seq returns the items of list n (null counts as absent).
+func (c *docCtx) seq(n *yaml.Node, where string) []*yaml.Node {
+	if isNull(n) {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		c.fail(n, "%s must be a list, not %s", where, describe(n))
+		return nil
+	}
+	out := make([]*yaml.Node, len(n.Content))
+	for i, it := range n.Content {
+		out[i] = deref(it)
+	}
+	return out
+}
+
+// str returns the string value of n; ok is false when it is absent or not a string.
+func (c *docCtx) str(n *yaml.Node, where string) (string, bool) {
+	if isNull(n) {
+		return "", false
+	}
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str" {
+		c.fail(n, "%s must be a string, not %s", where, describe(n))
+		return "", false
+	}
+	return n.Value, true
+}
+
+// integer returns the value of an integer node.
+func (c *docCtx) integer(n *yaml.Node, where string) (int, bool) {
+	if isNull(n) {
+		return 0, false
+	}
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" {
+		hint := ""
+		if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str" {
+			if _, err := strconv.Atoi(n.Value); err == nil {
+				hint = " (remove the quotes)"
+			}
+		}
+		c.fail(n, "%s must be an integer, not %s%s", where, describe(n), hint)
+		return 0, false
+	}
+	v, err := strconv.ParseInt(strings.ReplaceAll(n.Value, "_", ""), 0, 64)
+	if err != nil || v < -1<<31 || v > 1<<31-1 {
+		c.fail(n, "%s: %s is out of range", where, n.Value)
+		return 0, false
+	}
+	return int(v), true
+}
+
+func (c *docCtx) boolean(n *yaml.Node, where string) bool {
+	if isNull(n) {
+		return false
+	}
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" {
+		c.fail(n, "%s must be a boolean, not %s", where, describe(n))
+		return false
+	}
+	b, _ := strconv.ParseBool(strings.ToLower(n.Value))
+	return b
+}
+
+// intOrString reads an int-or-string field.
+func (c *docCtx) intOrString(n *yaml.Node, where string) (IntOrString, bool) {
+	if isNull(n) {
+		return IntOrString{}, false
+	}
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str" {
+		return IntOrString{Str: n.Value, IsStr: true}, true
+	}
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!int" {
+		v, ok := c.integer(n, where)
+		return IntOrString{Int: v}, ok
+	}
+	c.fail(n, "%s must be a number or a port name, not %s", where, describe(n))
+	return IntOrString{}, false
+}
+
+// stringMap reads a map of strings, such as labels or a ConfigMap's data.
+func (c *docCtx) stringMap(n *yaml.Node, where string) map[string]string {
+	if !c.mapping(n, where) {
+		return nil
+	}
+	out := make(map[string]string, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], deref(n.Content[i+1])
+		if isNull(v) {
+			// The API server rejects null values in string maps; say so precisely.
+			c.fail(v, "%s.%s must be a string, not null (quote it: \"\")", where, k.Value)
+			continue
+		}
+		s, ok := c.str(v, where+"."+k.Value)
+		if !ok {
+			continue
+		}
+		out[k.Value] = s
+	}
+	return out
+}
+
+// stringMapPos reads a string map and the position of each value.
+func (c *docCtx) stringMapPos(n *yaml.Node, where string) (map[string]string, map[string]Pos) {
+	m := c.stringMap(n, where)
+	if m == nil {
+		return nil, nil
+	}
+	pos := make(map[string]Pos, len(m))
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if _, ok := m[n.Content[i].Value]; ok {
+			pos[n.Content[i].Value] = c.pos(deref(n.Content[i+1]))
+		}
+	}
+	return m, pos
+}
+
+func (c *docCtx) stringList(n *yaml.Node, where string) []StringAt {
+	var out []StringAt
+	for i, it := range c.seq(n, where) {
+		if s, ok := c.str(it, fmt.Sprintf("%s[%d]", where, i)); ok {
+			out = append(out, StringAt{Value: s, Pos: c.pos(it)})
+		}
+	}
+	return out
+}

@@ -1,0 +1,377 @@
+package model
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Options control loading.
+type Options struct {
+	// DefaultNamespace is given to namespaced objects that carry none, as
+	// `kubectl apply -n` would. Empty means "default".
+	DefaultNamespace string
+	// Stdin is read for the path "-".
+	Stdin io.Reader
+}
+
+// StdinName is the file name findings use for standard input.
+const StdinName = "<stdin>"
+
+// PathError is returned for inputs that cannot be read at all (a usage error).
+type PathError struct {
+	Path string
+	Err  error
+}
+
+func (e *PathError) Error() string { return fmt.Sprintf("cannot read %s: %v", e.Path, e.Err) }
+func (e *PathError) Unwrap() error { return e.Err }
+
+type source struct {
+	name string
+	data []byte
+	// path is the file to read when data is nil.
+	path string
+}
+
+// Load reads every path (files, folders walked recursively, "-" for stdin) and builds
+// the graph. A path that does not exist or cannot be read is an error; a bad document
+// inside a file is a Problem and loading goes on.
+func Load(opts Options, paths ...string) (*Graph, error) {
+	var srcs []source
+	var notices []Problem
+	seen := map[string]bool{}
+	for _, p := range paths {
+		if p == "-" {
+			if opts.Stdin == nil {
+				return nil, &PathError{Path: "-", Err: errors.New("no standard input")}
+			}
+			data, err := io.ReadAll(opts.Stdin)
+			if err != nil {
+				return nil, &PathError{Path: "-", Err: err}
+			}
+			srcs = append(srcs, source{name: StdinName, data: data})
+			continue
+		}
+		found, n, err := walk(p)
+		if err != nil {
+			return nil, err
+		}
+		notices = append(notices, n...)
+		for _, f := range found {
+			if !seen[f] {
+				seen[f] = true
+				srcs = append(srcs, source{name: f, path: f})
+			}
+		}
+	}
+	g := build(opts, srcs)
+	g.Problems = append(notices, g.Problems...)
+	return g, nil
+}
+
+// LoadBytes builds a graph from in-memory files, in the given order (tests, fuzzing).
+func LoadBytes(opts Options, files ...NamedData) *Graph {
+	srcs := make([]source, len(files))
+	for i, f := range files {
+		srcs[i] = source{name: f.Name, data: f.Data}
+	}
+	return build(opts, srcs)
+}
+
+// NamedData is an in-memory file.
+type NamedData struct {
+	Name string
+	Data []byte
+}
+
+var manifestExt = map[string]bool{".yaml": true, ".yml": true, ".json": true}
+
+// walk lists the manifest files under p in lexical order. It skips .git, vendor,
+// node_modules, hidden folders and Helm charts (with a notice for each chart).
+func walk(p string) ([]string, []Problem, error) {
+	info, err := os.Stat(p)
+	if err != nil {
+		return nil, nil, &PathError{Path: p, Err: err}
+	}
+	if !info.IsDir() {
+		return []string{filepath.Clean(p)}, nil, nil
+	}
+	var files []string
+	var notices []Problem
+	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if path == p {
+				return err
+			}
+			notices = append(notices, Problem{Kind: Notice, Pos: Pos{File: path}, Message: "skipped: " + err.Error()})
+			return nil
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if path != p && (strings.HasPrefix(name, ".") || name == "vendor" || name == "node_modules") {
+				return filepath.SkipDir
+			}
+			if _, err := os.Stat(filepath.Join(path, "Chart.yaml")); err == nil {
+				notices = append(notices, Problem{Kind: Notice, Pos: Pos{File: path},
+					Message: "skipped Helm chart " + path + ": templates are not manifests; lint the rendered output instead: helm template " + path + " | kubenet lint -"})
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if manifestExt[strings.ToLower(filepath.Ext(name))] && d.Type().IsRegular() {
+			files = append(files, path)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, &PathError{Path: p, Err: err}
+	}
+	sort.Strings(files)
+	return files, notices, nil
+}
+
+// fileResult is what decoding one file yields; files are decoded in parallel and
+// merged in input order, so the result is deterministic.
+type fileResult struct {
+	name     string
+	data     []byte
+	items    []item
+	problems []Problem
+}
+
+// item is one object built from a document (or a List item).
+type item struct {
+	obj    *Object
+	entity any // *Workload, *Service, ... or nil for opaque objects
+	// namespaced is false for cluster-scoped kinds.
+	namespaced bool
+	// implicitNS is true when the object carried no namespace.
+	implicitNS bool
+	// endpointsFor is the Service name an Endpoints/EndpointSlice backs.
+	endpointsFor string
+}
+
+func build(opts Options, srcs []source) *Graph {
+	if opts.DefaultNamespace == "" {
+		opts.DefaultNamespace = "default"
+	}
+	results := make([]fileResult, len(srcs))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				results[i] = decodeFile(srcs[i])
+			}
+		})
+	}
+	for i := range srcs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return assemble(opts, results)
+}
+
+func decodeFile(src source) fileResult {
+	res := fileResult{name: src.name}
+	data := src.data
+	if data == nil {
+		b, err := os.ReadFile(src.path)
+		if err != nil {
+			res.problems = append(res.problems, Problem{Kind: Invalid, Pos: Pos{File: src.name, Line: 1, Column: 1}, Message: "cannot read file: " + err.Error()})
+			return res
+		}
+		data = b
+	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if bytes.IndexByte(data, '\r') >= 0 {
+		data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
+	}
+	res.data = data
+	for i, d := range splitDocuments(data) {
+		decodeDocument(&res, i, d)
+	}
+	return res
+}
+
+// document is one YAML document of a file: its bytes and the 0-based line it starts on.
+type document struct {
+	data      []byte
+	startLine int
+}
+
+// splitDocuments cuts a stream at document markers ("---" or "..." at the start of a
+// line), which YAML forbids inside content. Each document is then decoded on its own,
+// so one broken document does not hide the others, and its lines are shifted back to
+// the file's numbering.
+func splitDocuments(data []byte) []document {
+	var docs []document
+	start, startLine, line := 0, 0, 0
+	for i := 0; i < len(data); {
+		end := bytes.IndexByte(data[i:], '\n')
+		next := len(data)
+		if end >= 0 {
+			next = i + end + 1
+		}
+		l := data[i:next]
+		if isMarker(l, "---") || isMarker(l, "...") {
+			if i > start {
+				docs = append(docs, document{data: data[start:i], startLine: startLine})
+			}
+			if isMarker(l, "...") {
+				start, startLine = next, line+1
+			} else {
+				// Keep the "---" line in the new document: it may carry content ("--- {a: 1}").
+				start, startLine = i, line
+			}
+		}
+		i = next
+		line++
+	}
+	if start < len(data) {
+		docs = append(docs, document{data: data[start:], startLine: startLine})
+	}
+	return docs
+}
+
+func isMarker(l []byte, m string) bool {
+	if !bytes.HasPrefix(l, []byte(m)) {
+		return false
+	}
+	rest := l[len(m):]
+	return len(rest) == 0 || rest[0] == '\n' || rest[0] == ' ' || rest[0] == '\t'
+}
+
+var yamlLineRe = regexp.MustCompile(`^yaml: line (\d+): `)
+
+func decodeDocument(res *fileResult, index int, d document) {
+	dec := yaml.NewDecoder(bytes.NewReader(d.data))
+	for {
+		var n yaml.Node
+		err := decodeSafely(dec, &n)
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		if err != nil {
+			line, msg := d.startLine+1, err.Error()
+			if m := yamlLineRe.FindStringSubmatch(msg); m != nil {
+				l, _ := strconv.Atoi(m[1])
+				line = d.startLine + l
+				msg = msg[len(m[0]):]
+			} else {
+				msg = strings.TrimPrefix(msg, "yaml: ")
+			}
+			res.problems = append(res.problems, Problem{Kind: Invalid, Pos: Pos{File: res.name, Line: line, Column: 1},
+				Message: "document does not parse as YAML: " + msg})
+			return
+		}
+		c := &docCtx{file: res.name, off: d.startLine, doc: index, res: res}
+		c.document(&n)
+	}
+}
+
+// decodeSafely guards against panics in the YAML library on hostile input.
+func decodeSafely(dec *yaml.Decoder, n *yaml.Node) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("yaml: %v", r)
+		}
+	}()
+	return dec.Decode(n)
+}
+
+// assemble merges the per-file results in order: namespaces, duplicates, indexes.
+func assemble(opts Options, results []fileResult) *Graph {
+	g := &Graph{Sources: map[string][]byte{}, EndpointsFor: map[string]bool{}}
+	type firstSeen struct{ pos Pos }
+	keys := map[string]firstSeen{}
+	implied := map[string]*Namespace{}
+	var order []string
+	for _, r := range results {
+		g.Files++
+		g.Sources[r.name] = r.data
+		g.Problems = append(g.Problems, r.problems...)
+		for _, it := range r.items {
+			o := it.obj
+			if it.namespaced && o.Namespace == "" {
+				o.Namespace = opts.DefaultNamespace
+			}
+			if !it.namespaced {
+				o.Namespace = ""
+			}
+			o.ID = o.Ref.String()
+			g.Objects = append(g.Objects, o)
+			key := o.Group() + "/" + o.Kind + "/" + o.Namespace + "/" + o.Name
+			if prev, dup := keys[key]; dup && o.Name != "" {
+				p := prev.pos
+				ref := o.Ref
+				g.Problems = append(g.Problems, Problem{Kind: Duplicate, Pos: o.Pos, Object: &ref, Related: &p,
+					Message: fmt.Sprintf("%s is defined twice; the first definition is at %s and this one replaces it when both are applied", o.ID, p)})
+				if ns, ok := it.entity.(*Namespace); ok {
+					if n := implied[ns.Name]; n != nil {
+						for k, v := range ns.Annotations {
+							if n.Annotations == nil {
+								n.Annotations = map[string]string{}
+							}
+							n.Annotations[k] = v
+						}
+					}
+				}
+				continue
+			}
+			keys[key] = firstSeen{o.Pos}
+			if o.Namespace != "" {
+				if _, ok := implied[o.Namespace]; !ok {
+					implied[o.Namespace] = &Namespace{Name: o.Namespace, ID: "Namespace/" + o.Namespace, Pos: o.Pos,
+						Labels: map[string]string{MetadataNameLabel: o.Namespace}}
+					order = append(order, o.Namespace)
+				}
+			}
+			switch e := it.entity.(type) {
+			case *Namespace:
+				if n, ok := implied[e.Name]; ok && !n.Declared {
+					// A declared Namespace replaces the implied one, keeping its place.
+					*n = *e
+				} else if !ok {
+					implied[e.Name] = e
+					order = append(order, e.Name)
+				}
+			case *Workload:
+				g.Workloads = append(g.Workloads, e)
+			case *Service:
+				g.Services = append(g.Services, e)
+			case *Ingress:
+				g.Ingresses = append(g.Ingresses, e)
+			case *IngressClass:
+				g.IngressClasses = append(g.IngressClasses, e)
+			case *Policy:
+				g.Policies = append(g.Policies, e)
+			case *ConfigMap:
+				g.ConfigMaps = append(g.ConfigMaps, e)
+			}
+			if it.endpointsFor != "" {
+				g.EndpointsFor[ID(o.Namespace, "Service", it.endpointsFor)] = true
+			}
+		}
+	}
+	for _, name := range order {
+		g.Namespaces = append(g.Namespaces, implied[name])
+	}
+	g.index()
+	return g
+}

@@ -1,0 +1,109 @@
+package model
+
+import (
+	"sort"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+)
+
+// Selector is a metav1.LabelSelector with its position, compiled once with
+// k8s.io/apimachinery so matching is exactly the API server's.
+type Selector struct {
+	MatchLabels      map[string]string `json:"matchLabels"`
+	MatchExpressions []Requirement     `json:"matchExpressions"`
+	// Empty is true when the selector has no requirement: it selects everything.
+	Empty bool `json:"empty"`
+	Pos   Pos  `json:"pos"`
+
+	compiled labels.Selector
+}
+
+// Requirement is one matchExpressions entry.
+type Requirement struct {
+	Key      string   `json:"key"`
+	Operator string   `json:"operator"`
+	Values   []string `json:"values"`
+}
+
+// compile validates the selector the way the API server does and prepares matching.
+func (s *Selector) compile() error {
+	ls := &metav1.LabelSelector{MatchLabels: s.MatchLabels}
+	for _, r := range s.MatchExpressions {
+		ls.MatchExpressions = append(ls.MatchExpressions, metav1.LabelSelectorRequirement{
+			Key: r.Key, Operator: metav1.LabelSelectorOperator(r.Operator), Values: r.Values,
+		})
+	}
+	s.Empty = len(s.MatchLabels)+len(s.MatchExpressions) == 0
+	sel, err := metav1.LabelSelectorAsSelector(ls)
+	if err != nil {
+		s.compiled = labels.Nothing()
+		return err
+	}
+	s.compiled = sel
+	return nil
+}
+
+// Matches reports whether the selector selects an object with these labels.
+func (s *Selector) Matches(l map[string]string) bool {
+	if s == nil {
+		return false
+	}
+	if s.compiled == nil {
+		if err := s.compile(); err != nil {
+			return false
+		}
+	}
+	return s.compiled.Matches(labels.Set(l))
+}
+
+// String renders the selector in kubectl's -l syntax.
+func (s *Selector) String() string {
+	if s == nil {
+		return "<none>"
+	}
+	if s.Empty {
+		return "{} (everything)"
+	}
+	if s.compiled == nil {
+		_ = s.compile()
+	}
+	return s.compiled.String()
+}
+
+// NewSelector builds a compiled selector from matchLabels alone (used for Service selectors).
+func NewSelector(matchLabels map[string]string) *Selector {
+	s := &Selector{MatchLabels: matchLabels}
+	_ = s.compile()
+	return s
+}
+
+// FormatLabels renders a label map as "a=1,b=2" in key order.
+func FormatLabels(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(m[k])
+	}
+	return b.String()
+}
+
+// SubsetOf reports whether every pair of sel is in l (a Service selector's semantics).
+func SubsetOf(sel, l map[string]string) bool {
+	for k, v := range sel {
+		if lv, ok := l[k]; !ok || lv != v {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,40 @@
+# METADATA
+# title: kubenet rule library
+# description: |
+#   Helpers shared by kubenet's built-in rules, and available to user rules as
+#   data.kubenet.lib. A rule reports findings built with finding/3 and its variants.
+package kubenet.lib
+
+# METADATA
+# description: Services of the input by id.
+services := {s.id: s | some s in input.services}
+
+# METADATA
+# description: A finding on object id at pos (an object with file, line, column).
+finding(id, pos, message) := {"object": id, "pos": pos, "message": message}
+
+# METADATA
+# description: A finding with a concrete hint (what to change, to what).
+finding_hint(id, pos, message, hint) := {"object": id, "pos": pos, "message": message, "hint": hint}
+
+# METADATA
+# description: f, reported at another severity than the rule's default.
+with_severity(f, severity) := object.union(f, {"severity": severity})
+
+# METADATA
+# description: f, with related locations, each {"object", "pos", "message"}.
+with_related(f, related) := object.union(f, {"related": related})
+
+# METADATA
+# description: True for objects the loader found invalid; rules do not judge them.
+invalid(obj) if obj.invalid == true
+
+# METADATA
+# description: A Service port as people write it, e.g. 80/TCP (http).
+port_label(p) := sprintf("%d/%s (%s)", [p.port, p.protocol, p.name]) if p.name != ""
+
+port_label(p) := sprintf("%d/%s", [p.port, p.protocol]) if p.name == ""
+
+# METADATA
+# description: Joins a set or array of strings with ", ", sorted.
+join(xs) := concat(", ", sort([x | some x in xs]))

@@ -1,0 +1,54 @@
+# METADATA
+# title: Service targetPort not served by the selected pods
+# description: |
+#   A Service port forwards to its targetPort on each selected pod (the port number
+#   itself when targetPort is omitted or 0). A named targetPort is looked up by name
+#   and protocol in the pods' containers: when no selected pod declares it, the
+#   endpoints get no port and the Service port is dead (error). A numeric targetPort
+#   is forwarded whether or not a container declares it, so an undeclared number is
+#   suspicious rather than certainly broken (warning).
+# custom:
+#   severity: error
+#   since: v0.1.0
+#   remediation: |
+#     Point targetPort at a port the selected containers declare (name or number), or
+#     declare the port in the container's ports list.
+package kubenet.rules["service-port-mismatch"]
+
+import data.kubenet.lib
+
+_checked contains [svc, port, pf] if {
+	some svc in input.services
+	not lib.invalid(svc)
+	facts := input.facts.services[svc.id]
+	count(facts.selects) > 0
+	some i, port in svc.ports
+	pf := facts.ports[i]
+}
+
+report contains f if {
+	some [svc, port, pf] in _checked
+	pf.status == "name-undeclared"
+	msg := sprintf("targetPort %q of port %s is not declared by the selected pods (%s)", [
+		port.targetPort, lib.port_label(port), lib.join(input.facts.services[svc.id].selects),
+	])
+	f := lib.finding_hint(svc.id, port.targetPortPos, msg, pf.hint)
+}
+
+report contains f if {
+	some [svc, port, pf] in _checked
+	pf.status == "name-protocol-mismatch"
+	msg := sprintf("targetPort %q of port %s is declared by the selected pods for another protocol", [
+		port.targetPort, lib.port_label(port),
+	])
+	f := lib.finding_hint(svc.id, port.targetPortPos, msg, pf.hint)
+}
+
+report contains f if {
+	some [svc, port, pf] in _checked
+	pf.status == "number-undeclared"
+	msg := sprintf("targetPort %d/%s of port %s is not declared by the selected pods (%s)", [
+		port.targetPort, port.protocol, lib.port_label(port), lib.join(input.facts.services[svc.id].selects),
+	])
+	f := lib.with_severity(lib.finding_hint(svc.id, port.targetPortPos, msg, pf.hint), "warning")
+}

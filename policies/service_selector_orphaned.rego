@@ -1,0 +1,49 @@
+# METADATA
+# title: Service selector matches no pod template
+# description: |
+#   A Service sends traffic to the pods its selector matches in its own namespace. When
+#   no pod template in the input carries every label of the selector, the Service has
+#   no endpoints and every connection to it fails. Selector-less and ExternalName
+#   Services are not checked. When the namespace holds custom resources that may create
+#   pods kubenet cannot see (operators, rollouts), the finding is a warning that says so.
+# custom:
+#   severity: error
+#   since: v0.1.0
+#   remediation: |
+#     Make the selector a subset of the pod template labels (spec.template.metadata.labels)
+#     of the workload the Service should expose, or fix the labels of that workload.
+package kubenet.rules["service-selector-orphaned"]
+
+import data.kubenet.lib
+
+_orphans contains [svc, facts] if {
+	some svc in input.services
+	not lib.invalid(svc)
+	svc.selector != null
+	svc.type != "ExternalName"
+	facts := input.facts.services[svc.id]
+	count(facts.selects) == 0
+}
+
+report contains f if {
+	some [svc, facts] in _orphans
+	count(facts.podCreators) == 0
+	msg := sprintf("selector %s matches no pod template in namespace %s", [_selector(svc), svc.namespace])
+	f := lib.finding_hint(svc.id, svc.selectorPos, msg, facts.hint)
+}
+
+report contains f if {
+	some [svc, facts] in _orphans
+	count(facts.podCreators) > 0
+	msg := sprintf(
+		"selector %s matches no pod template in the input; custom resources in namespace %s may create the pods (%s)",
+		[_selector(svc), svc.namespace, _first(facts.podCreators)],
+	)
+	f := lib.with_severity(lib.finding_hint(svc.id, svc.selectorPos, msg, facts.hint), "warning")
+}
+
+_selector(svc) := concat(",", sort([sprintf("%s=%s", [k, v]) | some k, v in svc.selector]))
+
+_first(ids) := concat(", ", array.slice(ids, 0, 3)) if count(ids) <= 3
+
+_first(ids) := sprintf("%s and %d more", [concat(", ", array.slice(ids, 0, 3)), count(ids) - 3]) if count(ids) > 3

@@ -1,0 +1,339 @@
+package rules
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+
+	"github.com/kubenet/kubenet/analyzer"
+	"github.com/kubenet/kubenet/model"
+	"github.com/kubenet/kubenet/policies"
+)
+
+// Engine holds the compiled rule set: Go rules plus built-in and user Rego rules.
+type Engine struct {
+	rules    []*Rule
+	byID     map[string]*Rule
+	prepared *rego.PreparedEvalQuery
+}
+
+// Options configure a run.
+type Options struct {
+	// Enabled, when non-nil, limits the run to these rule ids.
+	Enabled map[string]bool
+	// Severity overrides the default severity per rule id.
+	Severity map[string]Severity
+	// Cluster holds the cluster assumptions.
+	Cluster analyzer.Config
+}
+
+// rulePrefix is the package prefix under which every Rego rule lives.
+const rulePrefix = "data.kubenet.rules"
+
+// NewEngine compiles the built-in rules and the Rego files under each policy dir.
+func NewEngine(policyDirs ...string) (*Engine, error) {
+	modules := map[string]*ast.Module{}
+	if err := parseFS(modules, policies.FS, ".", "policies/", true); err != nil {
+		return nil, err
+	}
+	for _, dir := range policyDirs {
+		if _, err := os.Stat(dir); err != nil {
+			return nil, fmt.Errorf("policy folder: %w", err)
+		}
+		if err := parseFS(modules, os.DirFS(dir), ".", filepath.ToSlash(dir)+"/", false); err != nil {
+			return nil, err
+		}
+	}
+	compiler := ast.NewCompiler().WithStrict(true)
+	compiler.Compile(modules)
+	if compiler.Failed() {
+		return nil, fmt.Errorf("compile policies: %w", compiler.Errors)
+	}
+	e := &Engine{byID: map[string]*Rule{}}
+	for _, r := range goRules() {
+		e.add(r)
+	}
+	names := make([]string, 0, len(modules))
+	for n := range modules {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		r, err := ruleFromModule(name, modules[name])
+		if err != nil {
+			return nil, err
+		}
+		if r == nil {
+			continue
+		}
+		if prev, dup := e.byID[r.ID]; dup {
+			return nil, fmt.Errorf("%s: rule %q is already defined in %s", name, r.ID, prev.Source)
+		}
+		e.add(r)
+	}
+	sort.Slice(e.rules, func(i, j int) bool { return e.rules[i].ID < e.rules[j].ID })
+	pq, err := rego.New(
+		rego.Query(rulePrefix+"[id].report[finding]"),
+		rego.Compiler(compiler),
+	).PrepareForEval(context.Background())
+	if err != nil {
+		return nil, fmt.Errorf("prepare policies: %w", err)
+	}
+	e.prepared = &pq
+	return e, nil
+}
+
+func (e *Engine) add(r *Rule) {
+	e.rules = append(e.rules, r)
+	e.byID[r.ID] = r
+}
+
+// Rules returns every rule, sorted by id.
+func (e *Engine) Rules() []*Rule { return e.rules }
+
+// Rule returns the rule with that id, or nil.
+func (e *Engine) Rule(id string) *Rule { return e.byID[id] }
+
+func parseFS(modules map[string]*ast.Module, fsys fs.FS, root, prefix string, builtin bool) error {
+	return fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !strings.HasSuffix(p, ".rego") || strings.HasSuffix(p, "_test.rego") {
+			return nil
+		}
+		src, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		name := prefix + p
+		m, err := ast.ParseModuleWithOpts(name, string(src), ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
+		if err != nil {
+			return fmt.Errorf("parse policy: %w", err)
+		}
+		if builtin {
+			m.Package.Location.File = name
+		}
+		modules[name] = m
+		return nil
+	})
+}
+
+// ruleFromModule builds the Rule of a module whose package is kubenet.rules["<id>"];
+// other modules (helpers) yield nil.
+func ruleFromModule(name string, m *ast.Module) (*Rule, error) {
+	path := m.Package.Path
+	if len(path) < 3 || !path[:3].Equal(ast.MustParseRef(rulePrefix)) {
+		return nil, nil
+	}
+	if len(path) != 4 {
+		return nil, fmt.Errorf("%s: a rule's package must be kubenet.rules[\"<rule-id>\"], not %s", name, path)
+	}
+	id, ok := path[3].Value.(ast.String)
+	if !ok || !validID(string(id)) {
+		return nil, fmt.Errorf("%s: rule id %s must be kebab-case, e.g. kubenet.rules[\"my-rule\"]", name, path[3])
+	}
+	var ann *ast.Annotations
+	for _, a := range m.Annotations {
+		if a.Scope == "package" {
+			ann = a
+		}
+	}
+	if ann == nil || ann.Title == "" {
+		return nil, fmt.Errorf("%s: rule %q needs a METADATA block with a title above its package", name, id)
+	}
+	sevName, _ := ann.Custom["severity"].(string)
+	sev, err := ParseSeverity(sevName)
+	if err != nil || sev == None {
+		return nil, fmt.Errorf("%s: rule %q needs custom.severity error, warning or info in its METADATA", name, id)
+	}
+	rem, _ := ann.Custom["remediation"].(string)
+	since, _ := ann.Custom["since"].(string)
+	return &Rule{
+		ID: string(id), Engine: "rego", Builtin: strings.HasPrefix(name, "policies/"), Source: name,
+		Doc: Doc{Title: ann.Title, Description: strings.TrimSpace(ann.Description), Remediation: strings.TrimSpace(rem), Severity: sev, Since: since},
+	}, nil
+}
+
+func validID(id string) bool {
+	if id == "" || id[0] == '-' || id[len(id)-1] == '-' {
+		return false
+	}
+	for _, r := range id {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// regoFinding is the shape a Rego rule reports (see lib.rego).
+type regoFinding struct {
+	Object   string       `json:"object"`
+	Pos      *model.Pos   `json:"pos"`
+	Message  string       `json:"message"`
+	Hint     string       `json:"hint"`
+	Severity string       `json:"severity"`
+	Related  []regoRelate `json:"related"`
+}
+
+type regoRelate struct {
+	Object  string     `json:"object"`
+	Pos     *model.Pos `json:"pos"`
+	Message string     `json:"message"`
+}
+
+// Run runs the enabled rules over g and returns the findings sorted by file, line,
+// column and rule.
+func (e *Engine) Run(ctx context.Context, g *model.Graph, opts Options) ([]Finding, error) {
+	facts := analyzer.New(g)
+	enabled := func(id string) bool { return opts.Enabled == nil || opts.Enabled[id] }
+	buckets := map[string][]regoFinding{}
+	needRego := false
+	for _, r := range e.rules {
+		if r.Engine == "rego" && enabled(r.ID) {
+			needRego = true
+		}
+	}
+	if needRego {
+		var err error
+		if buckets, err = e.evalRego(ctx, NewInput(g, facts, opts.Cluster)); err != nil {
+			return nil, err
+		}
+	}
+	refs := map[string]*model.Ref{}
+	for _, o := range g.Objects {
+		if _, ok := refs[o.ID]; !ok {
+			refs[o.ID] = &o.Ref
+		}
+	}
+	var out []Finding
+	for _, r := range e.rules {
+		if !enabled(r.ID) {
+			continue
+		}
+		sev := r.Doc.Severity
+		override, hasOverride := opts.Severity[r.ID]
+		pass := &Pass{Rule: r, Graph: g, Facts: facts, report: func(f Finding) {
+			if f.Severity == 0 {
+				f.Severity = sev
+			}
+			if hasOverride {
+				f.Severity = override
+			}
+			if f.Hint == "" {
+				f.Hint = r.Doc.Remediation
+			}
+			out = append(out, f)
+		}}
+		var err error
+		if r.Engine == "go" {
+			err = r.run(pass)
+		} else {
+			err = replay(pass, buckets[r.ID], refs)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("rule %s: %w", r.ID, err)
+		}
+	}
+	Sort(out)
+	return out, nil
+}
+
+func (e *Engine) evalRego(ctx context.Context, in *Input) (map[string][]regoFinding, error) {
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(in); err != nil {
+		return nil, fmt.Errorf("encode input: %w", err)
+	}
+	v, err := ast.ValueFromReader(&buf)
+	if err != nil {
+		return nil, fmt.Errorf("convert input: %w", err)
+	}
+	rs, err := e.prepared.Eval(ctx, rego.EvalParsedInput(v))
+	if err != nil {
+		return nil, fmt.Errorf("evaluate policies: %w", err)
+	}
+	out := map[string][]regoFinding{}
+	for _, r := range rs {
+		id, _ := r.Bindings["id"].(string)
+		b, err := json.Marshal(r.Bindings["finding"])
+		if err != nil {
+			return nil, err
+		}
+		var f regoFinding
+		dec := json.NewDecoder(bytes.NewReader(b))
+		if err := dec.Decode(&f); err != nil {
+			return nil, fmt.Errorf("rule %s reported %s: %w", id, b, err)
+		}
+		out[id] = append(out[id], f)
+	}
+	return out, nil
+}
+
+func replay(p *Pass, fs []regoFinding, refs map[string]*model.Ref) error {
+	for _, rf := range fs {
+		if rf.Pos == nil || !rf.Pos.IsValid() {
+			return fmt.Errorf("finding %q has no position (pos with file and line)", rf.Message)
+		}
+		if rf.Message == "" {
+			return errors.New("finding has no message")
+		}
+		f := at(Finding{Message: rf.Message, Hint: rf.Hint}, *rf.Pos)
+		if rf.Object != "" {
+			ref, ok := refs[rf.Object]
+			if !ok {
+				return fmt.Errorf("finding %q names unknown object %q", rf.Message, rf.Object)
+			}
+			f.Object = ref
+		}
+		if rf.Severity != "" {
+			sev, err := ParseSeverity(rf.Severity)
+			if err != nil || sev == None {
+				return fmt.Errorf("finding %q: %w", rf.Message, err)
+			}
+			f.Severity = sev
+		}
+		for _, rel := range rf.Related {
+			r := Related{Message: rel.Message}
+			if rel.Pos != nil {
+				r.File, r.Line = rel.Pos.File, rel.Pos.Line
+			}
+			if rel.Object != "" {
+				r.Object = refs[rel.Object]
+			}
+			f.Related = append(f.Related, r)
+		}
+		p.Report(f)
+	}
+	return nil
+}
+
+// Sort orders findings by file, line, column, rule and message.
+func Sort(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		if a.Column != b.Column {
+			return a.Column < b.Column
+		}
+		if a.Rule != b.Rule {
+			return a.Rule < b.Rule
+		}
+		return a.Message < b.Message
+	})
+}

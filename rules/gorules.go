@@ -1,0 +1,51 @@
+package rules
+
+import "github.com/kubenet/kubenet/model"
+
+// goRules are the rules written in Go, sorted by id. They work on what the loader
+// found wrong with the input itself, which no fact carries.
+func goRules() []*Rule {
+	return []*Rule{
+		{
+			ID: "manifest-invalid", Engine: "go", Builtin: true, Source: "rules/gorules.go",
+			Doc: Doc{
+				Title:    "Manifest does not parse or has a field of the wrong type",
+				Severity: Error, Since: "v0.1.0",
+				Description: "A YAML document that does not parse, or a field of a Kubernetes kind that has the wrong " +
+					"type or an invalid value (a quoted number where an integer is required, a label value that is " +
+					"not a string, an unknown protocol), is rejected by the API server when applied. kubenet reports " +
+					"it where it is and goes on with every other document; the object's own wiring is not judged " +
+					"until it is valid, but references to it still resolve.",
+				Remediation: "Fix the field as the message says; `kubectl apply --dry-run=server` confirms the API server accepts it.",
+			},
+			run: func(p *Pass) error { return reportProblems(p, model.Invalid) },
+		},
+		{
+			ID: "object-duplicate", Engine: "go", Builtin: true, Source: "rules/gorules.go",
+			Doc: Doc{
+				Title:    "Object defined more than once",
+				Severity: Warning, Since: "v0.1.0",
+				Description: "Two documents define the same object (same API group, kind, namespace and name). When both " +
+					"are applied the later one silently replaces the earlier, so what runs depends on file order. " +
+					"kubenet analyses the first definition.",
+				Remediation: "Keep one definition: delete the other, rename it, or move alternatives into separate overlays.",
+			},
+			run: func(p *Pass) error { return reportProblems(p, model.Duplicate) },
+		},
+	}
+}
+
+func reportProblems(p *Pass, kind model.ProblemKind) error {
+	for _, pr := range p.Graph.Problems {
+		if pr.Kind != kind {
+			continue
+		}
+		f := at(Finding{Message: pr.Message, Object: pr.Object}, pr.Pos)
+		if pr.Related != nil {
+			f.Related = []Related{{Object: pr.Object, File: pr.Related.File, Line: pr.Related.Line, Message: "first definition"}}
+			f.Hint = "remove one of the two definitions"
+		}
+		p.Report(f)
+	}
+	return nil
+}
