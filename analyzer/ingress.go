@@ -34,7 +34,7 @@ func (f *Facts) backendFacts() map[string][]BackendFacts {
 				continue
 			}
 			bf := BackendFacts{Service: s.ID}
-			var names, numbers []string
+			var names []string
 			for _, p := range s.Ports {
 				if b.Port.IsStr && p.Name == b.Port.Str || !b.Port.IsStr && p.Port == b.Port.Int {
 					bf.PortOK = true
@@ -42,7 +42,6 @@ func (f *Facts) backendFacts() map[string][]BackendFacts {
 				if p.Name != "" {
 					names = append(names, p.Name)
 				}
-				numbers = append(numbers, fmt.Sprint(p.Port))
 			}
 			if !b.PortSet {
 				bf.PortOK = true // reported as invalid by the loader when required
@@ -59,9 +58,9 @@ func (f *Facts) backendFacts() map[string][]BackendFacts {
 					}
 				default:
 					bf.Hint = fmt.Sprintf("%s has ports %s; an Ingress names the Service port, not the container port", s.ID, describePorts(s))
-					for _, p := range s.Ports {
-						if p.TargetPort.IsStr == false && p.TargetPort.Int == b.Port.Int {
-							bf.Hint = fmt.Sprintf("%d is the targetPort of Service port %d; an Ingress names the Service port: `number: %d`", b.Port.Int, p.Port, p.Port)
+					for pi, p := range s.Ports {
+						if targetsContainerPort(p, f.Services[s.ID].Ports[pi], b.Port.Int) {
+							bf.Hint = fmt.Sprintf("%d is the container port behind Service port %d; an Ingress names the Service port: `number: %d`", b.Port.Int, p.Port, p.Port)
 							break
 						}
 					}
@@ -72,6 +71,19 @@ func (f *Facts) backendFacts() map[string][]BackendFacts {
 		out[ing.ID] = bfs
 	}
 	return out
+}
+
+// targetsContainerPort reports whether Service port p forwards to container port n.
+func targetsContainerPort(p model.ServicePort, pf PortFacts, n int) bool {
+	if !p.TargetPort.IsStr {
+		return p.TargetPort.Int == n
+	}
+	for _, r := range pf.Resolved {
+		if r == n {
+			return true
+		}
+	}
+	return false
 }
 
 func describePorts(s *model.Service) string {

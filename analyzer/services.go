@@ -16,8 +16,13 @@ type ServiceFacts struct {
 	// PodCreators lists custom resources in the Service's namespace that may create
 	// pods kubenet cannot see (set only when Selects is empty).
 	PodCreators []string `json:"podCreators"`
+	// NamespaceWorkloads counts the workloads of the Service's namespace in the input;
+	// when it is 0 the pods are likely deployed from other manifests.
+	NamespaceWorkloads int `json:"namespaceWorkloads"`
 	// Hint suggests the closest pod labels when Selects is empty.
 	Hint string `json:"hint"`
+	// Blame is the selector key the hint would change, "" when no single key is at fault.
+	Blame string `json:"blame"`
 	// Ports is index-aligned with the Service's ports.
 	Ports []PortFacts `json:"ports"`
 }
@@ -60,7 +65,8 @@ func (f *Facts) serviceFacts() map[string]*ServiceFacts {
 	creators := podCreators(g)
 	out := make(map[string]*ServiceFacts, len(g.Services))
 	for _, s := range g.Services {
-		sf := &ServiceFacts{Selects: []string{}, PodCreators: []string{}, Ports: make([]PortFacts, len(s.Ports))}
+		sf := &ServiceFacts{Selects: []string{}, PodCreators: []string{}, Ports: make([]PortFacts, len(s.Ports)),
+			NamespaceWorkloads: len(g.WorkloadsIn(s.Namespace))}
 		out[s.ID] = sf
 		if s.Selector == nil || s.Type == "ExternalName" {
 			for i := range sf.Ports {
@@ -75,7 +81,7 @@ func (f *Facts) serviceFacts() map[string]*ServiceFacts {
 			if sf.PodCreators == nil {
 				sf.PodCreators = []string{}
 			}
-			sf.Hint = f.selectorHint(s)
+			sf.Hint, sf.Blame = f.selectorHint(s)
 		}
 		for i, p := range s.Ports {
 			sf.Ports[i] = resolvePort(p, sel)
@@ -113,13 +119,15 @@ var inertCustomKinds = map[string]bool{
 	"Kustomization": true, "Component": true,
 }
 
-// selectorHint finds the workload whose pod labels are closest to the selector.
-func (f *Facts) selectorHint(s *model.Service) string {
+// selectorHint finds the workload whose pod labels are closest to the selector, and the
+// selector key to change when it is one.
+func (f *Facts) selectorHint(s *model.Service) (hint, blame string) {
 	g := f.graph
 	type cand struct {
 		w     *model.Workload
 		score int
 		fix   []string
+		keys  []string
 	}
 	var best *cand
 	for _, w := range g.WorkloadsIn(s.Namespace) {
@@ -134,6 +142,7 @@ func (f *Facts) selectorHint(s *model.Service) string {
 				if d := distance(v, wv); d <= maxTypos(v) || strings.Contains(wv, v) || strings.Contains(v, wv) {
 					c.score += 50 - d
 					c.fix = append(c.fix, fmt.Sprintf("%s: %s", k, wv))
+					c.keys = append(c.keys, k)
 				} else {
 					c.score -= 1000 // a different value: another workload, not a typo
 				}
@@ -144,6 +153,7 @@ func (f *Facts) selectorHint(s *model.Service) string {
 				if w.PodLabels[wk] == v && distance(k, wk) <= maxTypos(k) {
 					c.score += 40
 					c.fix = append(c.fix, fmt.Sprintf("%s: %s", wk, v))
+					c.keys = append(c.keys, k)
 					break
 				}
 			}
@@ -154,7 +164,10 @@ func (f *Facts) selectorHint(s *model.Service) string {
 		}
 	}
 	if best != nil && len(best.fix) > 0 {
-		return fmt.Sprintf("did you mean `%s`? (pod labels of %s: %s)", strings.Join(best.fix, ", "), best.w.ID, model.FormatLabels(best.w.PodLabels))
+		if len(best.keys) == 1 {
+			blame = best.keys[0]
+		}
+		return fmt.Sprintf("did you mean `%s`? (pod labels of %s: %s)", strings.Join(best.fix, ", "), best.w.ID, model.FormatLabels(best.w.PodLabels)), blame
 	}
 	// Pods with these labels in another namespace?
 	var elsewhere []string
@@ -167,12 +180,12 @@ func (f *Facts) selectorHint(s *model.Service) string {
 		}
 	}
 	if len(elsewhere) > 0 {
-		return fmt.Sprintf("matching pods exist in another namespace (%s); a Service selects pods of its own namespace only", strings.Join(elsewhere, ", "))
+		return fmt.Sprintf("matching pods exist in another namespace (%s); a Service selects pods of its own namespace only", strings.Join(elsewhere, ", ")), ""
 	}
 	if len(g.WorkloadsIn(s.Namespace)) == 0 {
-		return fmt.Sprintf("the input has no workload in namespace %s; if the pods are deployed from elsewhere, lint those manifests together", s.Namespace)
+		return fmt.Sprintf("the input has no workload in namespace %s; if the pods are deployed from elsewhere, lint those manifests together", s.Namespace), ""
 	}
-	return "make the selector a subset of the pod template labels of the workload it should expose"
+	return "make the selector a subset of the pod template labels of the workload it should expose", ""
 }
 
 // resolvePort resolves a Service port against the selected workloads the way the

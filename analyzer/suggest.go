@@ -1,10 +1,13 @@
 package analyzer
 
-// distance is the Levenshtein distance between a and b (bytes; names are ASCII).
+// distance is the optimal-string-alignment distance between a and b: insertions,
+// deletions, substitutions and transpositions of adjacent bytes (gprc -> grpc) each
+// cost one edit. Names are ASCII.
 func distance(a, b string) int {
 	if a == b {
 		return 0
 	}
+	prev2 := make([]int, len(b)+1)
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
@@ -18,8 +21,11 @@ func distance(a, b string) int {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
+		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(b)]
 }
@@ -39,7 +45,8 @@ func closest(name string, candidates []string) string {
 			continue
 		}
 		d := distance(name, c)
-		if d > maxTypos(name) && !(len(name) >= 3 && (contains(c, name) || contains(name, c))) {
+		related := len(name) >= 3 && (contains(c, name) || contains(name, c))
+		if d > maxTypos(name) && !related {
 			continue
 		}
 		if d < bestD {

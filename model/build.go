@@ -68,11 +68,13 @@ func (c *docCtx) document(n *yaml.Node) {
 		n = n.Content[0]
 	}
 	n = deref(n)
-	c.object(n, "")
+	c.object(n, "", "", "")
 }
 
-// object handles a mapping that may be a Kubernetes object or a List of them.
-func (c *docCtx) object(n *yaml.Node, listWhere string) {
+// object handles a mapping that may be a Kubernetes object or a List of them. Items of
+// a typed list (PodList, as the API server returns it) may omit apiVersion and kind:
+// they inherit them from the list (defAPIVersion, defKind).
+func (c *docCtx) object(n *yaml.Node, listWhere, defAPIVersion, defKind string) {
 	if n == nil || n.Kind != yaml.MappingNode {
 		if listWhere != "" && !isNull(n) {
 			c.fail(n, "%s must be an object, not %s", listWhere, describe(n))
@@ -81,6 +83,14 @@ func (c *docCtx) object(n *yaml.Node, listWhere string) {
 	}
 	_, av := field(n, "apiVersion")
 	_, kv := field(n, "kind")
+	if defKind != "" {
+		if av == nil {
+			av = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: defAPIVersion, Line: n.Line, Column: n.Column}
+		}
+		if kv == nil {
+			kv = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: defKind, Line: n.Line, Column: n.Column}
+		}
+	}
 	// Not a Kubernetes object (CI workflows, Helm values, kustomization without kind): skip.
 	if av == nil || kv == nil || av.Kind != yaml.ScalarNode || kv.Kind != yaml.ScalarNode || av.Value == "" || kv.Value == "" {
 		if listWhere != "" {
@@ -92,8 +102,12 @@ func (c *docCtx) object(n *yaml.Node, listWhere string) {
 	if strings.HasSuffix(kind, "List") {
 		if _, items := field(n, "items"); items != nil || kind == "List" {
 			c.obj = nil
+			itemKind := ""
+			if kind != "List" {
+				itemKind = strings.TrimSuffix(kind, "List")
+			}
 			for i, it := range c.seq(items, kind+".items") {
-				c.object(it, fmt.Sprintf("%s.items[%d]", kind, i))
+				c.object(it, fmt.Sprintf("%s.items[%d]", kind, i), av.Value, itemKind)
 			}
 			return
 		}
@@ -389,7 +403,7 @@ func (c *docCtx) container(w *Workload, n *yaml.Node, where string, init bool) {
 		}
 		cpv := val(pn, "containerPort")
 		if cpv == nil {
-			c.fail(pn, "%s.containerPort is required", pw)
+			c.fail(pn, "%s.containerPort is required%s", pw, misspelt(pn, "containerPort"))
 		} else if v, ok := c.integer(cpv, pw+".containerPort"); ok {
 			if v < 1 || v > 65535 {
 				c.fail(cpv, "%s.containerPort %d must be between 1 and 65535", pw, v)
@@ -492,6 +506,10 @@ func buildService(c *docCtx, o *Object, n *yaml.Node) any {
 	if len(sel) > 0 {
 		s.Selector = sel
 		s.SelectorPos = c.pos(sk)
+		s.SelectorKeyPos = make(map[string]Pos, len(sel))
+		for i := 0; i+1 < len(sv.Content); i += 2 {
+			s.SelectorKeyPos[sv.Content[i].Value] = c.pos(sv.Content[i])
+		}
 	}
 	s.ClusterIP, _ = c.str(val(spec, "clusterIP"), "spec.clusterIP")
 	s.Headless = s.ClusterIP == "None"
@@ -511,7 +529,7 @@ func buildService(c *docCtx, o *Object, n *yaml.Node) any {
 		pk, pv := field(pn, "port")
 		p.PortPos = c.pos(orNode(pk, pn))
 		if pv == nil {
-			c.fail(pn, "%s.port is required", pw)
+			c.fail(pn, "%s.port is required%s", pw, misspelt(pn, "port"))
 		} else if v, ok := c.integer(pv, pw+".port"); ok {
 			if v < 1 || v > 65535 {
 				c.fail(pv, "%s.port %d must be between 1 and 65535", pw, v)
@@ -807,4 +825,15 @@ func (c *docCtx) policyRules(n *yaml.Node, where, peersKey string) []PolicyRule 
 		rules = append(rules, r)
 	}
 	return rules
+}
+
+// misspelt explains a missing required field that is present with other capitalisation
+// (field names are case-sensitive).
+func misspelt(m *yaml.Node, key string) string {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if k := m.Content[i].Value; k != key && strings.EqualFold(k, key) {
+			return fmt.Sprintf(" (found %q: field names are case-sensitive)", k)
+		}
+	}
+	return ""
 }

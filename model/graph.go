@@ -182,7 +182,9 @@ type Service struct {
 	// Selector is nil for a selector-less Service (absent or empty selector).
 	Selector    map[string]string `json:"selector"`
 	SelectorPos Pos               `json:"selectorPos"`
-	ClusterIP   string            `json:"clusterIP"`
+	// SelectorKeyPos maps each selector key to the position of its pair.
+	SelectorKeyPos map[string]Pos `json:"selectorKeyPos"`
+	ClusterIP      string         `json:"clusterIP"`
 	// Headless is true for clusterIP: None.
 	Headless        bool          `json:"headless"`
 	ExternalName    string        `json:"externalName"`

@@ -158,8 +158,6 @@ type item struct {
 	entity any // *Workload, *Service, ... or nil for opaque objects
 	// namespaced is false for cluster-scoped kinds.
 	namespaced bool
-	// implicitNS is true when the object carried no namespace.
-	implicitNS bool
 	// endpointsFor is the Service name an Endpoints/EndpointSlice backs.
 	endpointsFor string
 }
@@ -314,7 +312,7 @@ func assemble(opts Options, results []fileResult) *Graph {
 			if !it.namespaced {
 				o.Namespace = ""
 			}
-			o.ID = o.Ref.String()
+			o.ID = o.String()
 			g.Objects = append(g.Objects, o)
 			key := o.Group() + "/" + o.Kind + "/" + o.Namespace + "/" + o.Name
 			if prev, dup := keys[key]; dup && o.Name != "" {

@@ -4,8 +4,10 @@
 #   A Service sends traffic to the pods its selector matches in its own namespace. When
 #   no pod template in the input carries every label of the selector, the Service has
 #   no endpoints and every connection to it fails. Selector-less and ExternalName
-#   Services are not checked. When the namespace holds custom resources that may create
-#   pods kubenet cannot see (operators, rollouts), the finding is a warning that says so.
+#   Services are not checked. The finding is a warning, saying why, when the pods may
+#   come from elsewhere: the namespace holds custom resources that may create pods
+#   kubenet cannot see (operators, rollouts), or the input has no workload at all in
+#   that namespace.
 # custom:
 #   severity: error
 #   since: v0.1.0
@@ -28,8 +30,9 @@ _orphans contains [svc, facts] if {
 report contains f if {
 	some [svc, facts] in _orphans
 	count(facts.podCreators) == 0
+	facts.namespaceWorkloads > 0
 	msg := sprintf("selector %s matches no pod template in namespace %s", [_selector(svc), svc.namespace])
-	f := lib.finding_hint(svc.id, svc.selectorPos, msg, facts.hint)
+	f := lib.finding_hint(svc.id, _blame(svc, facts), msg, facts.hint)
 }
 
 report contains f if {
@@ -39,7 +42,18 @@ report contains f if {
 		"selector %s matches no pod template in the input; custom resources in namespace %s may create the pods (%s)",
 		[_selector(svc), svc.namespace, _first(facts.podCreators)],
 	)
-	f := lib.with_severity(lib.finding_hint(svc.id, svc.selectorPos, msg, facts.hint), "warning")
+	f := lib.with_severity(lib.finding_hint(svc.id, _blame(svc, facts), msg, facts.hint), "warning")
+}
+
+report contains f if {
+	some [svc, facts] in _orphans
+	count(facts.podCreators) == 0
+	facts.namespaceWorkloads == 0
+	msg := sprintf(
+		"selector %s matches no pod template: the input has no workload in namespace %s, so the pods may be deployed from other manifests",
+		[_selector(svc), svc.namespace],
+	)
+	f := lib.with_severity(lib.finding_hint(svc.id, _blame(svc, facts), msg, facts.hint), "warning")
 }
 
 _selector(svc) := concat(",", sort([sprintf("%s=%s", [k, v]) | some k, v in svc.selector]))
@@ -47,3 +61,8 @@ _selector(svc) := concat(",", sort([sprintf("%s=%s", [k, v]) | some k, v in svc.
 _first(ids) := concat(", ", array.slice(ids, 0, 3)) if count(ids) <= 3
 
 _first(ids) := sprintf("%s and %d more", [concat(", ", array.slice(ids, 0, 3)), count(ids) - 3]) if count(ids) > 3
+
+# The selector pair the hint would change, else the selector.
+_blame(svc, facts) := svc.selectorKeyPos[facts.blame] if facts.blame != ""
+
+_blame(svc, facts) := svc.selectorPos if facts.blame == ""

@@ -1,0 +1,60 @@
+# kubenet — every target is one line that CI or a developer runs as-is.
+GOLANGCI_LINT_VERSION := v2.15.0
+BIN      := $(CURDIR)/bin
+GOLANGCI := $(BIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
+FUZZTIME ?= 30s
+export GOTOOLCHAIN := local
+
+.PHONY: all build test vet lint gotest regotest docs golden fuzz bench check tidy clean
+
+all: build
+
+## build: the kubenet binary in bin/
+build:
+	go build -trimpath -o $(BIN)/kubenet ./cmd/kubenet
+
+## test: vet, golangci-lint, the Go tests with the race detector (rule testdata, goldens,
+## corpus, Rego unit tests in policies/*_test.rego), and a short fuzz run of the loader
+test: vet lint gotest
+
+vet:
+	go vet ./...
+
+$(GOLANGCI):
+	GOBIN=$(BIN) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+	mv $(BIN)/golangci-lint $(GOLANGCI)
+
+lint: $(GOLANGCI)
+	$(GOLANGCI) run ./...
+
+gotest:
+	go test -race -shuffle=on ./...
+
+## regotest: only the Rego unit tests (policies/*_test.rego), verbosely
+regotest:
+	go test ./policies -run TestRego -v
+
+## docs: regenerate docs/rules.md from the rules' metadata (a test fails when it is stale)
+docs:
+	go run ./cmd/kubenet rules --format markdown > docs/rules.md
+
+## golden: refresh golden files after an intended output change
+golden:
+	go test ./cmd/kubenet -update
+
+## fuzz: fuzz the loader (FUZZTIME=10m for a longer run)
+fuzz:
+	go test ./model -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME)
+
+## bench: the benchmarks
+bench:
+	go test -run '^$$' -bench . -benchmem ./...
+
+check: test docs
+	git diff --exit-code docs go.mod go.sum
+
+tidy:
+	go mod tidy
+
+clean:
+	rm -rf $(BIN)
