@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kubenet/kubenet/rules"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files and docs/rules.md")
+
+// kubenet runs the CLI in-process from the repository root, so paths in the output are
+// repository-relative.
+func kubenet(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	t.Chdir("../..")
+	var out, errb bytes.Buffer
+	code = run(args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+		return
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run `make golden` to create it")
+	assert.Equal(t, string(want), got, "output differs from %s (make golden refreshes it after an intended change)", path)
+}
+
+func TestLintGoldenText(t *testing.T) {
+	code, out, errOut := kubenet(t, "", "lint", "--no-color", "examples/shop")
+	assert.Equal(t, exitFindings, code)
+	assert.Empty(t, errOut)
+	t.Chdir("cmd/kubenet")
+	golden(t, "shop.golden.txt", out)
+}
+
+func TestLintGoldenJSON(t *testing.T) {
+	code, out, _ := kubenet(t, "", "lint", "--format", "json", "examples/shop")
+	assert.Equal(t, exitFindings, code)
+	t.Chdir("cmd/kubenet")
+	golden(t, "shop.golden.json", out)
+}
+
+func TestLintColor(t *testing.T) {
+	r := report{Findings: []rules.Finding{{Rule: "x", Severity: rules.Error, Message: "m", File: "f.yaml", Line: 1, Column: 1}}}
+	var plain, colored bytes.Buffer
+	require.NoError(t, writeText(&plain, r, textStyle{}))
+	require.NoError(t, writeText(&colored, r, textStyle{color: true}))
+	assert.NotContains(t, plain.String(), "\x1b[")
+	assert.Contains(t, colored.String(), "\x1b[")
+}
+
+func TestExitCodes(t *testing.T) {
+	clean := "testdata/clean"
+	tests := []struct {
+		name string
+		args []string
+		code int
+		err  string
+	}{
+		{"clean input", []string{"lint", clean}, exitClean, ""},
+		{"findings", []string{"lint", "examples/shop"}, exitFindings, ""},
+		{"findings below --fail-on", []string{"lint", "--fail-on", "none", "examples/shop"}, exitClean, ""},
+		{"errors meet --fail-on error", []string{"lint", "--fail-on", "error", "examples/shop"}, exitFindings, ""},
+		{"missing path", []string{"lint", "does/not/exist"}, exitUsage, "cannot read does/not/exist"},
+		{"bad --fail-on", []string{"lint", "--fail-on", "loud", clean}, exitUsage, "--fail-on"},
+		{"bad --format", []string{"lint", "--format", "xml", clean}, exitUsage, "--format"},
+		{"unknown flag", []string{"lint", "--bogus"}, exitUsage, "unknown flag"},
+		{"unknown rule", []string{"lint", "--rule", "nope", clean}, exitUsage, "unknown rule"},
+		{"unknown command", []string{"frobnicate"}, exitUsage, "unknown command"},
+		{"broken policy folder", []string{"lint", "--policy", "cmd/kubenet/testdata/badpolicy", clean}, exitUsage, "custom.severity"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if strings.HasPrefix(tt.args[len(tt.args)-1], "testdata/") {
+				tt.args[len(tt.args)-1] = "cmd/kubenet/" + tt.args[len(tt.args)-1]
+			}
+			code, _, errOut := kubenet(t, "", tt.args...)
+			assert.Equal(t, tt.code, code, errOut)
+			if tt.err != "" {
+				assert.Contains(t, errOut, tt.err)
+			}
+		})
+	}
+}
+
+func TestLintStdin(t *testing.T) {
+	manifest := "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec:\n  type: NodePort\n  ports:\n  - port: 80\n    nodePort: 80\n"
+	code, out, _ := kubenet(t, manifest, "lint", "--no-color", "-")
+	assert.Equal(t, exitFindings, code)
+	assert.Contains(t, out, "<stdin>:8:5  error  nodeport-conflict")
+}
+
+func TestUserPolicy(t *testing.T) {
+	code, out, errOut := kubenet(t, "", "lint", "--no-color", "--rule", "service-team-label",
+		"--policy", "cmd/kubenet/testdata/policy", "examples/shop")
+	assert.Equal(t, exitFindings, code, errOut)
+	assert.Contains(t, out, "examples/shop/cart.yaml:30:9  warning  service-team-label  Service cart has no team label")
+}
+
+func TestHelmChartNotice(t *testing.T) {
+	code, _, errOut := kubenet(t, "", "lint", "cmd/kubenet/testdata/withchart")
+	assert.Equal(t, exitClean, code)
+	assert.Contains(t, errOut, "skipped Helm chart cmd/kubenet/testdata/withchart/chart")
+	assert.Contains(t, errOut, "helm template")
+}
+
+// TestRulesDoc keeps docs/rules.md in step with the rules' metadata.
+func TestRulesDoc(t *testing.T) {
+	code, out, _ := kubenet(t, "", "rules", "--format", "markdown")
+	require.Equal(t, exitClean, code)
+	if *update {
+		require.NoError(t, os.WriteFile("docs/rules.md", []byte(out), 0o644))
+		return
+	}
+	want, err := os.ReadFile("docs/rules.md")
+	require.NoError(t, err)
+	assert.Equal(t, string(want), out, "docs/rules.md is stale: run `make docs`")
+}
+
+func TestRulesCommand(t *testing.T) {
+	code, out, _ := kubenet(t, "", "rules")
+	assert.Equal(t, exitClean, code)
+	assert.Contains(t, out, "service-selector-orphaned  error")
+	code, out, _ = kubenet(t, "", "rules", "service-port-mismatch")
+	assert.Equal(t, exitClean, code)
+	assert.Contains(t, out, "How to fix:")
+	code, _, errOut := kubenet(t, "", "rules", "no-such-rule")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, "unknown rule")
+}
