@@ -5,19 +5,60 @@ package analyzer
 
 import (
 	"sort"
+	"sync"
 
 	"github.com/kubenet/kubenet/model"
 )
 
-// Config holds the cluster assumptions facts depend on.
+// Config holds the cluster assumptions facts depend on: parts of a cluster that
+// manifests rarely contain.
 type Config struct {
 	// NodePortMin and NodePortMax bound the API server's service-node-port-range.
 	NodePortMin int `json:"nodePortMin"`
 	NodePortMax int `json:"nodePortMax"`
+	// ClusterDomain is the cluster's DNS domain.
+	ClusterDomain string `json:"clusterDomain"`
+	// DNS describes the cluster DNS pods.
+	DNS DNSServer `json:"dns"`
+	// IngressControllers are the controllers that may serve Ingresses; the first one
+	// marked Default (or the first) is assumed when none is found in the input.
+	IngressControllers []IngressController `json:"ingressControllers"`
 }
 
-// DefaultConfig is a stock cluster.
-func DefaultConfig() Config { return Config{NodePortMin: 30000, NodePortMax: 32767} }
+// DNSServer locates the cluster DNS pods and the ports they serve.
+type DNSServer struct {
+	Namespace string            `json:"namespace"`
+	Labels    map[string]string `json:"labels"`
+	// Ports are the pods' container ports (CoreDNS listens on 5353 on some distributions).
+	Ports []model.ContainerPort `json:"ports"`
+}
+
+// IngressController locates an ingress controller's pods.
+type IngressController struct {
+	Name      string            `json:"name"`
+	Namespace string            `json:"namespace"`
+	Labels    map[string]string `json:"labels"`
+	// Controller is the IngressClass spec.controller value it implements.
+	Controller string `json:"controller"`
+	Default    bool   `json:"default"`
+}
+
+// DefaultConfig is a stock cluster: kube-dns pods in kube-system serving 53/UDP and
+// 53/TCP, and the well-known ingress controllers found by their labels, ingress-nginx
+// assumed when none is in the input.
+func DefaultConfig() Config {
+	return Config{
+		NodePortMin: 30000, NodePortMax: 32767, ClusterDomain: "cluster.local",
+		DNS: DNSServer{Namespace: "kube-system", Labels: map[string]string{"k8s-app": "kube-dns"},
+			Ports: []model.ContainerPort{{Name: "dns", ContainerPort: 53, Protocol: "UDP"}, {Name: "dns-tcp", ContainerPort: 53, Protocol: "TCP"}}},
+		IngressControllers: []IngressController{
+			{Name: "ingress-nginx", Namespace: "ingress-nginx", Labels: map[string]string{"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"}, Controller: "k8s.io/ingress-nginx", Default: true},
+			{Name: "traefik", Labels: map[string]string{"app.kubernetes.io/name": "traefik"}, Controller: "traefik.io/ingress-controller"},
+			{Name: "haproxy", Labels: map[string]string{"app.kubernetes.io/name": "kubernetes-ingress"}, Controller: "haproxy.org/ingress-controller/haproxy"},
+			{Name: "contour", Labels: map[string]string{"app.kubernetes.io/name": "contour"}, Controller: "projectcontour.io/ingress-controller"},
+		},
+	}
+}
 
 // Facts is everything computed about a graph, in the shape the Rego input documents
 // under "facts".
@@ -35,17 +76,24 @@ type Facts struct {
 
 	graph *model.Graph
 	sel   *selectionIndex
+	cfg   Config
+	reach func() *Reach
 }
 
-// New computes the facts of g.
-func New(g *model.Graph) *Facts {
-	f := &Facts{graph: g, sel: newSelectionIndex(g)}
+// New computes the facts of g under the cluster assumptions cfg. Reachability is
+// solved on first use.
+func New(g *model.Graph, cfg Config) *Facts {
+	f := &Facts{graph: g, sel: newSelectionIndex(g), cfg: cfg}
+	f.reach = sync.OnceValue(func() *Reach { return solve(g, cfg) })
 	f.Services = f.serviceFacts()
 	f.Backends = f.backendFacts()
 	f.RouteConflicts = routeConflicts(g)
 	f.NodePortClaims = nodePortClaims(g)
 	return f
 }
+
+// Reach returns the solved reachability (computed once).
+func (f *Facts) Reach() *Reach { return f.reach() }
 
 // Graph returns the graph the facts describe.
 func (f *Facts) Graph() *model.Graph { return f.graph }

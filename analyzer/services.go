@@ -29,7 +29,8 @@ type ServiceFacts struct {
 
 // Port resolution statuses.
 const (
-	// PortOK: every selected workload declares the target port.
+	// PortOK: at least one selected workload declares the target port (by name and
+	// protocol, or by number and protocol).
 	PortOK = "ok"
 	// PortUnchecked: nothing to check against (no selected workload with known containers).
 	PortUnchecked = "unchecked"
@@ -195,8 +196,10 @@ func resolvePort(p model.ServicePort, sel []*model.Workload) PortFacts {
 	pf := PortFacts{Status: PortUnchecked, Resolved: []int{}, Declared: []string{}}
 	var known []*model.Workload
 	for _, w := range sel {
-		if !w.ContainersKnown {
-			return pf // an operator generates the containers: nothing to check against
+		if !w.ContainersKnown || w.Invalid {
+			// An operator generates the containers, or the manifest-invalid finding on the
+			// workload comes first: nothing reliable to check against.
+			return pf
 		}
 		known = append(known, w)
 	}

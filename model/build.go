@@ -169,6 +169,21 @@ func (c *docCtx) metadata(o *Object, n *yaml.Node) {
 	o.Labels = c.stringMap(lv, "metadata.labels")
 	c.validateLabels(lk, lv, o.Labels, "metadata.labels")
 	o.Annotations = c.stringMap(val(md, "annotations"), "metadata.annotations")
+	if refs := val(md, "ownerReferences"); refs != nil && refs.Kind == yaml.SequenceNode {
+		for _, r := range refs.Content {
+			r = deref(r)
+			if ctl := val(r, "controller"); ctl != nil && ctl.Value == "true" {
+				o.Owner = &Ref{APIVersion: scalar(val(r, "apiVersion")), Kind: scalar(val(r, "kind")), Name: scalar(val(r, "name"))}
+			}
+		}
+	}
+}
+
+func scalar(n *yaml.Node) string {
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return ""
+	}
+	return n.Value
 }
 
 // validateLabels checks label keys and values as the API server does.

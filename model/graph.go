@@ -19,6 +19,9 @@ type Object struct {
 	Annotations   map[string]string `json:"annotations"`
 	// Doc is the 0-based index of the YAML document in its file.
 	Doc int `json:"doc"`
+	// Owner is the controller in metadata.ownerReferences (pods listed from a live
+	// cluster name their ReplicaSet), or nil.
+	Owner *Ref `json:"owner"`
 	// Invalid is true when the object has a field of the wrong type or an invalid value;
 	// a manifest-invalid finding says which. Rules do not judge invalid objects, but
 	// references to them still resolve, so one mistake does not cascade.

@@ -196,7 +196,7 @@ type regoRelate struct {
 // Run runs the enabled rules over g and returns the findings sorted by file, line,
 // column and rule.
 func (e *Engine) Run(ctx context.Context, g *model.Graph, opts Options) ([]Finding, error) {
-	facts := analyzer.New(g)
+	facts := analyzer.New(g, opts.Cluster)
 	enabled := func(id string) bool { return opts.Enabled == nil || opts.Enabled[id] }
 	buckets := map[string][]regoFinding{}
 	needRego := false
@@ -211,10 +211,15 @@ func (e *Engine) Run(ctx context.Context, g *model.Graph, opts Options) ([]Findi
 			return nil, err
 		}
 	}
-	refs := map[string]*model.Ref{}
+	objects := map[string]*model.Object{}
 	for _, o := range g.Objects {
-		if _, ok := refs[o.ID]; !ok {
-			refs[o.ID] = &o.Ref
+		if _, ok := objects[o.ID]; !ok {
+			objects[o.ID] = o
+		}
+	}
+	for _, ns := range g.Namespaces {
+		if _, ok := objects[ns.ID]; !ok {
+			objects[ns.ID] = &model.Object{Ref: model.Ref{APIVersion: "v1", Kind: "Namespace", Name: ns.Name}, ID: ns.ID, Pos: ns.Pos}
 		}
 	}
 	var out []Finding
@@ -240,7 +245,7 @@ func (e *Engine) Run(ctx context.Context, g *model.Graph, opts Options) ([]Findi
 		if r.Engine == "go" {
 			err = r.run(pass)
 		} else {
-			err = replay(pass, buckets[r.ID], refs)
+			err = replay(pass, buckets[r.ID], objects)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("rule %s: %w", r.ID, err)
@@ -280,36 +285,54 @@ func (e *Engine) evalRego(ctx context.Context, in *Input) (map[string][]regoFind
 	return out, nil
 }
 
-func replay(p *Pass, fs []regoFinding, refs map[string]*model.Ref) error {
+// replay reports a Rego rule's findings. A finding without a position falls back to
+// its object's position; an unknown object id or no position at all is a rule bug.
+func replay(p *Pass, fs []regoFinding, objects map[string]*model.Object) error {
 	for _, rf := range fs {
-		if rf.Pos == nil || !rf.Pos.IsValid() {
-			return fmt.Errorf("finding %q has no position (pos with file and line)", rf.Message)
-		}
 		if rf.Message == "" {
 			return errors.New("finding has no message")
 		}
-		f := at(Finding{Message: rf.Message, Hint: rf.Hint}, *rf.Pos)
+		var obj *model.Object
 		if rf.Object != "" {
-			ref, ok := refs[rf.Object]
+			o, ok := objects[rf.Object]
 			if !ok {
 				return fmt.Errorf("finding %q names unknown object %q", rf.Message, rf.Object)
 			}
-			f.Object = ref
+			obj = o
+		}
+		pos := model.Pos{}
+		if rf.Pos != nil {
+			pos = *rf.Pos
+		}
+		if !pos.IsValid() && obj != nil {
+			pos = obj.Pos
+		}
+		if !pos.IsValid() {
+			return fmt.Errorf("finding %q has no position (pos with file and line) and no object", rf.Message)
+		}
+		f := at(Finding{Message: rf.Message, Hint: rf.Hint}, pos)
+		if obj != nil {
+			f.Object = &obj.Ref
 		}
 		if rf.Severity != "" {
 			sev, err := ParseSeverity(rf.Severity)
 			if err != nil || sev == None {
-				return fmt.Errorf("finding %q: %w", rf.Message, err)
+				return fmt.Errorf("finding %q: severity %q is not error, warning or info", rf.Message, rf.Severity)
 			}
 			f.Severity = sev
 		}
 		for _, rel := range rf.Related {
 			r := Related{Message: rel.Message}
-			if rel.Pos != nil {
-				r.File, r.Line = rel.Pos.File, rel.Pos.Line
-			}
 			if rel.Object != "" {
-				r.Object = refs[rel.Object]
+				o, ok := objects[rel.Object]
+				if !ok {
+					return fmt.Errorf("finding %q: related names unknown object %q", rf.Message, rel.Object)
+				}
+				r.Object = &o.Ref
+				r.File, r.Line = o.Pos.File, o.Pos.Line
+			}
+			if rel.Pos != nil && rel.Pos.IsValid() {
+				r.File, r.Line = rel.Pos.File, rel.Pos.Line
 			}
 			f.Related = append(f.Related, r)
 		}

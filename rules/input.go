@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"sort"
+
 	"github.com/kubenet/kubenet/analyzer"
 	"github.com/kubenet/kubenet/model"
 )
@@ -35,6 +37,7 @@ func NewInput(g *model.Graph, f *analyzer.Facts, cfg analyzer.Config) *Input {
 	for id := range g.EndpointsFor {
 		in.Endpoints = append(in.Endpoints, id)
 	}
+	sort.Strings(in.Endpoints)
 	return in
 }
 

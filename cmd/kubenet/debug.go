@@ -34,7 +34,7 @@ func newDebugCmd(io *streams) *cobra.Command {
 			}
 			enc := json.NewEncoder(io.out)
 			enc.SetIndent("", "  ")
-			return enc.Encode(rules.NewInput(g, analyzer.New(g), analyzer.DefaultConfig()))
+			return enc.Encode(rules.NewInput(g, analyzer.New(g, analyzer.DefaultConfig()), analyzer.DefaultConfig()))
 		},
 	}
 	input.Flags().StringVarP(&namespace, "namespace", "n", "default", "namespace for objects that carry none")

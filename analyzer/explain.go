@@ -1,0 +1,223 @@
+package analyzer
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/kubenet/kubenet/model"
+)
+
+// Explanation says why a connection is allowed or denied, in terms a person can act on.
+type Explanation struct {
+	Allowed  bool
+	From, To *Node
+	Protocol string
+	Port     int
+	Egress   Side
+	Ingress  Side
+	// Notes are caveats: hostNetwork pods, assumed components, ipBlock peers.
+	Notes []string
+	// Fix is the smallest change that would allow a denied connection (a YAML snippet).
+	Fix string
+}
+
+// Side is one half of a verdict: the source's egress or the destination's ingress.
+type Side struct {
+	Isolated bool
+	// Policies are the policies that isolate the pod in this direction.
+	Policies []*model.Policy
+	// Admits lists the rules that admit the peer on the port.
+	Admits []RuleRef
+	// Near lists rules that admit the peer, but on other ports.
+	Near []RuleRef
+}
+
+// Allowed reports whether this side lets the connection through.
+func (s Side) Allowed() bool { return !s.Isolated || len(s.Admits) > 0 }
+
+// RuleRef names one rule of a policy.
+type RuleRef struct {
+	Policy *model.Policy
+	Egress bool
+	Index  int
+	Ports  PortSet
+}
+
+func (r RuleRef) String() string {
+	dir := "ingress"
+	if r.Egress {
+		dir = "egress"
+	}
+	rule := r.Policy.Ingress
+	if r.Egress {
+		rule = r.Policy.Egress
+	}
+	at := ""
+	if r.Index < len(rule) {
+		at = fmt.Sprintf(" (%s)", rule[r.Index].Pos)
+	}
+	return fmt.Sprintf("%s %s[%d]%s", r.Policy.ID, dir, r.Index, at)
+}
+
+// Explain explains the verdict for from -> to on port/proto (the destination pod's port,
+// after any Service DNAT).
+func (r *Reach) Explain(from, to *Node, proto string, port int) Explanation {
+	e := Explanation{From: from, To: to, Protocol: proto, Port: port}
+	src, dst := from.class, to.class
+	e.Egress.Isolated = src.isolatedOut()
+	e.Egress.Policies = src.outPolicies
+	if e.Egress.Isolated {
+		for _, a := range src.out {
+			if !a.matches(dst) {
+				continue
+			}
+			ps := a.ports.resolve(dst)
+			ref := RuleRef{Policy: a.policy, Egress: true, Index: a.rule, Ports: ps}
+			if ps.Contains(proto, port) {
+				e.Egress.Admits = append(e.Egress.Admits, ref)
+			} else {
+				e.Egress.Near = append(e.Egress.Near, ref)
+			}
+		}
+	}
+	e.Ingress.Isolated = dst.isolatedIn()
+	e.Ingress.Policies = dst.inPolicies
+	if e.Ingress.Isolated {
+		for _, a := range dst.in {
+			if !a.matches(src) {
+				continue
+			}
+			ps := a.ports.resolve(dst)
+			ref := RuleRef{Policy: a.policy, Index: a.rule, Ports: ps}
+			if ps.Contains(proto, port) {
+				e.Ingress.Admits = append(e.Ingress.Admits, ref)
+			} else {
+				e.Ingress.Near = append(e.Ingress.Near, ref)
+			}
+		}
+	}
+	e.Allowed = e.Egress.Allowed() && e.Ingress.Allowed()
+	for _, n := range []*Node{from, to} {
+		if n.HostNetwork {
+			e.Notes = append(e.Notes, n.ID+" uses hostNetwork: pod NetworkPolicies do not govern it (behaviour depends on the CNI)")
+		}
+		if n.Assumed() {
+			e.Notes = append(e.Notes, n.ID+" is not in the input; it is assumed as configured (namespace "+n.Namespace+", labels "+model.FormatLabels(n.Labels)+")")
+		}
+	}
+	if !e.Allowed {
+		e.Fix = r.fix(e)
+	}
+	return e
+}
+
+// fix proposes the smallest change: one rule added to one policy that isolates the
+// denied side (the most specific one: a non-empty podSelector over an empty one).
+func (r *Reach) fix(e Explanation) string {
+	var parts []string
+	if !e.Egress.Allowed() {
+		p := mostSpecific(e.Egress.Policies)
+		parts = append(parts, fmt.Sprintf("add to %s (%s) an egress rule:\n%s", p.ID, p.Pos.File,
+			ruleYAML("to", p.Namespace, e.To, e.Protocol, e.Port)))
+	}
+	if !e.Ingress.Allowed() {
+		p := mostSpecific(e.Ingress.Policies)
+		parts = append(parts, fmt.Sprintf("add to %s (%s) an ingress rule:\n%s", p.ID, p.Pos.File,
+			ruleYAML("from", p.Namespace, e.From, e.Protocol, e.Port)))
+	}
+	return strings.Join(parts, "\nand ")
+}
+
+func mostSpecific(ps []*model.Policy) *model.Policy {
+	best := ps[0]
+	for _, p := range ps {
+		if best.PodSelector.Empty && !p.PodSelector.Empty {
+			best = p
+		}
+	}
+	return best
+}
+
+// ruleYAML renders a rule admitting peer on port, as a policy in ns would write it.
+func ruleYAML(key, ns string, peer *Node, proto string, port int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "  - %s:\n", key)
+	if peer.Kind == KindExternal {
+		b.WriteString("      - ipBlock:\n          cidr: 0.0.0.0/0\n")
+	} else {
+		b.WriteString("      - podSelector:\n          matchLabels:\n")
+		for _, kv := range identifyingLabels(peer.Labels) {
+			fmt.Fprintf(&b, "            %s: %s\n", kv[0], kv[1])
+		}
+		if peer.Namespace != ns {
+			fmt.Fprintf(&b, "        namespaceSelector:\n          matchLabels:\n            %s: %s\n", model.MetadataNameLabel, peer.Namespace)
+		}
+	}
+	fmt.Fprintf(&b, "    ports:\n      - port: %d\n        protocol: %s", port, proto)
+	return b.String()
+}
+
+// identifyingLabels picks the labels that name an application, rather than every label
+// of the pod (versions and hashes change).
+func identifyingLabels(l map[string]string) [][2]string {
+	for _, k := range []string{"app.kubernetes.io/name", "app", "k8s-app", "name", "component"} {
+		if v, ok := l[k]; ok {
+			out := [][2]string{{k, v}}
+			if inst, ok := l["app.kubernetes.io/instance"]; ok && k == "app.kubernetes.io/name" {
+				out = append(out, [2]string{"app.kubernetes.io/instance", inst})
+			}
+			return out
+		}
+	}
+	keys := make([]string, 0, len(l))
+	for k := range l {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([][2]string, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, [2]string{k, l[k]})
+	}
+	return out
+}
+
+// String renders the explanation as text.
+func (e Explanation) String() string {
+	var b strings.Builder
+	verdict := "DENIED"
+	if e.Allowed {
+		verdict = "ALLOWED"
+	}
+	fmt.Fprintf(&b, "%s: %s -> %s on %d/%s\n", verdict, e.From.ID, e.To.ID, e.Port, e.Protocol)
+	side := func(name string, n *Node, s Side, dir string) {
+		if !s.Isolated {
+			fmt.Fprintf(&b, "  %s of %s: not isolated (no NetworkPolicy with %s in policyTypes selects it)\n", name, n.ID, dir)
+			return
+		}
+		ids := make([]string, len(s.Policies))
+		for i, p := range s.Policies {
+			ids[i] = p.ID
+		}
+		fmt.Fprintf(&b, "  %s of %s: isolated by %s\n", name, n.ID, strings.Join(ids, ", "))
+		if len(s.Admits) > 0 {
+			for _, a := range s.Admits {
+				fmt.Fprintf(&b, "    admitted by %s\n", a)
+			}
+			return
+		}
+		fmt.Fprintf(&b, "    no %s rule admits it on %d/%s\n", strings.ToLower(dir), e.Port, e.Protocol)
+		for _, a := range s.Near {
+			fmt.Fprintf(&b, "    %s admits this peer, but only on %s\n", a, a.Ports)
+		}
+	}
+	side("egress", e.From, e.Egress, "Egress")
+	side("ingress", e.To, e.Ingress, "Ingress")
+	for _, n := range e.Notes {
+		fmt.Fprintf(&b, "  note: %s\n", n)
+	}
+	if e.Fix != "" {
+		fmt.Fprintf(&b, "  fix: %s\n", strings.ReplaceAll(e.Fix, "\n", "\n       "))
+	}
+	return b.String()
+}

@@ -1,0 +1,545 @@
+package analyzer
+
+import (
+	"fmt"
+	"math/bits"
+	"sort"
+	"strings"
+
+	"github.com/kubenet/kubenet/model"
+)
+
+// This file is the NetworkPolicy solver (networking.k8s.io/v1). Pods are grouped into
+// equivalence classes: same namespace, labels, named ports and hostNetwork behave the
+// same under every policy, so the solver works on classes, never on replicas. A peer of
+// a rule compiles once into a bitset of classes; a verdict is the intersection of the
+// source's egress and the destination's ingress, each a union of per-rule port sets.
+
+// NodeKind says what a reachability node stands for.
+type NodeKind string
+
+// Node kinds.
+const (
+	// KindWorkload is a workload of the input (or a custom resource that creates pods).
+	KindWorkload NodeKind = "workload"
+	// KindDNS is the cluster DNS, assumed when the input does not contain it.
+	KindDNS NodeKind = "dns"
+	// KindIngressController is the ingress controller, assumed when the input does not contain it.
+	KindIngressController NodeKind = "ingress-controller"
+	// KindExternal stands for every address outside the cluster's pods.
+	KindExternal NodeKind = "external"
+)
+
+// ExternalID is the id of the node for addresses outside the cluster's pods.
+const ExternalID = "External"
+
+// Node is one endpoint of the reachability matrix: a workload, an assumed cluster
+// component, or External.
+type Node struct {
+	ID        string
+	Kind      NodeKind
+	Namespace string
+	Labels    map[string]string
+	// Workload is nil for assumed components and External.
+	Workload *model.Workload
+	// Ports are the container ports of the node's pods (for named-port resolution).
+	Ports []model.ContainerPort
+	// HostNetwork pods are not governed by pod NetworkPolicies.
+	HostNetwork bool
+
+	class *class
+}
+
+// Assumed reports whether the node is not in the input but modelled from the cluster
+// configuration (DNS, ingress controller).
+func (n *Node) Assumed() bool {
+	return n.Workload == nil && n.Kind != KindExternal
+}
+
+// class is a set of nodes that every policy treats alike.
+type class struct {
+	idx      int
+	ns       string
+	labels   map[string]string
+	named    map[string]int // "name/PROTO" -> container port
+	hostNet  bool
+	external bool
+	nodes    []*Node
+
+	// Ingress (egress) isolation: the policies that select the class with that type.
+	inPolicies, outPolicies []*model.Policy
+	in, out                 []*admit
+}
+
+// admit is one rule of a policy that selects a class: which peers, which ports.
+type admit struct {
+	policy *model.Policy
+	egress bool
+	rule   int
+	// allPeers: from/to is empty, every pod and every address.
+	allPeers bool
+	peers    bitset
+	// external: an ipBlock peer (addresses outside the cluster's pods).
+	external bool
+	ipBlocks []string
+	ports    portSpec
+}
+
+func (a *admit) matches(c *class) bool {
+	if a.allPeers {
+		return true
+	}
+	if c.external {
+		return a.external
+	}
+	return a.peers.has(c.idx)
+}
+
+// portSpec is a rule's ports: numbers and ranges, and named ports that resolve against
+// the destination pod.
+type portSpec struct {
+	all   bool
+	fixed PortSet
+	named []namedPort
+}
+
+type namedPort struct{ name, proto string }
+
+func (ps *portSpec) resolve(dst *class) PortSet {
+	if ps.all {
+		return AllPorts()
+	}
+	out := ps.fixed
+	for _, n := range ps.named {
+		if p, ok := dst.named[n.name+"/"+n.proto]; ok {
+			out = out.Union(PortsOf(n.proto, p, p))
+		}
+	}
+	return out
+}
+
+type bitset []uint64
+
+func newBitset(n int) bitset         { return make(bitset, (n+63)/64) }
+func (b bitset) set(i int)           { b[i/64] |= 1 << (uint(i) % 64) }
+func (b bitset) has(i int) bool      { return i/64 < len(b) && b[i/64]&(1<<(uint(i)%64)) != 0 }
+func (b bitset) or(o bitset)         { for i := range b { b[i] |= o[i] } }
+func (b bitset) each(f func(i int)) {
+	for w, word := range b {
+		for word != 0 {
+			t := bits.TrailingZeros64(word)
+			f(w*64 + t)
+			word &= word - 1
+		}
+	}
+}
+
+func (b bitset) count() int {
+	n := 0
+	for _, w := range b {
+		n += bits.OnesCount64(w)
+	}
+	return n
+}
+
+// Reach is the solved reachability of a graph.
+type Reach struct {
+	nodes   []*Node
+	byID    map[string]*Node
+	classes []*class
+	// external is the class of External (the last class).
+	external *class
+	// DNS and Ingress are the nodes of the cluster DNS and ingress controllers.
+	DNS     []*Node
+	Ingress []*Node
+	// PolicySelects maps a policy id to the nodes it selects.
+	policySelects map[string][]*Node
+	// peerMatches maps a policy id to, per direction and rule and peer, the classes matched.
+	peerMatches map[string]*policyPeers
+	namespaces  map[string]map[string]string
+	cfg         Config
+}
+
+type policyPeers struct {
+	ingress, egress [][]peerMatch
+}
+
+type peerMatch struct {
+	classes    bitset
+	namespaces int // namespaces matched by a namespaceSelector (or 1 for the policy's own)
+	external   bool
+}
+
+// Nodes returns every node: workloads in input order, then assumed components, then External.
+func (r *Reach) Nodes() []*Node { return r.nodes }
+
+// Node returns the node with that id, or nil.
+func (r *Reach) Node(id string) *Node { return r.byID[id] }
+
+// Namespaces returns the labels of every namespace the solver knows (declared, implied
+// and assumed).
+func (r *Reach) Namespaces() map[string]map[string]string { return r.namespaces }
+
+func solve(g *model.Graph, cfg Config) *Reach {
+	r := &Reach{byID: map[string]*Node{}, policySelects: map[string][]*Node{}, peerMatches: map[string]*policyPeers{},
+		namespaces: map[string]map[string]string{}, cfg: cfg}
+	for _, ns := range g.Namespaces {
+		r.namespaces[ns.Name] = ns.Labels
+	}
+	for _, w := range g.Workloads {
+		n := &Node{ID: w.ID, Kind: KindWorkload, Namespace: w.Namespace, Labels: w.PodLabels, Workload: w, HostNetwork: w.HostNetwork}
+		for _, c := range w.Containers {
+			if c.Serves() {
+				n.Ports = append(n.Ports, c.Ports...)
+			}
+		}
+		r.add(n)
+	}
+	r.assumeComponents(g)
+	ext := &Node{ID: ExternalID, Kind: KindExternal}
+	r.add(ext)
+	r.classify()
+	r.external = ext.class
+	r.applyPolicies(g)
+	return r
+}
+
+func (r *Reach) add(n *Node) {
+	if _, dup := r.byID[n.ID]; dup {
+		return
+	}
+	r.nodes = append(r.nodes, n)
+	r.byID[n.ID] = n
+	if n.Namespace != "" {
+		if _, ok := r.namespaces[n.Namespace]; !ok {
+			r.namespaces[n.Namespace] = map[string]string{model.MetadataNameLabel: n.Namespace}
+		}
+	}
+}
+
+// assumeComponents adds the cluster DNS and the ingress controller when the input does
+// not contain them, as the configuration describes them.
+func (r *Reach) assumeComponents(g *model.Graph) {
+	for _, n := range r.nodes {
+		if n.Namespace == r.cfg.DNS.Namespace && model.SubsetOf(r.cfg.DNS.Labels, n.Labels) {
+			r.DNS = append(r.DNS, n)
+		}
+	}
+	if len(r.DNS) == 0 {
+		n := &Node{ID: r.cfg.DNS.Namespace + "/ClusterDNS/kube-dns", Kind: KindDNS, Namespace: r.cfg.DNS.Namespace,
+			Labels: r.cfg.DNS.Labels, Ports: r.cfg.DNS.Ports}
+		r.add(n)
+		r.DNS = []*Node{n}
+	}
+	// Controllers in the input are found by their labels, wherever they are deployed.
+	for _, n := range r.nodes {
+		for _, ctl := range r.cfg.IngressControllers {
+			if n.Workload != nil && len(ctl.Labels) > 0 && model.SubsetOf(ctl.Labels, n.Labels) {
+				r.Ingress = append(r.Ingress, n)
+				break
+			}
+		}
+	}
+	if len(r.Ingress) == 0 && len(r.cfg.IngressControllers) > 0 {
+		ctl := r.cfg.IngressControllers[0]
+		for _, c := range r.cfg.IngressControllers {
+			if c.Default {
+				ctl = c
+			}
+		}
+		n := &Node{ID: ctl.Namespace + "/IngressController/" + ctl.Name, Kind: KindIngressController,
+			Namespace: ctl.Namespace, Labels: ctl.Labels}
+		r.add(n)
+		r.Ingress = []*Node{n}
+	}
+}
+
+// classify groups nodes into classes.
+func (r *Reach) classify() {
+	byKey := map[string]*class{}
+	for _, n := range r.nodes {
+		key := classKey(n)
+		c := byKey[key]
+		if c == nil {
+			c = &class{idx: len(r.classes), ns: n.Namespace, labels: n.Labels, hostNet: n.HostNetwork,
+				external: n.Kind == KindExternal, named: map[string]int{}}
+			for _, p := range n.Ports {
+				if p.Name != "" {
+					if _, ok := c.named[p.Name+"/"+p.Protocol]; !ok {
+						c.named[p.Name+"/"+p.Protocol] = p.ContainerPort
+					}
+				}
+			}
+			byKey[key] = c
+			r.classes = append(r.classes, c)
+		}
+		c.nodes = append(c.nodes, n)
+		n.class = c
+	}
+}
+
+func classKey(n *Node) string {
+	if n.Kind == KindExternal {
+		return "\x00external"
+	}
+	var b strings.Builder
+	b.WriteString(n.Namespace)
+	b.WriteByte(0)
+	b.WriteString(model.FormatLabels(n.Labels))
+	b.WriteByte(0)
+	var named []string
+	for _, p := range n.Ports {
+		if p.Name != "" {
+			named = append(named, fmt.Sprintf("%s/%s=%d", p.Name, p.Protocol, p.ContainerPort))
+		}
+	}
+	sort.Strings(named)
+	b.WriteString(strings.Join(named, ","))
+	if n.HostNetwork {
+		b.WriteString("\x00host")
+	}
+	return b.String()
+}
+
+func (r *Reach) applyPolicies(g *model.Graph) {
+	n := len(r.classes)
+	byNS := map[string][]*class{}
+	for _, c := range r.classes {
+		if !c.external {
+			byNS[c.ns] = append(byNS[c.ns], c)
+		}
+	}
+	nsNames := make([]string, 0, len(r.namespaces))
+	for ns := range r.namespaces {
+		nsNames = append(nsNames, ns)
+	}
+	sort.Strings(nsNames)
+	cache := map[string]peerMatch{}
+	matchPeer := func(p *model.Policy, peer *model.Peer) peerMatch {
+		if peer.IPBlock != nil {
+			return peerMatch{external: true}
+		}
+		key := p.Namespace + "\x00" + peer.PodSelector.String() + "\x00" + peer.NamespaceSelector.String()
+		if peer.PodSelector == nil {
+			key = p.Namespace + "\x00*\x00" + peer.NamespaceSelector.String()
+		}
+		if m, ok := cache[key]; ok {
+			return m
+		}
+		m := peerMatch{classes: newBitset(n)}
+		var spaces []string
+		if peer.NamespaceSelector == nil {
+			spaces = []string{p.Namespace}
+		} else {
+			for _, ns := range nsNames {
+				if peer.NamespaceSelector.Matches(r.namespaces[ns]) {
+					spaces = append(spaces, ns)
+				}
+			}
+		}
+		m.namespaces = len(spaces)
+		for _, ns := range spaces {
+			for _, c := range byNS[ns] {
+				if peer.PodSelector == nil || peer.PodSelector.Matches(c.labels) {
+					m.classes.set(c.idx)
+				}
+			}
+		}
+		cache[key] = m
+		return m
+	}
+	for _, p := range g.Policies {
+		if p.Invalid {
+			continue
+		}
+		pp := &policyPeers{}
+		r.peerMatches[p.ID] = pp
+		build := func(rules []model.PolicyRule, egress bool) ([]*admit, [][]peerMatch) {
+			var out []*admit
+			var matches [][]peerMatch
+			for i := range rules {
+				rule := &rules[i]
+				a := &admit{policy: p, egress: egress, rule: i, allPeers: len(rule.Peers) == 0, ports: compilePorts(rule.Ports)}
+				var ms []peerMatch
+				if !a.allPeers {
+					a.peers = newBitset(n)
+					for j := range rule.Peers {
+						m := matchPeer(p, &rule.Peers[j])
+						ms = append(ms, m)
+						if m.external {
+							a.external = true
+							a.ipBlocks = append(a.ipBlocks, ipBlockString(rule.Peers[j].IPBlock))
+						} else {
+							a.peers.or(m.classes)
+						}
+					}
+				}
+				out = append(out, a)
+				matches = append(matches, ms)
+			}
+			return out, matches
+		}
+		ins, inM := build(p.Ingress, false)
+		outs, outM := build(p.Egress, true)
+		pp.ingress, pp.egress = inM, outM
+		hasIn, hasOut := false, false
+		for _, t := range p.PolicyTypes {
+			hasIn = hasIn || t == "Ingress"
+			hasOut = hasOut || t == "Egress"
+		}
+		for _, c := range byNS[p.Namespace] {
+			if !p.PodSelector.Matches(c.labels) {
+				continue
+			}
+			r.policySelects[p.ID] = append(r.policySelects[p.ID], c.nodes...)
+			if hasIn {
+				c.inPolicies = append(c.inPolicies, p)
+				c.in = append(c.in, ins...)
+			}
+			if hasOut {
+				c.outPolicies = append(c.outPolicies, p)
+				c.out = append(c.out, outs...)
+			}
+		}
+	}
+}
+
+func ipBlockString(b *model.IPBlock) string {
+	if len(b.Except) == 0 {
+		return b.CIDR
+	}
+	return b.CIDR + " except " + strings.Join(b.Except, ", ")
+}
+
+func compilePorts(ports []model.PolicyPort) portSpec {
+	if len(ports) == 0 {
+		return portSpec{all: true}
+	}
+	var ps portSpec
+	for _, p := range ports {
+		switch {
+		case p.Port == nil:
+			ps.fixed = ps.fixed.Union(PortsOf(p.Protocol, 1, 65535))
+		case p.Port.IsStr:
+			ps.named = append(ps.named, namedPort{p.Port.Str, p.Protocol})
+		case p.EndPort > 0:
+			ps.fixed = ps.fixed.Union(PortsOf(p.Protocol, p.Port.Int, p.EndPort))
+		default:
+			ps.fixed = ps.fixed.Union(PortsOf(p.Protocol, p.Port.Int, p.Port.Int))
+		}
+	}
+	return ps
+}
+
+// isolatedIn reports whether the class is isolated for ingress. hostNetwork pods are
+// not governed by pod NetworkPolicies, and External is not a pod.
+func (c *class) isolatedIn() bool  { return len(c.inPolicies) > 0 && !c.hostNet && !c.external }
+func (c *class) isolatedOut() bool { return len(c.outPolicies) > 0 && !c.hostNet && !c.external }
+
+// egressPorts is what src's egress admits towards dst.
+func egressPorts(src, dst *class) PortSet {
+	if !src.isolatedOut() {
+		return AllPorts()
+	}
+	var out PortSet
+	for _, a := range src.out {
+		if a.matches(dst) {
+			out = out.Union(a.ports.resolve(dst))
+		}
+	}
+	return out
+}
+
+// ingressPorts is what dst's ingress admits from src.
+func ingressPorts(src, dst *class) PortSet {
+	if !dst.isolatedIn() {
+		return AllPorts()
+	}
+	var out PortSet
+	for _, a := range dst.in {
+		if a.matches(src) {
+			out = out.Union(a.ports.resolve(dst))
+		}
+	}
+	return out
+}
+
+// Allowed returns the ports on which from may open connections to to.
+func (r *Reach) Allowed(from, to *Node) PortSet {
+	return egressPorts(from.class, to.class).Intersect(ingressPorts(from.class, to.class))
+}
+
+// IngressIsolated reports whether n is isolated for ingress, and by which policies.
+func (r *Reach) IngressIsolated(n *Node) (bool, []*model.Policy) {
+	return n.class.isolatedIn(), n.class.inPolicies
+}
+
+// EgressIsolated reports whether n is isolated for egress, and by which policies.
+func (r *Reach) EgressIsolated(n *Node) (bool, []*model.Policy) {
+	return n.class.isolatedOut(), n.class.outPolicies
+}
+
+// Selected returns the nodes a policy selects.
+func (r *Reach) Selected(policyID string) []*Node { return r.policySelects[policyID] }
+
+// Connection is one allowed edge of the matrix.
+type Connection struct {
+	From, To *Node
+	Ports    PortSet
+}
+
+// Connections lists every allowed connection between distinct nodes, by source then
+// destination in node order. Pairs not listed are denied on every port.
+func (r *Reach) Connections() []Connection {
+	var out []Connection
+	all := newBitset(len(r.classes))
+	for _, c := range r.classes {
+		all.set(c.idx)
+	}
+	type pair struct{ from, to int }
+	res := map[pair]PortSet{}
+	for _, dst := range r.classes {
+		sources := all
+		if dst.isolatedIn() {
+			sources = newBitset(len(r.classes))
+			for _, a := range dst.in {
+				if a.allPeers {
+					sources = all
+					break
+				}
+				sources.or(a.peers)
+				if a.external {
+					sources.set(r.external.idx)
+				}
+			}
+		}
+		sources.each(func(i int) {
+			src := r.classes[i]
+			ps := egressPorts(src, dst).Intersect(ingressPorts(src, dst))
+			if !ps.IsEmpty() {
+				res[pair{src.idx, dst.idx}] = ps
+			}
+		})
+	}
+	index := make(map[*Node]int, len(r.nodes))
+	for i, n := range r.nodes {
+		index[n] = i
+	}
+	for p, ps := range res {
+		for _, from := range r.classes[p.from].nodes {
+			for _, to := range r.classes[p.to].nodes {
+				if from != to {
+					out = append(out, Connection{From: from, To: to, Ports: ps})
+				}
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if index[a.From] != index[b.From] {
+			return index[a.From] < index[b.From]
+		}
+		return index[a.To] < index[b.To]
+	})
+	return out
+}

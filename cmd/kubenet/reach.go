@@ -1,0 +1,278 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kubenet/kubenet/analyzer"
+	"github.com/kubenet/kubenet/model"
+)
+
+type reachOptions struct {
+	io        *streams
+	paths     []string
+	format    string
+	namespace string
+	from, to  string
+	port      string
+}
+
+func newReachCmd(io *streams) *cobra.Command {
+	opts := &reachOptions{io: io}
+	cmd := &cobra.Command{
+		Use:   "reach [PATH...]",
+		Short: "Show which workloads may reach which under the NetworkPolicies",
+		Long: `Solve the NetworkPolicies of the manifests and print the workload-to-workload matrix:
+every allowed connection with its ports. A pair that is not listed is denied on every
+port. The cluster DNS and the ingress controller are included (assumed as configured
+when the input does not contain them), and External stands for every address outside
+the cluster's pods.
+
+With --from, --to and --port, explain one connection instead: which policies isolate
+the source and the destination, which rule admits the traffic, or that none does and
+the smallest change that would. --to may name a Service (ns/Service/name) and one of
+its ports; the verdict is then for each backend workload on the Service's targetPort,
+as traffic arrives after DNAT. Exit status: 0 allowed, 1 denied, 2 usage error.`,
+		Example: `  kubenet reach k8s/
+  kubenet reach k8s/ --format json
+  kubenet reach k8s/ --format mermaid
+  kubenet reach k8s/ --from shop/Deployment/frontend --to shop/Deployment/cart --port 7070/TCP
+  kubenet reach k8s/ --from shop/Deployment/frontend --to shop/Service/cart --port 80`,
+		RunE: func(_ *cobra.Command, args []string) error {
+			opts.paths = args
+			if len(opts.paths) == 0 {
+				opts.paths = []string{"."}
+			}
+			return runReach(opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&opts.format, "format", "f", "text", "matrix format: text, json, dot or mermaid")
+	f.StringVarP(&opts.namespace, "namespace", "n", "default", "namespace for objects that carry none")
+	f.StringVar(&opts.from, "from", "", "source workload (ns/Kind/name, or External)")
+	f.StringVar(&opts.to, "to", "", "destination workload or Service (ns/Kind/name, ns/Service/name, or External)")
+	f.StringVar(&opts.port, "port", "", "destination port: NUMBER[/PROTOCOL] (TCP by default); a Service port may be given by name")
+	return cmd
+}
+
+func loadGraph(io *streams, namespace string, paths []string) (*model.Graph, error) {
+	g, err := model.Load(model.Options{DefaultNamespace: namespace, Stdin: io.in}, paths...)
+	if err != nil {
+		var pe *model.PathError
+		if errors.As(err, &pe) {
+			return nil, usageErr("%v", pe)
+		}
+		return nil, err
+	}
+	return g, nil
+}
+
+func runReach(opts *reachOptions) error {
+	g, err := loadGraph(opts.io, opts.namespace, opts.paths)
+	if err != nil {
+		return err
+	}
+	facts := analyzer.New(g, analyzer.DefaultConfig())
+	r := facts.Reach()
+	if opts.from != "" || opts.to != "" || opts.port != "" {
+		return explainOne(opts, g, facts, r)
+	}
+	switch opts.format {
+	case "text":
+		return writeReachText(opts.io.out, r)
+	case "json":
+		return writeReachJSON(opts.io.out, r)
+	case "dot":
+		return writeReachDot(opts.io.out, r)
+	case "mermaid":
+		return writeReachMermaid(opts.io.out, r)
+	}
+	return usageErr("--format: unknown format %q (want text, json, dot or mermaid)", opts.format)
+}
+
+func explainOne(opts *reachOptions, g *model.Graph, facts *analyzer.Facts, r *analyzer.Reach) error {
+	if opts.from == "" || opts.to == "" || opts.port == "" {
+		return usageErr("--from, --to and --port go together")
+	}
+	from := r.Node(opts.from)
+	if from == nil {
+		return usageErr("--from: no workload %q in the input (ids look like ns/Kind/name; see kubenet reach)", opts.from)
+	}
+	portStr, proto := opts.port, "TCP"
+	if i := strings.IndexByte(opts.port, '/'); i >= 0 {
+		portStr, proto = opts.port[:i], strings.ToUpper(opts.port[i+1:])
+	}
+	if proto != "TCP" && proto != "UDP" && proto != "SCTP" {
+		return usageErr("--port: protocol %q is not TCP, UDP or SCTP", proto)
+	}
+	type target struct {
+		node *analyzer.Node
+		port int
+		note string
+	}
+	var targets []target
+	if to := r.Node(opts.to); to != nil {
+		n, err := strconv.Atoi(portStr)
+		if err != nil {
+			for _, p := range to.Ports {
+				if p.Name == portStr && p.Protocol == proto {
+					n, err = p.ContainerPort, nil
+				}
+			}
+			if err != nil {
+				return usageErr("--port: %q is neither a number nor a named port of %s", portStr, to.ID)
+			}
+		}
+		targets = append(targets, target{node: to, port: n})
+	} else {
+		parts := strings.Split(opts.to, "/")
+		if len(parts) != 3 || parts[1] != "Service" {
+			return usageErr("--to: no workload or Service %q in the input", opts.to)
+		}
+		svc := g.Service(parts[0], parts[2])
+		if svc == nil {
+			return usageErr("--to: no Service %q in the input", opts.to)
+		}
+		var sp *model.ServicePort
+		for i := range svc.Ports {
+			p := &svc.Ports[i]
+			if p.Protocol == proto && (strconv.Itoa(p.Port) == portStr || p.Name == portStr) {
+				sp = p
+			}
+		}
+		if sp == nil {
+			return usageErr("--port: %s has no port %s/%s", svc.ID, portStr, proto)
+		}
+		for _, w := range facts.SelectedBy(svc.Namespace, svc.Selector) {
+			n := r.Node(w.ID)
+			port := sp.TargetPort.Int
+			if sp.TargetPort.IsStr {
+				port = 0
+				for _, p := range n.Ports {
+					if p.Name == sp.TargetPort.Str && p.Protocol == proto {
+						port = p.ContainerPort
+					}
+				}
+				if port == 0 {
+					fmt.Fprintf(opts.io.out, "%s does not declare the named targetPort %q: the Service port reaches no port of it\n", w.ID, sp.TargetPort.Str)
+					continue
+				}
+			}
+			note := ""
+			if port != sp.Port {
+				note = fmt.Sprintf("Service port %d forwards to targetPort %d on %s; policies see %d, not %d", sp.Port, port, w.ID, port, sp.Port)
+			}
+			targets = append(targets, target{node: n, port: port, note: note})
+		}
+		if len(targets) == 0 {
+			fmt.Fprintf(opts.io.out, "DENIED: %s selects no workload that serves port %s\n", svc.ID, opts.port)
+			return &exitError{code: exitFindings}
+		}
+	}
+	allowed := true
+	for _, t := range targets {
+		e := r.Explain(from, t.node, proto, t.port)
+		if t.note != "" {
+			e.Notes = append([]string{t.note}, e.Notes...)
+		}
+		fmt.Fprint(opts.io.out, e.String())
+		allowed = allowed && e.Allowed
+	}
+	if !allowed {
+		return &exitError{code: exitFindings}
+	}
+	return nil
+}
+
+func writeReachText(w io.Writer, r *analyzer.Reach) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "FROM\tTO\tPORTS")
+	conns := r.Connections()
+	for _, c := range conns {
+		fmt.Fprintf(tw, "%s\t%s\t%s%s\n", c.From.ID, c.To.ID, c.Ports, caveat(c))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "\n%d allowed connections between %d nodes; pairs not listed are denied\n", len(conns), len(r.Nodes()))
+	return err
+}
+
+func caveat(c analyzer.Connection) string {
+	if c.From.HostNetwork || c.To.HostNetwork {
+		return "  (hostNetwork: not governed by NetworkPolicy)"
+	}
+	return ""
+}
+
+type reachJSON struct {
+	Workloads   []string         `json:"workloads"`
+	Connections []connectionJSON `json:"connections"`
+}
+
+type connectionJSON struct {
+	From  string `json:"from"`
+	To    string `json:"to"`
+	Ports any    `json:"ports"`
+}
+
+func writeReachJSON(w io.Writer, r *analyzer.Reach) error {
+	out := reachJSON{Workloads: []string{}, Connections: []connectionJSON{}}
+	for _, n := range r.Nodes() {
+		out.Workloads = append(out.Workloads, n.ID)
+	}
+	for _, c := range r.Connections() {
+		var ports any = c.Ports.List()
+		if c.Ports.IsAll() {
+			ports = "all"
+		}
+		out.Connections = append(out.Connections, connectionJSON{From: c.From.ID, To: c.To.ID, Ports: ports})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+func writeReachDot(w io.Writer, r *analyzer.Reach) error {
+	var b strings.Builder
+	b.WriteString("digraph reach {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n")
+	for _, n := range r.Nodes() {
+		style := ""
+		if n.Workload == nil {
+			style = ", style=dashed"
+		}
+		fmt.Fprintf(&b, "  %q [label=%q%s];\n", n.ID, n.ID, style)
+	}
+	for _, c := range r.Connections() {
+		fmt.Fprintf(&b, "  %q -> %q [label=%q];\n", c.From.ID, c.To.ID, c.Ports.String())
+	}
+	b.WriteString("}\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeReachMermaid(w io.Writer, r *analyzer.Reach) error {
+	var b strings.Builder
+	b.WriteString("flowchart LR\n")
+	ids := map[string]string{}
+	for i, n := range r.Nodes() {
+		ids[n.ID] = fmt.Sprintf("n%d", i)
+		shape := "[%q]"
+		if n.Workload == nil {
+			shape = "([%q])"
+		}
+		fmt.Fprintf(&b, "  %s"+shape+"\n", ids[n.ID], n.ID)
+	}
+	for _, c := range r.Connections() {
+		fmt.Fprintf(&b, "  %s -->|%q| %s\n", ids[c.From.ID], c.Ports.String(), ids[c.To.ID])
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
