@@ -120,10 +120,14 @@ func (ps *portSpec) resolve(dst *class) PortSet {
 
 type bitset []uint64
 
-func newBitset(n int) bitset         { return make(bitset, (n+63)/64) }
-func (b bitset) set(i int)           { b[i/64] |= 1 << (uint(i) % 64) }
-func (b bitset) has(i int) bool      { return i/64 < len(b) && b[i/64]&(1<<(uint(i)%64)) != 0 }
-func (b bitset) or(o bitset)         { for i := range b { b[i] |= o[i] } }
+func newBitset(n int) bitset    { return make(bitset, (n+63)/64) }
+func (b bitset) set(i int)      { b[i/64] |= 1 << (uint(i) % 64) }
+func (b bitset) has(i int) bool { return i/64 < len(b) && b[i/64]&(1<<(uint(i)%64)) != 0 }
+func (b bitset) or(o bitset) {
+	for i := range b {
+		b[i] |= o[i]
+	}
+}
 func (b bitset) each(f func(i int)) {
 	for w, word := range b {
 		for word != 0 {
