@@ -170,6 +170,10 @@ func routeConflicts(g *model.Graph) []RouteConflict {
 			if pt == "" {
 				pt = "ImplementationSpecific"
 			}
+			if pt == "Prefix" && len(path) > 1 {
+				// Prefix matching is by path element: /api and /api/ match alike.
+				path = strings.TrimRight(path, "/")
+			}
 			key := class + "\x00" + b.Host + "\x00" + path + "\x00" + pt
 			rc := groups[key]
 			if rc == nil {
@@ -177,7 +181,7 @@ func routeConflicts(g *model.Graph) []RouteConflict {
 				groups[key] = rc
 				order = append(order, key)
 			}
-			target := backendString(ing.Namespace, b)
+			target := backendString(g, ing.Namespace, b)
 			rc.Routes = append(rc.Routes, RouteAtPath{Ingress: ing.ID, Backend: target, Pos: b.Pos})
 		}
 	}
@@ -195,11 +199,21 @@ func routeConflicts(g *model.Graph) []RouteConflict {
 	return out
 }
 
-func backendString(ns string, b model.Backend) string {
+// backendString names a backend; a Service port given by name is resolved to its
+// number, so the same port named two ways is one backend.
+func backendString(g *model.Graph, ns string, b model.Backend) string {
 	if b.Resource != nil {
 		return ns + "/" + b.Resource.Kind + "/" + b.Resource.Name
 	}
-	return ns + "/Service/" + b.Service + ":" + b.Port.String()
+	port := b.Port.String()
+	if s := g.Service(ns, b.Service); s != nil && b.Port.IsStr {
+		for _, p := range s.Ports {
+			if p.Name == b.Port.Str {
+				port = fmt.Sprint(p.Port)
+			}
+		}
+	}
+	return ns + "/Service/" + b.Service + ":" + port
 }
 
 // NodePortClaim is a node port that several Services claim.
@@ -222,11 +236,17 @@ func nodePortClaims(g *model.Graph) []NodePortClaim {
 			continue
 		}
 		seen := map[int]bool{}
+		seenProto := map[string]bool{}
 		for _, p := range s.Ports {
-			if p.NodePort == 0 || seen[p.NodePort] {
-				continue // one Service may use a node port for TCP and UDP alike
+			if p.NodePort == 0 {
+				continue
 			}
-			seen[p.NodePort] = true
+			// One Service may use a node port for TCP and UDP alike, but not twice for one protocol.
+			key := fmt.Sprintf("%d/%s", p.NodePort, p.Protocol)
+			if seen[p.NodePort] && !seenProto[key] {
+				continue
+			}
+			seen[p.NodePort], seenProto[key] = true, true
 			if _, ok := claims[p.NodePort]; !ok {
 				order = append(order, p.NodePort)
 			}

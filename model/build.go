@@ -158,7 +158,7 @@ func (c *docCtx) metadata(o *Object, n *yaml.Node) {
 		o.Name = name
 		o.Pos = c.pos(nameNode)
 	} else if gn, ok := c.str(val(md, "generateName"), "metadata.generateName"); ok {
-		o.Name = gn
+		o.Name, o.GenerateName = gn, true
 	} else if _, known := kinds[o.Group()+"/"+o.Kind]; known && nameNode == nil {
 		c.fail(md, "%s has no metadata.name", o.Kind)
 	}
@@ -409,7 +409,7 @@ func (c *docCtx) container(w *Workload, n *yaml.Node, where string, init bool) {
 		}
 		p := ContainerPort{Protocol: "TCP", Pos: c.pos(pn)}
 		nk, nv := field(pn, "name")
-		if name, ok := c.str(nv, pw+".name"); ok {
+		if name, ok := c.str(nv, pw+".name"); ok && name != "" {
 			if errs := validation.IsValidPortName(name); len(errs) > 0 {
 				c.fail(nv, "%s.name %q is not a valid port name: %s", pw, name, errs[0])
 			}
@@ -489,7 +489,7 @@ func (c *docCtx) keyRef(n *yaml.Node, where string) *KeyRef {
 // protocol reads a protocol field, defaulting to TCP.
 func (c *docCtx) protocol(n *yaml.Node, where string) string {
 	s, ok := c.str(n, where)
-	if !ok {
+	if !ok || s == "" {
 		return "TCP"
 	}
 	switch s {
@@ -507,7 +507,7 @@ func buildService(c *docCtx, o *Object, n *yaml.Node) any {
 	if !c.mapping(spec, "spec") {
 		return s
 	}
-	if t, ok := c.str(val(spec, "type"), "spec.type"); ok {
+	if t, ok := c.str(val(spec, "type"), "spec.type"); ok && t != "" {
 		switch t {
 		case "ClusterIP", "NodePort", "LoadBalancer", "ExternalName":
 			s.Type = t
@@ -557,6 +557,8 @@ func buildService(c *docCtx, o *Object, n *yaml.Node) any {
 		if tp, ok := c.intOrString(tv, pw+".targetPort"); ok {
 			p.TargetPortPos = c.pos(tk)
 			switch {
+			case tp.IsStr && tp.Str == "":
+				// An empty targetPort is unset: it defaults to the port.
 			case tp.IsStr:
 				if errs := validation.IsValidPortName(tp.Str); len(errs) > 0 {
 					hint := ""
@@ -576,6 +578,9 @@ func buildService(c *docCtx, o *Object, n *yaml.Node) any {
 		nk, nv := field(pn, "nodePort")
 		if np, ok := c.integer(nv, pw+".nodePort"); ok && np != 0 {
 			p.NodePort, p.NodePortPos = np, c.pos(nk)
+			if s.Type == "ClusterIP" || s.Type == "ExternalName" {
+				c.fail(nv, "%s.nodePort may not be used when type is %s; set type: NodePort or LoadBalancer, or remove nodePort", pw, s.Type)
+			}
 		}
 		s.Ports = append(s.Ports, p)
 	}
@@ -628,6 +633,7 @@ func buildIngressClass(c *docCtx, o *Object, n *yaml.Node) any {
 func buildIngress(c *docCtx, o *Object, n *yaml.Node) any {
 	ing := &Ingress{Object: *o, Backends: []Backend{}}
 	c.obj = &ing.Object
+	v1 := o.APIVersion == "networking.k8s.io/v1"
 	spec := val(n, "spec")
 	if !c.mapping(spec, "spec") {
 		return ing
@@ -669,7 +675,21 @@ func buildIngress(c *docCtx, o *Object, n *yaml.Node) any {
 			b := c.backend(bn, pw+".backend")
 			b.Host = host
 			b.Path, _ = c.str(val(pn, "path"), pw+".path")
-			b.PathType, _ = c.str(val(pn, "pathType"), pw+".pathType")
+			ptk, ptv := field(pn, "pathType")
+			b.PathType, _ = c.str(ptv, pw+".pathType")
+			if v1 {
+				switch b.PathType {
+				case "Exact", "Prefix", "ImplementationSpecific":
+				case "":
+					if ptk == nil {
+						c.fail(pn, "%s.pathType is required in networking.k8s.io/v1 (Exact, Prefix or ImplementationSpecific)", pw)
+					} else {
+						c.fail(ptv, "%s.pathType is required in networking.k8s.io/v1 (Exact, Prefix or ImplementationSpecific)", pw)
+					}
+				default:
+					c.fail(ptv, "%s.pathType %q is not Exact, Prefix or ImplementationSpecific (values are case-sensitive)", pw, b.PathType)
+				}
+			}
 			b.Pos = c.pos(pn)
 			ing.Backends = append(ing.Backends, b)
 		}
@@ -698,7 +718,17 @@ func (c *docCtx) backend(n *yaml.Node, where string) Backend {
 		b.Service, _ = c.str(nv, where+".service.name")
 		b.ServicePos = c.pos(orNode(nk, svc))
 		port := val(svc, "port")
+		if port == nil {
+			c.fail(svc, "%s.service.port is required (number or name)", where)
+		}
 		if c.mapping(port, where+".service.port") {
+			_, numV := field(port, "number")
+			_, nameV := field(port, "name")
+			if numV != nil && nameV != nil {
+				c.fail(port, "%s.service.port sets both number and name; set one", where)
+			} else if numV == nil && nameV == nil {
+				c.fail(port, "%s.service.port needs a number or a name", where)
+			}
 			if pk, pv := field(port, "number"); pv != nil {
 				if v, ok := c.integer(pv, where+".service.port.number"); ok {
 					b.Port, b.PortSet, b.PortPos = IntOrString{Int: v}, true, c.pos(pk)
@@ -759,7 +789,7 @@ func buildPolicy(c *docCtx, o *Object, n *yaml.Node) any {
 	tk, tv := field(spec, "policyTypes")
 	for _, t := range c.stringList(tv, "spec.policyTypes") {
 		if t.Value != "Ingress" && t.Value != "Egress" {
-			c.fail(tv, "spec.policyTypes: %q is not Ingress or Egress", t.Value)
+			c.failAt(t.Pos, "spec.policyTypes: %q is not Ingress or Egress", t.Value)
 			continue
 		}
 		p.PolicyTypes = append(p.PolicyTypes, t.Value)

@@ -38,6 +38,17 @@ func (c *docCtx) fail(n *yaml.Node, format string, args ...any) {
 	c.res.problems = append(c.res.problems, p)
 }
 
+// failAt records a manifest-invalid problem at p.
+func (c *docCtx) failAt(p Pos, format string, args ...any) {
+	pr := Problem{Kind: Invalid, Pos: p, Message: fmt.Sprintf(format, args...)}
+	if c.obj != nil {
+		c.obj.Invalid = true
+		ref := c.obj.Ref
+		pr.Object = &ref
+	}
+	c.res.problems = append(c.res.problems, pr)
+}
+
 // deref follows aliases (bounded, although the YAML library rejects recursive ones).
 func deref(n *yaml.Node) *yaml.Node {
 	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 16; i++ {
@@ -132,15 +143,41 @@ func (c *docCtx) seq(n *yaml.Node, where string) []*yaml.Node {
 }
 
 // str returns the string value of n; ok is false when it is absent or not a string.
+// Timestamps count as strings: kubectl, Helm and Argo CD read YAML with go-yaml v2,
+// which keeps them as text. YAML 1.1 booleans (yes, no, on, off, y, n) written plain do
+// not: those tools send them as booleans, and the API server rejects them.
 func (c *docCtx) str(n *yaml.Node, where string) (string, bool) {
 	if isNull(n) {
 		return "", false
+	}
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!timestamp" {
+		return n.Value, true
 	}
 	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str" {
 		c.fail(n, "%s must be a string, not %s", where, describe(n))
 		return "", false
 	}
+	if n.Style == 0 && yaml11Bools[n.Value] {
+		c.fail(n, "%s must be a string, but %s is the boolean %s to kubectl and Helm (YAML 1.1); quote it: \"%s\"",
+			where, n.Value, yaml11Value(n.Value), n.Value)
+		return n.Value, true
+	}
 	return n.Value, true
+}
+
+// yaml11Bools are the plain scalars go-yaml v2 (used by kubectl through
+// sigs.k8s.io/yaml) reads as booleans and YAML 1.2 reads as strings.
+var yaml11Bools = map[string]bool{
+	"y": true, "Y": true, "yes": true, "Yes": true, "YES": true, "on": true, "On": true, "ON": true,
+	"n": true, "N": true, "no": true, "No": true, "NO": true, "off": true, "Off": true, "OFF": true,
+}
+
+func yaml11Value(s string) string {
+	switch strings.ToLower(s) {
+	case "y", "yes", "on":
+		return "true"
+	}
+	return "false"
 }
 
 // integer returns the value of an integer node.

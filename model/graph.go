@@ -17,6 +17,9 @@ type Object struct {
 	APIVersionPos Pos               `json:"apiVersionPos"`
 	Labels        map[string]string `json:"labels"`
 	Annotations   map[string]string `json:"annotations"`
+	// GenerateName is true when the object has only metadata.generateName: every
+	// create makes a new object, so it is never a duplicate.
+	GenerateName bool `json:"generateName"`
 	// Doc is the 0-based index of the YAML document in its file.
 	Doc int `json:"doc"`
 	// Owner is the controller in metadata.ownerReferences (pods listed from a live

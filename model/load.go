@@ -274,6 +274,11 @@ func decodeDocument(res *fileResult, index int, d document) {
 			} else {
 				msg = strings.TrimPrefix(msg, "yaml: ")
 			}
+			// The parser names the start of the enclosing block; the first line whose
+			// inclusion stops the document from parsing is the one to fix.
+			if l := firstBadLine(d.data); l > 0 && d.startLine+l > line {
+				line = d.startLine + l
+			}
 			res.problems = append(res.problems, Problem{Kind: Invalid, Pos: Pos{File: res.name, Line: line, Column: 1},
 				Message: "document does not parse as YAML: " + msg})
 			return
@@ -281,6 +286,50 @@ func decodeDocument(res *fileResult, index int, d document) {
 		c := &docCtx{file: res.name, off: d.startLine, doc: index, res: res}
 		c.document(&n)
 	}
+}
+
+// firstBadLine returns the 1-based line of data such that the lines before it parse and
+// the lines up to it do not, or 0 when that cannot be told.
+func firstBadLine(data []byte) int {
+	var starts []int
+	for i := 0; i < len(data); {
+		starts = append(starts, i)
+		j := bytes.IndexByte(data[i:], '\n')
+		if j < 0 {
+			break
+		}
+		i += j + 1
+	}
+	parses := func(k int) bool { // the first k lines
+		end := len(data)
+		if k < len(starts) {
+			end = starts[k]
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(data[:end]))
+		for {
+			var n yaml.Node
+			err := decodeSafely(dec, &n)
+			if errors.Is(err, io.EOF) {
+				return true
+			}
+			if err != nil {
+				return false
+			}
+		}
+	}
+	if parses(len(starts)) {
+		return 0
+	}
+	lo, hi := 0, len(starts) // parses(lo), !parses(hi)
+	for hi-lo > 1 {
+		mid := (lo + hi) / 2
+		if parses(mid) {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return hi
 }
 
 // decodeSafely guards against panics in the YAML library on hostile input.
@@ -291,6 +340,22 @@ func decodeSafely(dec *yaml.Decoder, n *yaml.Node) (err error) {
 		}
 	}()
 	return dec.Decode(n)
+}
+
+// canonicalGroup maps the removed extensions group to the group that serves the same
+// resource today: an extensions/v1beta1 Ingress and a networking.k8s.io/v1 Ingress of
+// one name are one object to the API server.
+func canonicalGroup(group, kind string) string {
+	if group != "extensions" {
+		return group
+	}
+	switch kind {
+	case "Ingress", "NetworkPolicy":
+		return "networking.k8s.io"
+	case "Deployment", "DaemonSet", "ReplicaSet":
+		return "apps"
+	}
+	return group
 }
 
 // assemble merges the per-file results in order: namespaces, duplicates, indexes.
@@ -314,8 +379,8 @@ func assemble(opts Options, results []fileResult) *Graph {
 			}
 			o.ID = o.String()
 			g.Objects = append(g.Objects, o)
-			key := o.Group() + "/" + o.Kind + "/" + o.Namespace + "/" + o.Name
-			if prev, dup := keys[key]; dup && o.Name != "" {
+			key := canonicalGroup(o.Group(), o.Kind) + "/" + o.Kind + "/" + o.Namespace + "/" + o.Name
+			if prev, dup := keys[key]; dup && o.Name != "" && !o.GenerateName {
 				p := prev.pos
 				ref := o.Ref
 				g.Problems = append(g.Problems, Problem{Kind: Duplicate, Pos: o.Pos, Object: &ref, Related: &p,
