@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/validate/content"
@@ -37,6 +38,9 @@ var kinds = map[string]builder{
 	"networking.k8s.io/NetworkPolicy": buildPolicy,
 	"extensions/NetworkPolicy":        buildPolicy,
 }
+
+// maxAliasItems bounds the List items a document may produce through aliases.
+const maxAliasItems = 1000
 
 // clusterScoped lists the cluster-scoped kinds kubenet may meet; every other kind is
 // treated as namespaced.
@@ -75,6 +79,7 @@ func (c *docCtx) document(n *yaml.Node) {
 // a typed list (PodList, as the API server returns it) may omit apiVersion and kind:
 // they inherit them from the list (defAPIVersion, defKind).
 func (c *docCtx) object(n *yaml.Node, listWhere, defAPIVersion, defKind string) {
+	c.obj = nil
 	if n == nil || n.Kind != yaml.MappingNode {
 		if listWhere != "" && !isNull(n) {
 			c.fail(n, "%s must be an object, not %s", listWhere, describe(n))
@@ -107,6 +112,15 @@ func (c *docCtx) object(n *yaml.Node, listWhere, defAPIVersion, defKind string) 
 				itemKind = strings.TrimSuffix(kind, "List")
 			}
 			for i, it := range c.seq(items, kind+".items") {
+				if items.Content[i].Kind == yaml.AliasNode {
+					// An aliased List item is unwrapped again each time it is named;
+					// bound it as kubectl does ("excessive aliasing").
+					c.aliasItems++
+					if c.aliasItems > maxAliasItems {
+						c.fail(items.Content[i], "%s: document contains excessive aliasing", kind)
+						return
+					}
+				}
 				c.object(it, fmt.Sprintf("%s.items[%d]", kind, i), av.Value, itemKind)
 			}
 			return
@@ -191,17 +205,17 @@ func (c *docCtx) validateLabels(_ *yaml.Node, n *yaml.Node, m map[string]string,
 	if len(m) == 0 {
 		return
 	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := n.Content[i].Value
+	for _, p := range pairs(n) {
+		k := p[0].Value
 		v, ok := m[k]
 		if !ok {
 			continue
 		}
 		if errs := content.IsLabelKey(k); len(errs) > 0 {
-			c.fail(n.Content[i], "%s: invalid label key %q: %s", where, k, errs[0])
+			c.fail(p[0], "%s: invalid label key %q: %s", where, k, errs[0])
 		}
 		if errs := content.IsLabelValue(v); len(errs) > 0 {
-			c.fail(deref(n.Content[i+1]), "%s: invalid value %q for label %s: %s", where, v, k, errs[0])
+			c.fail(p[1], "%s: invalid value %q for label %s: %s", where, v, k, errs[0])
 		}
 	}
 }
@@ -212,6 +226,7 @@ func (c *docCtx) selector(keyNode, n *yaml.Node, where string) Selector {
 	if keyNode == nil {
 		s.Pos = c.pos(n)
 	}
+	before := len(c.res.problems)
 	if c.mapping(n, where) {
 		lk, lv := field(n, "matchLabels")
 		s.MatchLabels = c.stringMap(lv, where+".matchLabels")
@@ -230,7 +245,7 @@ func (c *docCtx) selector(keyNode, n *yaml.Node, where string) Selector {
 			s.MatchExpressions = append(s.MatchExpressions, Requirement{Key: key, Operator: op, Values: values})
 		}
 	}
-	if err := s.compile(); err != nil {
+	if err := s.compile(); err != nil && len(c.res.problems) == before {
 		c.fail(orNode(keyNode, n), "%s is not a valid label selector: %v", where, err)
 	}
 	return s
@@ -312,7 +327,6 @@ func buildCustomPodSource(c *docCtx, o *Object, n *yaml.Node) *Workload {
 		}
 		quiet := &docCtx{file: c.file, off: c.off, doc: c.doc, res: &fileResult{}}
 		w := &Workload{Object: *o, CustomResource: true}
-		quiet.obj = &w.Object
 		w.PodLabels = quiet.stringMap(lv, "labels")
 		w.PodLabelsPos = c.pos(lk)
 		if ps := val(tmpl, "spec"); ps != nil && ps.Kind == yaml.MappingNode && val(ps, "containers") != nil {
@@ -522,8 +536,8 @@ func buildService(c *docCtx, o *Object, n *yaml.Node) any {
 		s.Selector = sel
 		s.SelectorPos = c.pos(sk)
 		s.SelectorKeyPos = make(map[string]Pos, len(sel))
-		for i := 0; i+1 < len(sv.Content); i += 2 {
-			s.SelectorKeyPos[sv.Content[i].Value] = c.pos(sv.Content[i])
+		for _, p := range pairs(sv) {
+			s.SelectorKeyPos[p[0].Value] = c.pos(p[0])
 		}
 	}
 	s.ClusterIP, _ = c.str(val(spec, "clusterIP"), "spec.clusterIP")
@@ -605,7 +619,7 @@ func buildNamespace(c *docCtx, o *Object, _ *yaml.Node) any {
 		labels[k] = v
 	}
 	labels[MetadataNameLabel] = o.Name
-	return &Namespace{Name: o.Name, ID: "Namespace/" + o.Name, Labels: labels, Annotations: o.Annotations, Declared: true, Pos: o.Pos}
+	return &Namespace{Name: o.Name, ID: "Namespace/" + o.Name, Labels: labels, Annotations: maps.Clone(o.Annotations), Declared: true, Pos: o.Pos}
 }
 
 func buildConfigMap(c *docCtx, o *Object, n *yaml.Node) any {
@@ -777,6 +791,7 @@ func buildPolicy(c *docCtx, o *Object, n *yaml.Node) any {
 		p.PodSelector = Selector{Empty: true, Pos: o.Pos}
 		_ = p.PodSelector.compile()
 		p.PolicyTypes = []string{"Ingress"}
+		p.PolicyTypesPos = o.Pos
 		return p
 	}
 	sk, sv := field(spec, "podSelector")
@@ -821,11 +836,12 @@ func (c *docCtx) policyRules(n *yaml.Node, where, peersKey string) []PolicyRule 
 				continue
 			}
 			peer := Peer{Pos: c.pos(pn)}
-			if k, v := field(pn, "podSelector"); k != nil {
+			// A null selector is absent (what Helm renders for an unset value).
+			if k, v := field(pn, "podSelector"); k != nil && !isNull(v) {
 				s := c.selector(k, v, pw+".podSelector")
 				peer.PodSelector = &s
 			}
-			if k, v := field(pn, "namespaceSelector"); k != nil {
+			if k, v := field(pn, "namespaceSelector"); k != nil && !isNull(v) {
 				s := c.selector(k, v, pw+".namespaceSelector")
 				peer.NamespaceSelector = &s
 			}

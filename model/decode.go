@@ -18,13 +18,17 @@ type docCtx struct {
 	res *fileResult
 	// obj is the object being built, marked invalid on a type error.
 	obj *Object
+	// aliasItems counts List items reached through aliases.
+	aliasItems int
+	// lines maps the parser's line numbers to the file's, when they differ.
+	lines []int
 }
 
 func (c *docCtx) pos(n *yaml.Node) Pos {
 	if n == nil {
 		return Pos{}
 	}
-	return Pos{File: c.file, Line: n.Line + c.off, Column: n.Column}
+	return Pos{File: c.file, Line: mapLine(c.lines, n.Line) + c.off, Column: n.Column}
 }
 
 // fail records a manifest-invalid problem at n.
@@ -84,18 +88,75 @@ func describe(n *yaml.Node) string {
 	return "an unsupported node"
 }
 
-// field looks up key in mapping m and returns its key and value nodes (nil when absent).
+// field looks up key in mapping m and returns its key and value nodes (nil when
+// absent). Keys merged in with "<<" count, after the mapping's own keys.
 func field(m *yaml.Node, key string) (k, v *yaml.Node) {
+	return fieldDepth(m, key, 0)
+}
+
+func fieldDepth(m *yaml.Node, key string, depth int) (k, v *yaml.Node) {
 	m = deref(m)
-	if m == nil || m.Kind != yaml.MappingNode {
+	if m == nil || m.Kind != yaml.MappingNode || depth > 8 {
 		return nil, nil
 	}
+	var merges []*yaml.Node
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i], deref(m.Content[i+1])
+		ck := m.Content[i]
+		if ck.Value == key && ck.ShortTag() != "!!merge" {
+			return ck, deref(m.Content[i+1])
+		}
+		if ck.ShortTag() == "!!merge" {
+			merges = append(merges, deref(m.Content[i+1]))
+		}
+	}
+	for _, mv := range merges {
+		srcs := []*yaml.Node{mv}
+		if mv != nil && mv.Kind == yaml.SequenceNode {
+			srcs = mv.Content
+		}
+		for _, s := range srcs {
+			if k, v := fieldDepth(s, key, depth+1); k != nil {
+				return k, v
+			}
 		}
 	}
 	return nil, nil
+}
+
+// pairs returns the key and value nodes of mapping m, merged keys included; a
+// mapping's own keys win over merged ones.
+func pairs(m *yaml.Node) [][2]*yaml.Node {
+	m = deref(m)
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	var out [][2]*yaml.Node
+	seen := map[string]bool{}
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k := m.Content[i]
+		if k.ShortTag() == "!!merge" {
+			merges = append(merges, deref(m.Content[i+1]))
+			continue
+		}
+		seen[k.Value] = true
+		out = append(out, [2]*yaml.Node{k, deref(m.Content[i+1])})
+	}
+	for _, mv := range merges {
+		srcs := []*yaml.Node{mv}
+		if mv != nil && mv.Kind == yaml.SequenceNode {
+			srcs = mv.Content
+		}
+		for _, s := range srcs {
+			for _, p := range pairs(s) {
+				if !seen[p[0].Value] {
+					seen[p[0].Value] = true
+					out = append(out, p)
+				}
+			}
+		}
+	}
+	return out
 }
 
 func val(m *yaml.Node, key string) *yaml.Node {
@@ -207,6 +268,9 @@ func (c *docCtx) boolean(n *yaml.Node, where string) bool {
 	if isNull(n) {
 		return false
 	}
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str" && n.Style == 0 && yaml11Bools[n.Value] {
+		return yaml11Value(n.Value) == "true" // a boolean to kubectl (YAML 1.1)
+	}
 	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" {
 		c.fail(n, "%s must be a boolean, not %s", where, describe(n))
 		return false
@@ -236,9 +300,10 @@ func (c *docCtx) stringMap(n *yaml.Node, where string) map[string]string {
 	if !c.mapping(n, where) {
 		return nil
 	}
-	out := make(map[string]string, len(n.Content)/2)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], deref(n.Content[i+1])
+	ps := pairs(n)
+	out := make(map[string]string, len(ps))
+	for _, p := range ps {
+		k, v := p[0], p[1]
 		if isNull(v) {
 			// The API server rejects null values in string maps; say so precisely.
 			c.fail(v, "%s.%s must be a string, not null (quote it: \"\")", where, k.Value)
@@ -260,9 +325,9 @@ func (c *docCtx) stringMapPos(n *yaml.Node, where string) (map[string]string, ma
 		return nil, nil
 	}
 	pos := make(map[string]Pos, len(m))
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if _, ok := m[n.Content[i].Value]; ok {
-			pos[n.Content[i].Value] = c.pos(deref(n.Content[i+1]))
+	for _, p := range pairs(n) {
+		if _, ok := m[p[0].Value]; ok {
+			pos[p[0].Value] = c.pos(p[1])
 		}
 	}
 	return m, pos

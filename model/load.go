@@ -2,6 +2,7 @@ package model
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -86,7 +87,11 @@ func Load(opts Options, paths ...string) (*Graph, error) {
 func LoadBytes(opts Options, files ...NamedData) *Graph {
 	srcs := make([]source, len(files))
 	for i, f := range files {
-		srcs[i] = source{name: f.Name, data: f.Data}
+		data := f.Data
+		if data == nil {
+			data = []byte{}
+		}
+		srcs[i] = source{name: f.Name, data: data}
 	}
 	return build(opts, srcs)
 }
@@ -131,8 +136,17 @@ func walk(p string) ([]string, []Problem, error) {
 			}
 			return nil
 		}
-		if manifestExt[strings.ToLower(filepath.Ext(name))] && d.Type().IsRegular() {
+		if !manifestExt[strings.ToLower(filepath.Ext(name))] {
+			return nil
+		}
+		if d.Type().IsRegular() {
 			files = append(files, path)
+		} else if d.Type()&fs.ModeSymlink != 0 {
+			// Follow links to files (kubectl apply -R does; ConfigMap volumes are links),
+			// not to folders, which could loop.
+			if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+				files = append(files, path)
+			}
 		}
 		return nil
 	})
@@ -199,8 +213,18 @@ func decodeFile(src source) fileResult {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	if bytes.IndexByte(data, '\r') >= 0 {
 		data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
+		data = bytes.ReplaceAll(data, []byte("\r"), []byte("\n"))
 	}
+
 	res.data = data
+	if l := jsonErrorLine(src.name, data); l > 0 {
+		// A .json file that is not JSON: report it whole, and keep no half-read object.
+		var v any
+		err := json.Unmarshal(data, &v)
+		res.problems = append(res.problems, Problem{Kind: Invalid, Pos: Pos{File: src.name, Line: l, Column: 1},
+			Message: "file does not parse as JSON (kubectl reads a file that starts with '{' as JSON): " + err.Error()})
+		return res
+	}
 	for i, d := range splitDocuments(data) {
 		decodeDocument(&res, i, d)
 	}
@@ -228,6 +252,12 @@ func splitDocuments(data []byte) []document {
 		}
 		l := data[i:next]
 		if isMarker(l, "---") || isMarker(l, "...") {
+			if isMarker(l, "---") && onlyPreamble(data[start:i]) {
+				// Directives, comments and blank lines belong to the document that follows.
+				i = next
+				line++
+				continue
+			}
 			if i > start {
 				docs = append(docs, document{data: data[start:i], startLine: startLine})
 			}
@@ -247,6 +277,17 @@ func splitDocuments(data []byte) []document {
 	return docs
 }
 
+// onlyPreamble reports whether b holds nothing but blank lines, comments and directives.
+func onlyPreamble(b []byte) bool {
+	for _, l := range bytes.Split(b, []byte("\n")) {
+		t := bytes.TrimSpace(l)
+		if len(t) > 0 && t[0] != '#' && t[0] != '%' {
+			return false
+		}
+	}
+	return true
+}
+
 func isMarker(l []byte, m string) bool {
 	if !bytes.HasPrefix(l, []byte(m)) {
 		return false
@@ -258,6 +299,7 @@ func isMarker(l []byte, m string) bool {
 var yamlLineRe = regexp.MustCompile(`^yaml: line (\d+): `)
 
 func decodeDocument(res *fileResult, index int, d document) {
+	lm := exoticLineMap(d.data)
 	dec := yaml.NewDecoder(bytes.NewReader(d.data))
 	for {
 		var n yaml.Node
@@ -269,22 +311,79 @@ func decodeDocument(res *fileResult, index int, d document) {
 			line, msg := d.startLine+1, err.Error()
 			if m := yamlLineRe.FindStringSubmatch(msg); m != nil {
 				l, _ := strconv.Atoi(m[1])
-				line = d.startLine + l
+				line = d.startLine + mapLine(lm, l)
 				msg = msg[len(m[0]):]
 			} else {
 				msg = strings.TrimPrefix(msg, "yaml: ")
 			}
 			// The parser names the start of the enclosing block; the first line whose
-			// inclusion stops the document from parsing is the one to fix.
-			if l := firstBadLine(d.data); l > 0 && d.startLine+l > line {
+			// inclusion stops the document from parsing is the one to fix. For JSON,
+			// encoding/json knows the offset of the offending byte.
+			if l := jsonErrorLine(res.name, d.data); l > 0 {
+				line = d.startLine + l
+			} else if l := firstBadLine(d.data); l > 0 && d.startLine+l > line {
 				line = d.startLine + l
 			}
 			res.problems = append(res.problems, Problem{Kind: Invalid, Pos: Pos{File: res.name, Line: line, Column: 1},
 				Message: "document does not parse as YAML: " + msg})
 			return
 		}
-		c := &docCtx{file: res.name, off: d.startLine, doc: index, res: res}
+		c := &docCtx{file: res.name, off: d.startLine, doc: index, res: res, lines: lm}
 		c.document(&n)
+	}
+}
+
+// exoticLineMap maps the YAML library's line numbers to newline-counted ones when data
+// holds the other line breaks it knows (NEL, LS, PS), which editors and code hosts do
+// not break on. It returns nil when the numbering is the same.
+func exoticLineMap(data []byte) []int {
+	if !bytes.Contains(data, []byte("\u0085")) && !bytes.Contains(data, []byte("\u2028")) && !bytes.Contains(data, []byte("\u2029")) {
+		return nil
+	}
+	m := []int{1}
+	line := 1
+	for _, r := range string(data) {
+		switch r {
+		case '\n':
+			line++
+			m = append(m, line)
+		case '\u0085', '\u2028', '\u2029':
+			m = append(m, line)
+		}
+	}
+	return m
+}
+
+func mapLine(m []int, line int) int {
+	if m != nil && line >= 1 && line <= len(m) {
+		return m[line-1]
+	}
+	return line
+}
+
+// jsonErrorLine returns the 1-based line of a JSON syntax error, or 0. Like kubectl's
+// YAML-or-JSON decoder, it takes a stream whose first non-blank byte is '{' for JSON;
+// everything else is YAML (where flow style with trailing commas is fine).
+func jsonErrorLine(_ string, data []byte) int {
+	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		return 0
+	}
+	// A stream of JSON values is fine; a syntax error in any of them is not.
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for {
+		var v json.RawMessage
+		err := dec.Decode(&v)
+		if errors.Is(err, io.EOF) {
+			return 0
+		}
+		var se *json.SyntaxError
+		if errors.As(err, &se) && se.Offset > 0 {
+			off := min(int(se.Offset), len(data))
+			return bytes.Count(data[:off], []byte("\n")) + 1
+		}
+		if err != nil {
+			return 0
+		}
 	}
 }
 
@@ -318,6 +417,16 @@ func firstBadLine(data []byte) int {
 		}
 	}
 	if parses(len(starts)) {
+		return 0
+	}
+	// The last prefix that parses ends right before the bad line. Prefixes cut inside a
+	// flow collection fail too, so scan from the end where documents are small.
+	if len(starts) <= 300 {
+		for k := len(starts) - 1; k >= 0; k-- {
+			if parses(k) {
+				return k + 1
+			}
+		}
 		return 0
 	}
 	lo, hi := 0, len(starts) // parses(lo), !parses(hi)
@@ -364,11 +473,23 @@ func assemble(opts Options, results []fileResult) *Graph {
 	type firstSeen struct{ pos Pos }
 	keys := map[string]firstSeen{}
 	implied := map[string]*Namespace{}
+	generated := map[string]int{}
 	var order []string
 	for _, r := range results {
 		g.Files++
 		g.Sources[r.name] = r.data
-		g.Problems = append(g.Problems, r.problems...)
+		for _, p := range r.problems {
+			if p.Object != nil {
+				ref := *p.Object
+				if clusterScoped[ref.Kind] {
+					ref.Namespace = ""
+				} else if ref.Namespace == "" {
+					ref.Namespace = opts.DefaultNamespace
+				}
+				p.Object = &ref
+			}
+			g.Problems = append(g.Problems, p)
+		}
 		for _, it := range r.items {
 			o := it.obj
 			if it.namespaced && o.Namespace == "" {
@@ -378,6 +499,11 @@ func assemble(opts Options, results []fileResult) *Graph {
 				o.Namespace = ""
 			}
 			o.ID = o.String()
+			if o.GenerateName {
+				// Every create makes a new object: give each its own id.
+				generated[o.ID]++
+				o.ID = fmt.Sprintf("%s*%d", o.ID, generated[o.ID])
+			}
 			g.Objects = append(g.Objects, o)
 			key := canonicalGroup(o.Group(), o.Kind) + "/" + o.Kind + "/" + o.Namespace + "/" + o.Name
 			if prev, dup := keys[key]; dup && o.Name != "" && !o.GenerateName {

@@ -1,0 +1,159 @@
+package model
+
+import (
+	"bytes"
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// fuzzSeeds are hand-written inputs that have upset YAML loaders: markers in odd
+// places, encodings, line endings, aliases, and wrong types in every known kind.
+var fuzzSeeds = []string{
+	"",
+	"---",
+	"...\n---\n...\n",
+	"%YAML 1.1\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+	"\ufeffapiVersion: v1\r\nkind: ConfigMap\r\nmetadata:\r\n  name: a\r\n---\r\n\tbad: tab\r\n",
+	"--- {apiVersion: v1, kind: Service, metadata: {name: a}, spec: {ports: [{port: 80, targetPort: \"80\"}]}}\n--- |\n  text\n...\n",
+	"apiVersion: v1\nkind: List\nitems:\n- &a {apiVersion: v1, kind: ConfigMap, metadata: {name: x}}\n- *a\n- {apiVersion: v1, kind: List, items: [*a, 1, null]}\n",
+	// Lone CRs and U+2028 are in TestYAMLLineBreaks, which fails today.
+	"{\n\t\"apiVersion\": \"v1\",\n\t\"kind\": \"Service\",\n\t\"metadata\": {\"name\": \"j\",},\n\t\"spec\": {\"ports\": [{\"port\": 80,},],},\n}\n",
+	"? [complex, key]\n: value\napiVersion: v1\nkind: ConfigMap\n",
+	"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  <<: {labels: {a: b}}\n  name: m\n",
+	"apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {a: 1, b: null, c: [x]}}\nspec:\n  hostNetwork: yes\n  containers:\n  - ports: [{containerPort: 99999999999999999999}, {containerPort: 0x50}, {containerPort: -1}, {}]\n",
+	"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\nspec:\n  podSelector: {matchExpressions: [{key: a, operator: In}, null, 1]}\n  policyTypes: [Ingress, Egres, 1]\n  ingress: [null, {from: [null, {podSelector: null}, {ipBlock: {cidr: x}, podSelector: {}}]}]\n  egress: [{ports: [{port: 80.5, endPort: 1}]}]\n",
+	"apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i, annotations: {kubernetes.io/ingress.class: nginx}}\nspec:\n  backend: {serviceName: s, servicePort: http}\n  rules: [{host: a, http: {paths: [{backend: {resource: {kind: K, name: n}}}]}}]\n",
+	"apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: r}\nspec: {template: {metadata: {labels: {a: b}}, spec: {containers: {x: y}}}}\n",
+	"apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: p}\nspec: {podMetadata: {labels: {a: 1}}}\n",
+	"apiVersion: v1\nkind: Namespace\nmetadata: {name: a, annotations: {x: '1'}}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: a, annotations: {y: '2'}}\n",
+	"a: 'unclosed\n---\nb: [\n---\nc: {\n---\n- x\ny: z\n",
+	"\x00\xff\xfe",
+	"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  s: |\n    ---\n    ...\n---\n",
+}
+
+// fuzzSeedFiles returns every manifest under ../testdata.
+func fuzzSeedFiles(f *testing.F) [][]byte {
+	var out [][]byte
+	err := filepath.WalkDir("../testdata", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		switch strings.ToLower(filepath.Ext(p)) {
+		case ".yaml", ".yml", ".json":
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			out = append(out, b)
+		}
+		return nil
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	if len(out) == 0 {
+		f.Fatal("no seed files under ../testdata")
+	}
+	return out
+}
+
+// maxLine is the last line a position may name: lines are what the report printer
+// counts (split on "\n"), plus one for a final line without a newline.
+func maxLine(data []byte) int {
+	n := bytes.Count(data, []byte("\n"))
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		n++
+	}
+	return n + 1
+}
+
+func FuzzLoad(f *testing.F) {
+	for _, b := range fuzzSeedFiles(f) {
+		f.Add(b)
+	}
+	for _, s := range fuzzSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 1<<16 {
+			t.Skip("large inputs only slow the fuzzer down")
+		}
+		const name = "fuzz.yaml"
+		g := LoadBytes(Options{}, NamedData{Name: name, Data: data})
+		max := maxLine(data)
+		check := func(what string, p Pos) {
+			if p.Line == 0 {
+				return
+			}
+			if p.Line < 1 || p.Line > max {
+				t.Errorf("%s at %s: line out of 1..%d", what, p, max)
+			}
+			if p.File != name {
+				t.Errorf("%s at %s: wrong file", what, p)
+			}
+			if p.Column < 0 {
+				t.Errorf("%s at %s: negative column", what, p)
+			}
+		}
+		for _, o := range g.Objects {
+			check("object "+o.ID, o.Pos)
+			check("apiVersion of "+o.ID, o.APIVersionPos)
+		}
+		for _, p := range g.Problems {
+			check("problem "+p.Message, p.Pos)
+			if p.Related != nil {
+				check("related of "+p.Message, *p.Related)
+			}
+		}
+		for _, w := range g.Workloads {
+			check("pod labels of "+w.ID, w.PodLabelsPos)
+			for _, c := range w.Containers {
+				check("container of "+w.ID, c.Pos)
+				for _, cp := range c.Ports {
+					check("container port of "+w.ID, cp.Pos)
+				}
+			}
+		}
+		for _, s := range g.Services {
+			for _, sp := range s.Ports {
+				check("port of "+s.ID, sp.Pos)
+				check("targetPort of "+s.ID, sp.TargetPortPos)
+			}
+		}
+		for _, pol := range g.Policies {
+			check("podSelector of "+pol.ID, pol.PodSelector.Pos)
+			for _, r := range append(append([]PolicyRule{}, pol.Ingress...), pol.Egress...) {
+				check("rule of "+pol.ID, r.Pos)
+				for _, peer := range r.Peers {
+					check("peer of "+pol.ID, peer.Pos)
+				}
+			}
+		}
+
+		// Loading is deterministic.
+		first, err := json.Marshal(g.Objects)
+		if err != nil {
+			t.Fatalf("marshal objects: %v", err)
+		}
+		again := LoadBytes(Options{}, NamedData{Name: name, Data: data})
+		second, err := json.Marshal(again.Objects)
+		if err != nil {
+			t.Fatalf("marshal objects: %v", err)
+		}
+		if !bytes.Equal(first, second) {
+			t.Errorf("two loads differ:\n%s\n%s", first, second)
+		}
+		p1, _ := json.Marshal(g.Problems)
+		p2, _ := json.Marshal(again.Problems)
+		if !bytes.Equal(p1, p2) {
+			t.Errorf("two loads report different problems:\n%s\n%s", p1, p2)
+		}
+	})
+}

@@ -1,0 +1,183 @@
+package model
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func cm(name string) string {
+	return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name + "\n"
+}
+
+// tree writes files (path -> content) under a new temporary folder and returns it.
+func tree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	root := t.TempDir()
+	for p, content := range files {
+		full := filepath.Join(root, filepath.FromSlash(p))
+		require.NoError(t, os.MkdirAll(filepath.Dir(full), 0o755))
+		require.NoError(t, os.WriteFile(full, []byte(content), 0o644))
+	}
+	return root
+}
+
+func cmNames(g *Graph) []string {
+	var out []string
+	for _, c := range g.ConfigMaps {
+		out = append(out, c.Name)
+	}
+	return out
+}
+
+func TestLoadWalksFolders(t *testing.T) {
+	root := tree(t, map[string]string{
+		"b.yaml":                          cm("b"),
+		"a.yml":                           cm("a"),
+		"c.json":                          `{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}`,
+		"D.YAML":                          cm("upper"),
+		"notes.txt":                       cm("txt"),
+		"README.md":                       cm("md"),
+		"kustomization.yaml":              "resources: [a.yml]\n",
+		"sub/deep/d.yaml":                 cm("d"),
+		"sub/e.yaml":                      cm("e") + "---\n" + cm("e2"),
+		".git/config.yaml":                cm("git"),
+		".github/workflows/ci.yaml":       cm("github"),
+		".hidden/h.yaml":                  cm("hidden"),
+		"vendor/v.yaml":                   cm("vendor"),
+		"sub/node_modules/n.yaml":         cm("node"),
+		"chart/Chart.yaml":                "apiVersion: v2\nname: chart\nversion: 0.1.0\n",
+		"chart/values.yaml":               "replicaCount: 1\n",
+		"chart/templates/deployment.yaml": cm("{{ .Release.Name }}"),
+		"sub/chart2/Chart.yaml":           "apiVersion: v2\nname: chart2\n",
+		"sub/chart2/templates/x.yaml":     cm("chart2"),
+	})
+	g, err := Load(Options{}, root)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"upper", "a", "b", "c", "d", "e", "e2"}, cmNames(g), "lexical order of paths, documents in order")
+	assert.Equal(t, 7, g.Files, "a.yml b.yaml c.json D.YAML kustomization.yaml sub/deep/d.yaml sub/e.yaml")
+	assert.Empty(t, problems(g, Invalid), dumpProblems(g))
+
+	notices := problems(g, Notice)
+	require.Len(t, notices, 2, dumpProblems(g))
+	assert.Equal(t, filepath.Join(root, "chart"), notices[0].Pos.File)
+	assert.Equal(t, 0, notices[0].Pos.Line)
+	assert.Contains(t, notices[0].Message, "skipped Helm chart "+filepath.Join(root, "chart"))
+	assert.Contains(t, notices[0].Message, "helm template")
+	assert.Equal(t, filepath.Join(root, "sub", "chart2"), notices[1].Pos.File)
+	assert.Equal(t, notices, g.Problems[:2], "notices come first")
+
+	e := object(t, g, "default/ConfigMap/e2")
+	assert.Equal(t, filepath.Join(root, "sub", "e.yaml"), e.Pos.File)
+	assert.Equal(t, 9, e.Pos.Line)
+	assert.Contains(t, g.Sources, filepath.Join(root, "sub", "e.yaml"))
+}
+
+func TestLoadPaths(t *testing.T) {
+	root := tree(t, map[string]string{
+		"one.yaml":           cm("one"),
+		"notes.txt":          cm("txt"),
+		".hidden/h.yaml":     cm("hidden"),
+		".hidden/Chart.yaml": "name: c\n",
+		"dir/two.yaml":       cm("two"),
+	})
+	t.Run("an explicit file of any extension, once", func(t *testing.T) {
+		one := filepath.Join(root, "one.yaml")
+		g, err := Load(Options{}, one, filepath.Join(root, "notes.txt"), one, filepath.Join(root, "dir"), filepath.Join(root, "dir", "two.yaml"))
+		require.NoError(t, err)
+		assert.Equal(t, []string{"one", "txt", "two"}, cmNames(g))
+		assert.Equal(t, 3, g.Files)
+		assert.Equal(t, one, g.ConfigMaps[0].Pos.File)
+	})
+	t.Run("the root folder itself may be hidden", func(t *testing.T) {
+		g, err := Load(Options{}, filepath.Join(root, "dir"), filepath.Join(root, ".hidden", "h.yaml"))
+		require.NoError(t, err)
+		assert.Equal(t, []string{"two", "hidden"}, cmNames(g))
+	})
+	t.Run("a root that is a chart is skipped", func(t *testing.T) {
+		g, err := Load(Options{}, filepath.Join(root, ".hidden"))
+		require.NoError(t, err)
+		assert.Empty(t, g.Objects)
+		p := oneProblem(t, g, Notice)
+		assert.Equal(t, filepath.Join(root, ".hidden"), p.Pos.File)
+	})
+	t.Run("a missing path is a PathError", func(t *testing.T) {
+		missing := filepath.Join(root, "nope.yaml")
+		g, err := Load(Options{}, filepath.Join(root, "one.yaml"), missing)
+		assert.Nil(t, g)
+		var pe *PathError
+		require.ErrorAs(t, err, &pe)
+		assert.Equal(t, missing, pe.Path)
+		require.ErrorIs(t, err, fs.ErrNotExist)
+		assert.Contains(t, err.Error(), "cannot read "+missing)
+	})
+	t.Run("an empty folder is fine", func(t *testing.T) {
+		g, err := Load(Options{}, t.TempDir())
+		require.NoError(t, err)
+		assert.Empty(t, g.Objects)
+		assert.Equal(t, 0, g.Files)
+	})
+}
+
+func TestLoadStdin(t *testing.T) {
+	src := cm("in") + "---\n" + cm("in2")
+	root := tree(t, map[string]string{"f.yaml": cm("file")})
+	g, err := Load(Options{Stdin: strings.NewReader(src)}, filepath.Join(root, "f.yaml"), "-")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"file", "in", "in2"}, cmNames(g))
+	in2 := object(t, g, "default/ConfigMap/in2")
+	assert.Equal(t, Pos{File: StdinName, Line: 9, Column: 9}, in2.Pos)
+	assert.Equal(t, "<stdin>", StdinName)
+	assert.Equal(t, src, string(g.Sources[StdinName]))
+
+	t.Run("empty stdin", func(t *testing.T) {
+		g, err := Load(Options{Stdin: strings.NewReader("")}, "-")
+		require.NoError(t, err)
+		noProblems(t, g)
+		assert.Equal(t, 1, g.Files)
+	})
+	t.Run("no stdin", func(t *testing.T) {
+		_, err := Load(Options{}, "-")
+		var pe *PathError
+		require.ErrorAs(t, err, &pe)
+		assert.Equal(t, "-", pe.Path)
+	})
+	t.Run("failing stdin", func(t *testing.T) {
+		_, err := Load(Options{Stdin: errReader{}}, "-")
+		var pe *PathError
+		require.ErrorAs(t, err, &pe)
+		assert.ErrorIs(t, err, errBoom)
+	})
+}
+
+var errBoom = errors.New("boom")
+
+type errReader struct{}
+
+func (errReader) Read([]byte) (int, error) { return 0, errBoom }
+
+// TestLoadFollowsSymlinkedFiles: kubectl apply -R reads symlinked manifests (Kubernetes
+// itself mounts ConfigMap volumes as symlinks). Fails today: walk keeps only regular
+// files, so a symlinked manifest is silently skipped.
+func TestLoadFollowsSymlinkedFiles(t *testing.T) {
+	outside := tree(t, map[string]string{"real.yaml": cm("linked")})
+	root := tree(t, map[string]string{"own.yaml": cm("own")})
+	if err := os.Symlink(filepath.Join(outside, "real.yaml"), filepath.Join(root, "link.yaml")); err != nil {
+		t.Skip("no symlinks here:", err)
+	}
+	g, err := Load(Options{}, root)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{"own", "linked"}, cmNames(g))
+}
+
+func TestPathErrorUnwrap(t *testing.T) {
+	e := &PathError{Path: "x", Err: fs.ErrPermission}
+	assert.Equal(t, "cannot read x: permission denied", e.Error())
+	assert.ErrorIs(t, e, fs.ErrPermission)
+}
