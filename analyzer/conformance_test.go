@@ -71,8 +71,8 @@ func checkTables(t *testing.T, r *analyzer.Reach, byName map[string]*analyzer.No
 		if len(fields) == 0 || strings.HasPrefix(fields[0], "#") {
 			continue
 		}
-		switch {
-		case fields[0] == "port":
+		switch fields[0] {
+		case "port":
 			require.Len(t, fields, 2, "%s:%d", path, ln)
 			pp := strings.SplitN(fields[1], "/", 2)
 			port, err = strconv.Atoi(pp[0])
@@ -82,7 +82,7 @@ func checkTables(t *testing.T, r *analyzer.Reach, byName map[string]*analyzer.No
 				proto = pp[1]
 			}
 			cols = nil
-		case fields[0] == `from\to`:
+		case `from\to`:
 			cols = fields[1:]
 		default:
 			require.NotEmpty(t, cols, "%s:%d: row before the from\\to header", path, ln)

@@ -73,6 +73,9 @@ type Facts struct {
 	RouteConflicts []RouteConflict `json:"routeConflicts"`
 	// NodePortClaims lists node ports that more than one Service claims.
 	NodePortClaims []NodePortClaim `json:"nodePortClaims"`
+	// NetFacts are the reachability facts (policies, workloads, ingressBackends,
+	// namespaces, serviceReach, dnsTarget, ingressControllers).
+	*NetFacts
 
 	graph *model.Graph
 	sel   *selectionIndex
@@ -89,6 +92,7 @@ func New(g *model.Graph, cfg Config) *Facts {
 	f.Backends = f.backendFacts()
 	f.RouteConflicts = routeConflicts(g)
 	f.NodePortClaims = nodePortClaims(g)
+	f.NetFacts = f.netFacts()
 	return f
 }
 

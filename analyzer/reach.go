@@ -161,11 +161,16 @@ type Reach struct {
 	// peerMatches maps a policy id to, per direction and rule and peer, the classes matched.
 	peerMatches map[string]*policyPeers
 	namespaces  map[string]map[string]string
-	cfg         Config
+	// selectAll lists, per namespace, the policies with an empty podSelector.
+	selectAll map[string][]*model.Policy
+	cfg       Config
 }
 
 type policyPeers struct {
 	ingress, egress [][]peerMatch
+	// in and out are the policy's compiled rules; hasIn and hasOut its policy types.
+	in, out       []*admit
+	hasIn, hasOut bool
 }
 
 type peerMatch struct {
@@ -186,7 +191,7 @@ func (r *Reach) Namespaces() map[string]map[string]string { return r.namespaces 
 
 func solve(g *model.Graph, cfg Config) *Reach {
 	r := &Reach{byID: map[string]*Node{}, policySelects: map[string][]*Node{}, peerMatches: map[string]*policyPeers{},
-		namespaces: map[string]map[string]string{}, cfg: cfg}
+		namespaces: map[string]map[string]string{}, selectAll: map[string][]*model.Policy{}, cfg: cfg}
 	for _, ns := range g.Namespaces {
 		r.namespaces[ns.Name] = ns.Labels
 	}
@@ -390,6 +395,10 @@ func (r *Reach) applyPolicies(g *model.Graph) {
 		for _, t := range p.PolicyTypes {
 			hasIn = hasIn || t == "Ingress"
 			hasOut = hasOut || t == "Egress"
+		}
+		pp.in, pp.out, pp.hasIn, pp.hasOut = ins, outs, hasIn, hasOut
+		if p.PodSelector.Empty {
+			r.selectAll[p.Namespace] = append(r.selectAll[p.Namespace], p)
 		}
 		for _, c := range byNS[p.Namespace] {
 			if !p.PodSelector.Matches(c.labels) {

@@ -38,3 +38,16 @@ port_label(p) := sprintf("%d/%s", [p.port, p.protocol]) if p.name == ""
 # METADATA
 # description: Joins a set or array of strings with ", ", sorted.
 join(xs) := concat(", ", sort([x | some x in xs]))
+
+# METADATA
+# description: A label selector in kubectl's -l syntax; {} for the empty selector.
+selector_string(s) := "{}" if s.empty
+
+selector_string(s) := concat(",", array.concat(
+	sort([sprintf("%s=%s", [k, v]) | some k, v in s.matchLabels]),
+	[_requirement(r) | some r in s.matchExpressions],
+)) if not s.empty
+
+_requirement(r) := sprintf("%s %s (%s)", [r.key, lower(r.operator), concat(",", r.values)]) if count(r.values) > 0
+
+_requirement(r) := sprintf("%s %s", [r.key, lower(r.operator)]) if count(r.values) == 0

@@ -16,7 +16,7 @@ func TestRego(t *testing.T) {
 	require.NotEmpty(t, results, "no Rego test found")
 	for _, r := range results {
 		t.Run(r.Package+"."+r.Name, func(t *testing.T) {
-			assert.NoError(t, r.Error)
+			require.NoError(t, r.Error)
 			assert.True(t, r.Pass(), "%s: %s", r.Name, r.String())
 		})
 	}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestReachGoldenJSON(t *testing.T) {
+	code, out, errOut := kubenet(t, "", "reach", "--format", "json", "examples/shop")
+	require.Equal(t, exitClean, code, errOut)
+	var doc struct {
+		Workloads   []string `json:"workloads"`
+		Connections []struct {
+			From  string `json:"from"`
+			To    string `json:"to"`
+			Ports any    `json:"ports"`
+		} `json:"connections"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &doc))
+	assert.Contains(t, doc.Workloads, "shop/Deployment/cart")
+	assert.Contains(t, doc.Workloads, "External")
+	t.Chdir(filepath.Join(repoRoot, "cmd/kubenet"))
+	golden(t, "shop.reach.golden.json", out)
+}
+
+func TestReachFormats(t *testing.T) {
+	for _, format := range []string{"text", "dot", "mermaid"} {
+		t.Run(format, func(t *testing.T) {
+			code, out, errOut := kubenet(t, "", "reach", "--format", format, "examples/shop")
+			require.Equal(t, exitClean, code, errOut)
+			t.Chdir(filepath.Join(repoRoot, "cmd/kubenet"))
+			golden(t, "shop.reach.golden."+format, out)
+		})
+	}
+}
+
+func TestReachExplain(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		code int
+		out  []string
+	}{
+		{"allowed through a Service", []string{"--from", "shop/Deployment/cart", "--to", "shop/Service/redis", "--port", "6379"},
+			exitClean, []string{"ALLOWED: shop/Deployment/cart -> shop/StatefulSet/redis on 6379/TCP", "admitted by shop/NetworkPolicy/redis-from-cart ingress[0]"}},
+		{"denied by egress, with a fix", []string{"--from", "shop/Deployment/cart", "--to", "shop/Deployment/catalog", "--port", "8080/TCP"},
+			exitFindings, []string{"DENIED", "egress of shop/Deployment/cart: isolated by shop/NetworkPolicy/cart", "fix: add to shop/NetworkPolicy/cart"}},
+		{"service port is translated to the targetPort", []string{"--from", "ingress-nginx/IngressController/ingress-nginx", "--to", "shop/Service/frontend", "--port", "http"},
+			exitFindings, []string{"Service port 80 forwards to targetPort 8080", "admits this peer, but only on TCP 80"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := kubenet(t, "", append([]string{"reach", "examples/shop"}, tt.args...)...)
+			assert.Equal(t, tt.code, code, errOut)
+			for _, s := range tt.out {
+				assert.Contains(t, out, s)
+			}
+		})
+	}
+	code, _, errOut := kubenet(t, "", "reach", "examples/shop", "--from", "shop/Deployment/nope", "--to", "x", "--port", "1")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, "no workload")
+	code, _, errOut = kubenet(t, "", "reach", "examples/shop", "--from", "shop/Deployment/cart")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, "go together")
+}
