@@ -76,11 +76,14 @@ type Facts struct {
 	// NetFacts are the reachability facts (policies, workloads, ingressBackends,
 	// namespaces, serviceReach, dnsTarget, ingressControllers).
 	*NetFacts
+	// DNS holds the references workloads make by name, resolved.
+	DNSRefs *DNSFacts `json:"dns"`
 
 	graph *model.Graph
 	sel   *selectionIndex
 	cfg   Config
 	reach func() *Reach
+	dns   func() *DNS
 }
 
 // New computes the facts of g under the cluster assumptions cfg. Reachability is
@@ -88,13 +91,18 @@ type Facts struct {
 func New(g *model.Graph, cfg Config) *Facts {
 	f := &Facts{graph: g, sel: newSelectionIndex(g), cfg: cfg}
 	f.reach = sync.OnceValue(func() *Reach { return solve(g, cfg) })
+	f.dns = sync.OnceValue(func() *DNS { return newDNS(f, cfg.ClusterDomain) })
 	f.Services = f.serviceFacts()
 	f.Backends = f.backendFacts()
 	f.RouteConflicts = routeConflicts(g)
 	f.NodePortClaims = nodePortClaims(g)
 	f.NetFacts = f.netFacts()
+	f.DNSRefs = f.dnsFacts()
 	return f
 }
+
+// DNS returns the cluster DNS records (computed once).
+func (f *Facts) DNS() *DNS { return f.dns() }
 
 // Reach returns the solved reachability (computed once).
 func (f *Facts) Reach() *Reach { return f.reach() }

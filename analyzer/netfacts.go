@@ -161,7 +161,9 @@ func (f *Facts) netFacts() *NetFacts {
 	}
 	wlNS := map[string]int{}
 	for _, w := range g.Workloads {
-		wlNS[w.Namespace]++
+		if !w.HostNetwork { // policies do not govern host-network pods
+			wlNS[w.Namespace]++
+		}
 	}
 	dnsPort := r.dnsPort(g)
 	for _, p := range g.Policies {
@@ -206,7 +208,7 @@ func (f *Facts) netFacts() *NetFacts {
 		clients.set(n.class.idx)
 	}
 	for _, s := range g.Services {
-		nf.ServiceReach[s.ID] = f.serviceReach(s, clients)
+		nf.ServiceReach[s.ID] = f.serviceReach(s, clients, nf.Policies)
 	}
 	return nf
 }
@@ -292,7 +294,7 @@ func (r *Reach) dnsReach(src *class, out []*admit, policies []*model.Policy, por
 	}
 	d.UDP, d.TCP = status("UDP"), status("TCP")
 	for _, a := range out {
-		if (a.allPeers || a.external || a.peers.count() > 0) && (a.ports.all || !a.ports.fixed.IsEmpty() || len(a.ports.named) > 0) {
+		if (a.allPeers || a.npeers > 0) && (a.ports.all || !a.ports.fixed.IsEmpty() || len(a.ports.named) > 0) {
 			d.EgressAny = true
 		}
 	}
@@ -382,7 +384,7 @@ func (r *Reach) policyFacts(p *model.Policy, wlNS map[string]int, dnsPort int) *
 						}
 					})
 					pf.Namespaces, pf.NamespacesWithWorkloads = nsWith(&rule.Peers[j])
-					pf.Closed = closedPeer(&rule.Peers[j], p.Namespace, wlNS)
+					pf.Closed = closedPeer(&rule.Peers[j], p.Namespace, wlNS, r.declared)
 				}
 				peers = append(peers, pf)
 			}
@@ -400,6 +402,20 @@ func (r *Reach) policyFacts(p *model.Policy, wlNS map[string]int, dnsPort int) *
 		pf.UndefinedPorts = append(pf.UndefinedPorts, undefinedNamed(rule, false, i, targets)...)
 	}
 	for i, rule := range p.Egress {
+		// The destinations are known only when every peer is closed: a rule open to every
+		// pod, or to namespaces the input does not show, may reach pods that declare it.
+		closed := len(rule.Peers) > 0
+		for j, peer := range rule.Peers {
+			pe := pf.Egress[i][j]
+			// A podSelector that picks assumed components (the cluster DNS) knows its pods.
+			assumed := len(pe.Assumed) > 0 && pe.Pods == 0 && peer.PodSelector != nil && !peer.PodSelector.Empty
+			if pe.IPBlock || (!pe.Closed && !assumed) {
+				closed = false
+			}
+		}
+		if !closed {
+			continue
+		}
 		var dst []*class
 		a := pp.out[i]
 		for _, c := range r.classes {
@@ -437,6 +453,8 @@ func undefinedNamed(rule model.PolicyRule, egress bool, idx int, classes []*clas
 		}
 		if w := n.Workload; (w != nil && w.ContainersKnown && !w.Invalid) || (w == nil && len(n.Ports) > 0) {
 			known = append(known, c)
+		} else {
+			return nil // some pods' ports are unknown: they may declare it
 		}
 	}
 	if len(known) == 0 {
@@ -505,7 +523,7 @@ func (f *Facts) backendReach(ing *model.Ingress) []BackendReach {
 			}
 			reached := false
 			var denied []*Node
-			for _, ctl := range r.Ingress {
+			for _, ctl := range r.ControllersFor(g, ing.ClassName) {
 				if r.Allowed(ctl, n).Contains(sp.Protocol, port) {
 					reached = true
 					break
@@ -518,8 +536,10 @@ func (f *Facts) backendReach(ing *model.Ingress) []BackendReach {
 			out[i].Blocked = append(out[i].Blocked, n.ID)
 			out[i].Ports = append(out[i].Ports, port)
 			e := r.Explain(denied[0], n, sp.Protocol, port)
-			for _, p := range e.Ingress.Policies {
-				policies[p.ID] = true
+			if !e.Ingress.Allowed() {
+				for _, p := range e.Ingress.Policies {
+					policies[p.ID] = true
+				}
 			}
 			if !e.Egress.Allowed() {
 				for _, p := range e.Egress.Policies {
@@ -549,7 +569,7 @@ func targetPortOn(n *Node, sp model.ServicePort) (int, bool) {
 
 // serviceReach checks each Service port: do its pods admit, on the targetPort, any
 // client at all?
-func (f *Facts) serviceReach(s *model.Service, clients bitset) []ServicePortReach {
+func (f *Facts) serviceReach(s *model.Service, clients bitset, pfs map[string]*PolicyFacts) []ServicePortReach {
 	r := f.Reach()
 	out := make([]ServicePortReach, len(s.Ports))
 	if s.Selector == nil || s.Invalid {
@@ -569,7 +589,7 @@ func (f *Facts) serviceReach(s *model.Service, clients bitset) []ServicePortReac
 				break
 			}
 			checked = true
-			if admitsAnyClient(n.class, sp.Protocol, port, clients) {
+			if admitsAnyClient(n.class, sp.Protocol, port, clients, pfs) {
 				admitted = true
 				break
 			}
@@ -579,7 +599,9 @@ func (f *Facts) serviceReach(s *model.Service, clients bitset) []ServicePortReac
 	return out
 }
 
-func admitsAnyClient(dst *class, proto string, port int, clients bitset) bool {
+// admitsAnyClient: some rule admits, on the port, a workload of the input, an ingress
+// controller, an address, or a peer that may match pods the input does not show.
+func admitsAnyClient(dst *class, proto string, port int, clients bitset, pfs map[string]*PolicyFacts) bool {
 	if !dst.isolatedIn() {
 		return true
 	}
@@ -589,6 +611,13 @@ func admitsAnyClient(dst *class, proto string, port int, clients bitset) bool {
 		}
 		if a.allPeers || a.external {
 			return true
+		}
+		if pf := pfs[a.policy.ID]; pf != nil && a.rule < len(pf.Ingress) {
+			for _, peer := range pf.Ingress[a.rule] {
+				if !peer.Closed {
+					return true
+				}
+			}
 		}
 		for i := range a.peers {
 			if a.peers[i]&clients[i] != 0 {
@@ -601,10 +630,17 @@ func admitsAnyClient(dst *class, proto string, port int, clients bitset) bool {
 
 // closedPeer reports whether a peer can only match pods of namespaces whose workloads
 // the input shows.
-func closedPeer(peer *model.Peer, policyNS string, wlNS map[string]int) bool {
+func closedPeer(peer *model.Peer, policyNS string, wlNS map[string]int, declared map[string]bool) bool {
 	ns := peer.NamespaceSelector
 	if ns == nil {
 		return wlNS[policyNS] > 0
+	}
+	// Other labels than the name can only be checked on a declared Namespace.
+	otherLabels := len(ns.MatchLabels) > 1
+	for _, r := range ns.MatchExpressions {
+		if r.Key != model.MetadataNameLabel {
+			otherLabels = true
+		}
 	}
 	var names []string
 	if v, ok := ns.MatchLabels[model.MetadataNameLabel]; ok {
@@ -622,7 +658,7 @@ func closedPeer(peer *model.Peer, policyNS string, wlNS map[string]int) bool {
 		return false
 	}
 	for _, n := range names {
-		if wlNS[n] == 0 {
+		if wlNS[n] == 0 || (otherLabels && !declared[n]) {
 			return false
 		}
 	}

@@ -78,6 +78,8 @@ type admit struct {
 	rule   int
 	// allPeers: from/to is empty, every pod and every address.
 	allPeers bool
+	// npeers is the number of from/to elements.
+	npeers int
 	peers    bitset
 	// external: an ipBlock peer (addresses outside the cluster's pods).
 	external bool
@@ -156,11 +158,15 @@ type Reach struct {
 	// DNS and Ingress are the nodes of the cluster DNS and ingress controllers.
 	DNS     []*Node
 	Ingress []*Node
+	// controllerOf maps an ingress controller node to its configuration entry.
+	controllerOf map[*Node]IngressController
 	// PolicySelects maps a policy id to the nodes it selects.
 	policySelects map[string][]*Node
 	// peerMatches maps a policy id to, per direction and rule and peer, the classes matched.
 	peerMatches map[string]*policyPeers
 	namespaces  map[string]map[string]string
+	// declared lists the namespaces the input declares with a Namespace object.
+	declared map[string]bool
 	// selectAll lists, per namespace, the policies with an empty podSelector.
 	selectAll map[string][]*model.Policy
 	cfg       Config
@@ -192,8 +198,10 @@ func (r *Reach) Namespaces() map[string]map[string]string { return r.namespaces 
 func solve(g *model.Graph, cfg Config) *Reach {
 	r := &Reach{byID: map[string]*Node{}, policySelects: map[string][]*Node{}, peerMatches: map[string]*policyPeers{},
 		namespaces: map[string]map[string]string{}, selectAll: map[string][]*model.Policy{}, cfg: cfg}
+	r.declared = map[string]bool{}
 	for _, ns := range g.Namespaces {
 		r.namespaces[ns.Name] = ns.Labels
+		r.declared[ns.Name] = ns.Declared
 	}
 	for _, w := range g.Workloads {
 		n := &Node{ID: w.ID, Kind: KindWorkload, Namespace: w.Namespace, Labels: w.PodLabels, Workload: w, HostNetwork: w.HostNetwork}
@@ -241,10 +249,12 @@ func (r *Reach) assumeComponents(g *model.Graph) {
 		r.DNS = []*Node{n}
 	}
 	// Controllers in the input are found by their labels, wherever they are deployed.
+	r.controllerOf = map[*Node]IngressController{}
 	for _, n := range r.nodes {
 		for _, ctl := range r.cfg.IngressControllers {
 			if n.Workload != nil && len(ctl.Labels) > 0 && model.SubsetOf(ctl.Labels, n.Labels) {
 				r.Ingress = append(r.Ingress, n)
+				r.controllerOf[n] = ctl
 				break
 			}
 		}
@@ -260,6 +270,7 @@ func (r *Reach) assumeComponents(g *model.Graph) {
 			Namespace: ctl.Namespace, Labels: ctl.Labels}
 		r.add(n)
 		r.Ingress = []*Node{n}
+		r.controllerOf[n] = ctl
 	}
 }
 
@@ -368,7 +379,7 @@ func (r *Reach) applyPolicies(g *model.Graph) {
 			var matches [][]peerMatch
 			for i := range rules {
 				rule := &rules[i]
-				a := &admit{policy: p, egress: egress, rule: i, allPeers: len(rule.Peers) == 0, ports: compilePorts(rule.Ports)}
+				a := &admit{policy: p, egress: egress, rule: i, allPeers: len(rule.Peers) == 0, npeers: len(rule.Peers), ports: compilePorts(rule.Ports)}
 				var ms []peerMatch
 				if !a.allPeers {
 					a.peers = newBitset(n)
@@ -490,6 +501,30 @@ func (r *Reach) IngressIsolated(n *Node) (bool, []*model.Policy) {
 // EgressIsolated reports whether n is isolated for egress, and by which policies.
 func (r *Reach) EgressIsolated(n *Node) (bool, []*model.Policy) {
 	return n.class.isolatedOut(), n.class.outPolicies
+}
+
+// ControllersFor returns the ingress controller nodes that serve an ingress class: those
+// whose controller the IngressClass names, or every controller when that is unknown.
+func (r *Reach) ControllersFor(g *model.Graph, class string) []*Node {
+	controller := ""
+	for _, ic := range g.IngressClasses {
+		if (class == "" && ic.IsDefault) || (class != "" && ic.Name == class) {
+			controller = ic.Controller
+		}
+	}
+	if controller == "" {
+		return r.Ingress
+	}
+	var out []*Node
+	for _, n := range r.Ingress {
+		if r.controllerOf[n].Controller == controller {
+			out = append(out, n)
+		}
+	}
+	if len(out) == 0 {
+		return r.Ingress // a controller kubenet does not know: judge by all it knows
+	}
+	return out
 }
 
 // Selected returns the nodes a policy selects.

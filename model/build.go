@@ -625,7 +625,21 @@ func buildNamespace(c *docCtx, o *Object, _ *yaml.Node) any {
 func buildConfigMap(c *docCtx, o *Object, n *yaml.Node) any {
 	cm := &ConfigMap{Object: *o}
 	c.obj = &cm.Object
-	cm.Data, cm.DataPos = c.stringMapPos(val(n, "data"), "data")
+	dn := val(n, "data")
+	cm.Data, cm.DataPos = c.stringMapPos(dn, "data")
+	if cm.Data != nil {
+		cm.DataLine = make(map[string]int, len(cm.Data))
+		for _, p := range pairs(dn) {
+			if _, ok := cm.Data[p[0].Value]; !ok {
+				continue
+			}
+			line := cm.DataPos[p[0].Value].Line
+			if p[1].Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+				line++
+			}
+			cm.DataLine[p[0].Value] = line
+		}
+	}
 	return cm
 }
 

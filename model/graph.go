@@ -310,6 +310,9 @@ type ConfigMap struct {
 	Data map[string]string `json:"data"`
 	// DataPos maps each key to the position of its value.
 	DataPos map[string]Pos `json:"dataPos"`
+	// DataLine maps each key to the file line of the first line of its text (the line
+	// after the indicator for a block scalar such as "|").
+	DataLine map[string]int `json:"dataLine"`
 }
 
 // Graph is the loaded input: every object, typed where kubenet understands it.

@@ -1,0 +1,393 @@
+package analyzer
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/kubenet/kubenet/model"
+)
+
+// DNSFacts are the facts the DNS rules judge.
+type DNSFacts struct {
+	// References are the resolved references, in input order.
+	References []RefFacts `json:"references"`
+	// TLDNamespaces are Namespaces named like a top-level domain, which capture lookups
+	// such as example.<name> from every pod.
+	TLDNamespaces []TLDNamespace `json:"tldNamespaces"`
+	// ClusterDomain is the cluster's DNS domain.
+	ClusterDomain string `json:"clusterDomain"`
+}
+
+// RefFacts is a reference and what becomes of it.
+type RefFacts struct {
+	DNSRef
+	Resolution Resolution `json:"resolution"`
+	// InCluster is true when the name can only mean an in-cluster name: it ends in .svc
+	// (or the cluster domain), it is a single label used as a host, or its last label is
+	// a namespace of the input.
+	InCluster bool `json:"inCluster"`
+	// Severity is the severity of an unresolved in-cluster name: "warning" when the
+	// namespace it points at holds no Service in the input (it may be deployed from
+	// elsewhere), else "error".
+	Severity string `json:"severity"`
+	// Reason explains why the name failed.
+	Reason string `json:"reason"`
+	// Hint suggests the name that works.
+	Hint string `json:"hint"`
+	// Shadowing is "error" when a single label matches a Service only in namespace
+	// default (it does not resolve from here), "warning" when it matches one in both the
+	// pod's namespace and default.
+	Shadowing string `json:"shadowing"`
+	// Capture is set when a name meant for outside the cluster is answered by a search
+	// domain: "error" (public suffix) or "warning" (private-use suffix).
+	Capture string `json:"capture"`
+	// PortOK is false when the port is not a port of the Service the name resolves to.
+	PortOK   bool   `json:"portOK"`
+	PortHint string `json:"portHint"`
+	// Blocked is set when policies deny the workload's pods the Service's pods.
+	Blocked *RefBlocked `json:"blocked"`
+}
+
+// RefBlocked describes a reference the NetworkPolicies deny.
+type RefBlocked struct {
+	Service  string   `json:"service"`
+	Port     int      `json:"port"`
+	Targets  []string `json:"targets"`
+	Policies []string `json:"policies"`
+	Hint     string   `json:"hint"`
+}
+
+// TLDNamespace is a Namespace named like a top-level domain.
+type TLDNamespace struct {
+	Namespace string    `json:"namespace"`
+	Services  []string  `json:"services"`
+	Pos       model.Pos `json:"pos"`
+}
+
+// publicSuffixes are top-level domains people use for names outside the cluster; a
+// search domain that captures such a name is a mistake.
+var publicSuffixes = map[string]bool{
+	"com": true, "net": true, "org": true, "io": true, "dev": true, "app": true, "cloud": true, "ai": true,
+	"co": true, "edu": true, "gov": true, "info": true, "biz": true, "me": true, "tech": true, "xyz": true,
+	"online": true, "site": true, "store": true, "us": true, "uk": true, "de": true, "fr": true, "eu": true,
+	"jp": true, "cn": true, "in": true, "ru": true, "br": true, "ca": true, "au": true, "nl": true, "ch": true,
+	"se": true, "no": true, "es": true, "it": true, "pl": true, "sh": true, "gg": true, "tv": true, "ly": true,
+	"run": true, "page": true, "services": true, "systems": true, "network": true, "digital": true, "aws": true,
+	"google": true, "azure": true,
+}
+
+// privateSuffixes are suffixes for private networks (RFC 6762, ICANN's .internal, and
+// common corporate ones): probably meant for a corporate resolver, but intent is unclear.
+var privateSuffixes = map[string]bool{"internal": true, "local": true, "lan": true, "corp": true, "home": true, "intranet": true, "private": true, "localdomain": true}
+
+func (f *Facts) dnsFacts() *DNSFacts {
+	g := f.graph
+	d := f.DNS()
+	df := &DNSFacts{References: []RefFacts{}, TLDNamespaces: []TLDNamespace{}, ClusterDomain: d.Domain()}
+	svcNS := map[string]int{}
+	byName := map[string][]*model.Service{}
+	for _, s := range g.Services {
+		svcNS[s.Namespace]++
+		byName[s.Name] = append(byName[s.Name], s)
+	}
+	nsKnown := map[string]bool{}
+	for _, ns := range g.Namespaces {
+		nsKnown[ns.Name] = true
+	}
+	for _, ref := range f.references() {
+		rf := RefFacts{DNSRef: ref, PortOK: true}
+		rc := PodResolvConf(ref.workload, ref.Namespace, d.Domain())
+		if ref.Source == SourceExternalName {
+			// The CNAME target is resolved by CoreDNS itself, not through a pod's search path.
+			rc = ResolvConf{Cluster: true, Ndots: 1}
+			if !strings.HasSuffix(ref.Name, ".") {
+				ref.Name += "."
+			}
+		}
+		rf.Resolution = d.Resolve(ref.Name, rc)
+		f.classify(&rf, svcNS, nsKnown, byName)
+		if rf.Context == ContextBare && !(rf.Resolution.Status == DNSResolved && rf.Resolution.Answer.Kind != RecordPodIP) {
+			continue // a bare word counts only when it is a name of the cluster
+		}
+		f.checkPort(&rf)
+		if rf.Blocked == nil {
+			f.checkReach(&rf)
+		}
+		df.References = append(df.References, rf)
+	}
+	for _, ns := range g.Namespaces {
+		if publicSuffixes[ns.Name] && ns.Declared {
+			t := TLDNamespace{Namespace: ns.Name, Services: []string{}, Pos: ns.Pos}
+			for _, s := range g.Services {
+				if s.Namespace == ns.Name {
+					t.Services = append(t.Services, s.ID)
+				}
+			}
+			df.TLDNamespaces = append(df.TLDNamespaces, t)
+		}
+	}
+	return df
+}
+
+// classify decides whether a reference must be in-cluster, and how bad it is when it
+// does not resolve.
+func (f *Facts) classify(rf *RefFacts, svcNS map[string]int, nsKnown map[string]bool, byName map[string][]*model.Service) {
+	d := f.DNS()
+	name := strings.ToLower(strings.TrimSuffix(rf.Name, "."))
+	labels := strings.Split(name, ".")
+	domain := d.Domain()
+	res := rf.Resolution
+	switch {
+	case rf.Source == SourceExternalName:
+		rf.InCluster = strings.HasSuffix(name, ".svc."+domain) || strings.HasSuffix(name, ".svc")
+	case strings.HasSuffix(name, ".svc") || strings.HasSuffix(name, ".svc."+domain):
+		rf.InCluster = true
+	case len(labels) == 1:
+		rf.InCluster = rf.Context != ContextBare
+	case len(labels) == 2 && nsKnown[labels[1]] && svcNS[labels[1]] > 0 && !publicSuffixes[labels[1]]:
+		rf.InCluster = true
+	}
+	// Which namespace does the name point at?
+	target := rf.Namespace
+	if i := indexOf(name, ".svc"); i > 0 {
+		parts := strings.Split(name[:i], ".")
+		target = parts[len(parts)-1]
+	} else if len(labels) == 2 {
+		target = labels[1]
+	}
+	if res.Status == DNSResolved && res.Searched && len(labels) >= 2 && !rf.InCluster {
+		last := labels[len(labels)-1]
+		switch {
+		case publicSuffixes[last]:
+			rf.Capture = "error"
+		case privateSuffixes[last]:
+			rf.Capture = "warning"
+		}
+	}
+	if res.Status == DNSNoCluster && rf.InCluster && rf.Workload != "" {
+		rf.Severity, rf.Reason = "info", "the pod resolves through "+res.Conf.Reason+", which usually cannot resolve cluster names"
+		rf.Hint = "use dnsPolicy: ClusterFirstWithHostNet for a hostNetwork pod, or ClusterFirst"
+		return
+	}
+	if res.Status != DNSNXDomain || !rf.InCluster {
+		if res.Status == DNSResolved && res.Answer.Kind == RecordService && len(labels) == 1 && rf.Namespace != "default" {
+			if s := d.Service(labels[0], "default"); s != nil && s != builtinKubernetes {
+				rf.Shadowing = "warning"
+			}
+		}
+		if res.Status == DNSResolved && res.Answer.Kind == RecordHeadless && res.Answer.Empty {
+			rf.Reason = "the headless Service selects no pod: the name has no address"
+		}
+		return
+	}
+	// Unresolved in-cluster name.
+	if len(labels) == 1 {
+		if s := d.Service(labels[0], "default"); s != nil && rf.Namespace != "default" {
+			rf.Shadowing = "error"
+			rf.Hint = fmt.Sprintf("use %s.default (or %s.default.svc.%s): short names resolve in the pod's own namespace %s only; default is not searched", labels[0], labels[0], domain, rf.Namespace)
+			return
+		}
+	}
+	rf.Severity = "error"
+	if !nsKnown[target] || svcNS[target] == 0 {
+		rf.Severity = "warning"
+		if !nsKnown[target] {
+			rf.Reason = fmt.Sprintf("namespace %s is not in the input; it may be deployed from other manifests", target)
+		} else {
+			rf.Reason = fmt.Sprintf("the input defines no Service in namespace %s; it may be deployed from other manifests", target)
+		}
+	}
+	rf.Hint = f.nameHint(labels[0], target, byName)
+}
+
+// nameHint suggests a name that resolves: the Service of that name in another namespace
+// (name.namespace), or the closest Service name in the target namespace.
+func (f *Facts) nameHint(short, ns string, byName map[string][]*model.Service) string {
+	var elsewhere []string
+	for _, s := range byName[short] {
+		if s.Namespace != ns {
+			elsewhere = append(elsewhere, s.Name+"."+s.Namespace)
+		}
+	}
+	if len(elsewhere) > 0 {
+		sort.Strings(elsewhere)
+		return fmt.Sprintf("did you mean `%s`? A short name resolves in the pod's own namespace only", strings.Join(elsewhere, "` or `"))
+	}
+	var names []string
+	for _, s := range f.graph.Services {
+		if s.Namespace == ns {
+			names = append(names, s.Name)
+		}
+	}
+	if m := closest(short, names); m != "" {
+		return fmt.Sprintf("did you mean `%s`?", m)
+	}
+	if len(names) > 0 {
+		sort.Strings(names)
+		if len(names) > 8 {
+			names = append(names[:8], "...")
+		}
+		return fmt.Sprintf("Services in namespace %s: %s", ns, strings.Join(names, ", "))
+	}
+	return "define the Service, or lint the manifests that define it together with this one"
+}
+
+// refService returns the Service a resolved reference leads to (following in-cluster
+// CNAMEs), or nil.
+func (f *Facts) refService(rf *RefFacts) *model.Service {
+	a := rf.Resolution.Answer
+	if rf.Resolution.Status != DNSResolved || a == nil || a.Service == "" {
+		return nil
+	}
+	parts := strings.SplitN(a.Service, "/", 3)
+	return f.DNS().Service(parts[2], parts[0])
+}
+
+func defaultPort(scheme string) int {
+	switch scheme {
+	case "http", "ws":
+		return 80
+	case "https", "wss":
+		return 443
+	}
+	return 0
+}
+
+// checkPort: the port a client dials must be a port of the Service (ClusterIP Services;
+// headless and ExternalName names lead to addresses that take any port).
+func (f *Facts) checkPort(rf *RefFacts) {
+	s := f.refService(rf)
+	if s == nil || rf.Resolution.Answer.Kind != RecordService || s.Invalid {
+		return
+	}
+	port := rf.Port
+	if port == 0 {
+		port = defaultPort(rf.Scheme)
+	}
+	if port == 0 || len(s.Ports) == 0 {
+		return
+	}
+	for _, p := range s.Ports {
+		if p.Port == port {
+			return
+		}
+	}
+	rf.PortOK = false
+	var ps []string
+	for i, p := range s.Ports {
+		ps = append(ps, fmt.Sprint(p.Port))
+		if targetsContainerPort(p, f.Services[s.ID].portFacts(i), port) && p.Port != port {
+			rf.PortHint = fmt.Sprintf("%d is the container port behind Service port %d; clients dial the Service port: `%s:%d`", port, p.Port, rf.Name, p.Port)
+		}
+	}
+	if rf.PortHint == "" {
+		rf.PortHint = fmt.Sprintf("%s has ports %s; clients dial the Service port, not the targetPort", s.ID, strings.Join(ps, ", "))
+	}
+}
+
+func (sf *ServiceFacts) portFacts(i int) PortFacts {
+	if sf == nil || i >= len(sf.Ports) {
+		return PortFacts{}
+	}
+	return sf.Ports[i]
+}
+
+// checkReach feeds a resolved reference to the solver: may the workload's pods open
+// connections to the Service's pods on the targetPort?
+func (f *Facts) checkReach(rf *RefFacts) {
+	if rf.workload == nil || !rf.PortOK {
+		return
+	}
+	r := f.Reach()
+	src := r.Node(rf.Workload)
+	if src == nil || src.HostNetwork {
+		return
+	}
+	a := rf.Resolution.Answer
+	if a == nil {
+		return
+	}
+	type target struct {
+		node *Node
+		port int
+		sp   *model.ServicePort
+	}
+	var targets []target
+	switch a.Kind {
+	case RecordService, RecordHeadless:
+		s := f.refService(rf)
+		if s == nil || s.Selector == nil {
+			return
+		}
+		var sp *model.ServicePort
+		port := rf.Port
+		if port == 0 {
+			port = defaultPort(rf.Scheme)
+		}
+		switch {
+		case port != 0:
+			for i := range s.Ports {
+				if s.Ports[i].Port == port {
+					sp = &s.Ports[i]
+				}
+			}
+		case len(s.Ports) == 1:
+			sp = &s.Ports[0]
+		}
+		for _, w := range f.SelectedBy(s.Namespace, s.Selector) {
+			n := r.Node(w.ID)
+			switch {
+			case sp != nil:
+				if p, ok := targetPortOn(n, *sp); ok {
+					targets = append(targets, target{n, p, sp})
+				}
+			case a.Kind == RecordHeadless && port != 0:
+				targets = append(targets, target{n, port, nil})
+			}
+		}
+	case RecordPod:
+		if rf.Port != 0 {
+			targets = append(targets, target{r.Node(a.Workload), rf.Port, nil})
+		}
+	}
+	blocked := &RefBlocked{Service: a.Service, Targets: []string{}, Policies: []string{}}
+	policies := map[string]bool{}
+	for _, t := range targets {
+		if t.node == nil || t.node.HostNetwork || t.node == src {
+			continue
+		}
+		proto := "TCP"
+		if t.sp != nil {
+			proto = t.sp.Protocol
+		}
+		e := r.Explain(src, t.node, proto, t.port)
+		if e.Allowed {
+			continue
+		}
+		blocked.Targets = append(blocked.Targets, t.node.ID)
+		blocked.Port = t.port
+		if !e.Egress.Allowed() {
+			for _, p := range e.Egress.Policies {
+				policies[p.ID] = true
+			}
+		}
+		if !e.Ingress.Allowed() {
+			for _, p := range e.Ingress.Policies {
+				policies[p.ID] = true
+			}
+		}
+		if blocked.Hint == "" {
+			if t.sp != nil {
+				blocked.Hint = servicePortMistake(e, *t.sp, t.port)
+			}
+			if blocked.Hint == "" {
+				blocked.Hint = e.Fix
+			}
+		}
+	}
+	if len(blocked.Targets) > 0 {
+		blocked.Policies = sortedKeys(policies)
+		rf.Blocked = blocked
+	}
+}

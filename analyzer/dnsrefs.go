@@ -1,0 +1,415 @@
+package analyzer
+
+import (
+	"net"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/kubenet/kubenet/model"
+)
+
+// Where a reference was found.
+const (
+	SourceEnv          = "env"
+	SourceArg          = "args"
+	SourceCommand      = "command"
+	SourceConfigMap    = "configMap"
+	SourceExternalName = "externalName"
+)
+
+// Reference contexts: how the text says it is a host.
+const (
+	ContextURL      = "url"
+	ContextHostPort = "host:port"
+	ContextKey      = "key"
+	ContextBare     = "bare"
+)
+
+// DNSRef is a hostname a workload depends on, found in its env, args, command, the
+// ConfigMaps it consumes, or a ConfigMap no workload of the input consumes.
+type DNSRef struct {
+	// Workload is the workload that uses the name ("" for an unconsumed ConfigMap or an
+	// ExternalName target).
+	Workload string `json:"workload"`
+	// Object is the object the finding is about: the workload, the ConfigMap or the Service.
+	Object    string `json:"object"`
+	Namespace string `json:"namespace"`
+	// Name is the hostname as written (after $(VAR) expansion); Port is 0 when none is given.
+	Name string `json:"name"`
+	Port int    `json:"port"`
+	// Scheme is the URL scheme, if any.
+	Scheme  string    `json:"scheme"`
+	Raw     string    `json:"raw"`
+	Source  string    `json:"source"`
+	Key     string    `json:"key"`
+	Context string    `json:"context"`
+	Pos     model.Pos `json:"pos"`
+	// ConsumedBy lists the workloads that consume the ConfigMap (for ConfigMap references).
+	ConsumedBy []string `json:"consumedBy"`
+
+	workload *model.Workload
+}
+
+// envHostKeys are the suffixes of env var names and flags whose value is a host.
+var envHostKeys = []string{"HOST", "HOSTNAME", "ADDR", "ADDRESS", "URL", "URI", "ENDPOINT", "ENDPOINTS", "SERVER", "SERVERS", "SERVICE", "UPSTREAM", "BROKER", "BROKERS"}
+
+// configHostKeys are the same for keys inside config files, without the words that
+// dashboards and other configs use for labels rather than hosts (service).
+var configHostKeys = []string{"HOST", "HOSTNAME", "ADDR", "ADDRESS", "URL", "URI", "ENDPOINT", "SERVER", "UPSTREAM"}
+
+// hostKey reports whether an env var name or flag says its value is a host.
+func hostKey(k string) bool { return keyIn(k, envHostKeys) }
+
+func keyIn(k string, suffixes []string) bool {
+	k = strings.ToUpper(strings.TrimLeft(strings.TrimSpace(k), "-\"'"))
+	k = strings.TrimRight(k, ":=\"' ")
+	k = strings.NewReplacer("-", "_", ".", "_").Replace(k)
+	for _, s := range suffixes {
+		if k == s || strings.HasSuffix(k, "_"+s) {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	varRef      = regexp.MustCompile(`\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)`)
+	tokenSplit  = regexp.MustCompile(`[\s,;"'\x60\[\]|<>^\\]+`)
+	schemeRe    = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*)://`)
+	dnsNameRe   = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]*(\.[A-Za-z0-9_-][A-Za-z0-9_-]*)*\.?$`)
+	// serviceName is a DNS-1035 label, the form of a Service name.
+	serviceName = regexp.MustCompile(`^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	placeholder = regexp.MustCompile(`\$|\{\{|\}\}|%\(|%[sd]`)
+)
+
+// expand replaces $(VAR) as the kubelet does: known variables are substituted, unknown
+// ones stay as written, $$ escapes.
+func expand(s string, vars map[string]string) string {
+	if !strings.Contains(s, "$(") {
+		return s
+	}
+	out := varRef.ReplaceAllStringFunc(s, func(m string) string {
+		if v, ok := vars[m[2:len(m)-1]]; ok {
+			return v
+		}
+		return m
+	})
+	return strings.ReplaceAll(out, "$$", "$")
+}
+
+// extract finds host references in one value. key is the env var or flag that holds it
+// ("" for a line of a config file, whose keys come from its "key: value" structure).
+func extract(value, key string) []DNSRef {
+	keys := envHostKeys
+	if key == "" {
+		keys = configHostKeys
+	}
+	return extractWith(value, key, keys)
+}
+
+func extractWith(value, key string, keys []string) []DNSRef {
+	var out []DNSRef
+	last, pending := "", ""
+	for _, tok := range tokenSplit.Split(value, -1) {
+		if tok == "" || tok == "{" || tok == "}" {
+			continue
+		}
+		if tok == ":" || tok == "=" { // "key": "value" and key = value
+			pending = last
+			continue
+		}
+		if strings.HasSuffix(tok, ":") || strings.HasSuffix(tok, "=") { // key: value
+			pending = strings.TrimRight(tok, ":=")
+			last = pending
+			continue
+		}
+		k := key
+		if pending != "" {
+			k = pending
+		}
+		out = append(out, extractToken(tok, k, keys)...)
+		last, pending = tok, ""
+	}
+	return out
+}
+
+func extractToken(tok, key string, keys []string) []DNSRef {
+	if placeholder.MatchString(tok) {
+		return nil
+	}
+	// URL: scheme://[userinfo@]host[:port][/...]
+	if m := schemeRe.FindStringSubmatchIndex(tok); m != nil {
+		scheme := strings.ToLower(tok[m[2]:m[3]])
+		rest := tok[m[1]:]
+		if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+			rest = rest[:i]
+		}
+		if i := strings.LastIndexByte(rest, '@'); i >= 0 {
+			rest = rest[i+1:]
+		}
+		if r, ok := hostPort(rest, true); ok {
+			r.Scheme, r.Context, r.Raw = scheme, ContextURL, tok[m[0]:]
+			return []DNSRef{r}
+		}
+		return nil
+	}
+	// key=value inside a token (DB_CONNECTION_STRING=Host=postgresql, --flag=value).
+	if i := strings.LastIndexByte(tok, '='); i >= 0 {
+		k, v := tok[:i], tok[i+1:]
+		if j := strings.LastIndexByte(k, '='); j >= 0 {
+			k = k[j+1:]
+		}
+		return extractToken(v, k, keys)
+	}
+	if i := strings.LastIndexByte(tok, '@'); i >= 0 {
+		tok = tok[i+1:] // 1@kafka:9093
+	}
+	if strings.Contains(tok, ":") {
+		if r, ok := hostPort(tok, false); ok && r.Port > 0 {
+			r.Context, r.Raw = ContextHostPort, tok
+			return []DNSRef{r}
+		}
+		return nil
+	}
+	if !hostLike(tok) {
+		return nil
+	}
+	name := strings.TrimSuffix(tok, ".")
+	svcForm := strings.HasSuffix(strings.ToLower(name), ".svc") || strings.Contains(strings.ToLower(name), ".svc.")
+	switch {
+	case svcForm:
+		return []DNSRef{{Name: tok, Context: ContextHostPort, Raw: tok}}
+	case strings.Contains(name, "."):
+		if keyIn(key, keys) {
+			return []DNSRef{{Name: tok, Context: ContextKey, Raw: tok}}
+		}
+		return nil
+	case !serviceName.MatchString(name):
+		return nil // a single label must look like a Service name to be one
+	case keyIn(key, keys):
+		return []DNSRef{{Name: tok, Context: ContextKey, Raw: tok}}
+	default:
+		return []DNSRef{{Name: tok, Context: ContextBare, Raw: tok}}
+	}
+}
+
+// hostPort splits host[:port]; the port must be a number from 1 to 65535.
+func hostPort(s string, portOptional bool) (DNSRef, bool) {
+	host, port := s, ""
+	if i := strings.LastIndexByte(s, ':'); i >= 0 {
+		host, port = s[:i], s[i+1:]
+	}
+	if !hostLike(host) {
+		return DNSRef{}, false
+	}
+	r := DNSRef{Name: host}
+	if port != "" {
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 1 || n > 65535 || port[0] == '0' {
+			return DNSRef{}, false
+		}
+		r.Port = n
+	} else if !portOptional {
+		return DNSRef{}, false
+	}
+	return r, true
+}
+
+// hostLike rejects what is not a hostname kubenet should judge: IP literals, localhost,
+// wildcards, words that do not start with a letter.
+func hostLike(h string) bool {
+	if h == "" || len(h) > 253 || !dnsNameRe.MatchString(h) {
+		return false
+	}
+	if net.ParseIP(h) != nil {
+		return false
+	}
+	l := strings.ToLower(strings.TrimSuffix(h, "."))
+	return l != "localhost" && !strings.HasSuffix(l, ".localhost") && l != "localhost.localdomain"
+}
+
+// references collects every reference of the graph.
+func (f *Facts) references() []DNSRef {
+	g := f.graph
+	cms := map[string]*model.ConfigMap{}
+	for _, cm := range g.ConfigMaps {
+		cms[cm.Namespace+"/"+cm.Name] = cm
+	}
+	consumers := map[string][]*model.Workload{}
+	var out []DNSRef
+	for _, w := range g.Workloads {
+		if w.Invalid {
+			continue
+		}
+		used := map[string]bool{}
+		for _, v := range w.Volumes {
+			if v.ConfigMap != "" {
+				used[v.ConfigMap] = true
+			}
+		}
+		for _, c := range w.Containers {
+			vars := map[string]string{}
+			for _, ef := range c.EnvFrom {
+				if ef.ConfigMap == "" {
+					continue
+				}
+				used[ef.ConfigMap] = true
+				if cm := cms[w.Namespace+"/"+ef.ConfigMap]; cm != nil {
+					for k, v := range cm.Data {
+						vars[ef.Prefix+k] = v
+					}
+				}
+			}
+			env := map[string]string{}
+			for _, e := range c.Env {
+				switch {
+				case e.HasValue:
+					v := expand(e.Value, vars)
+					vars[e.Name], env[e.Name] = v, v
+					for _, r := range extract(v, e.Name) {
+						r.Source, r.Key, r.Pos = SourceEnv, e.Name, e.ValuePos
+						out = append(out, f.withWorkload(r, w))
+					}
+				case e.ConfigMapKeyRef != nil:
+					used[e.ConfigMapKeyRef.Name] = true
+					if cm := cms[w.Namespace+"/"+e.ConfigMapKeyRef.Name]; cm != nil {
+						if v, ok := cm.Data[e.ConfigMapKeyRef.Key]; ok {
+							vars[e.Name] = v
+						}
+					}
+				case e.FieldRef == "metadata.namespace":
+					vars[e.Name] = w.Namespace
+				}
+			}
+			pairPorts(out, w, env)
+			for _, list := range []struct {
+				src   string
+				items []model.StringAt
+			}{{SourceArg, c.Args}, {SourceCommand, c.Command}} {
+				for _, a := range list.items {
+					v := expand(a.Value, vars)
+					for _, r := range extract(v, "") {
+						r.Source, r.Pos = list.src, a.Pos
+						if r.Context == ContextBare {
+							continue // a bare word in args is a name only through its flag
+						}
+						out = append(out, f.withWorkload(r, w))
+					}
+				}
+			}
+		}
+		for name := range used {
+			consumers[w.Namespace+"/"+name] = append(consumers[w.Namespace+"/"+name], w)
+		}
+	}
+	for _, cm := range g.ConfigMaps {
+		if cm.Invalid {
+			continue
+		}
+		ws := consumers[cm.Namespace+"/"+cm.Name]
+		var from *model.Workload
+		var ids []string
+		for _, w := range ws {
+			ids = append(ids, w.ID)
+		}
+		sort.Strings(ids)
+		if len(ws) > 0 {
+			from = ws[0]
+		}
+		for _, key := range sortedKeys(cm.Data) {
+			for i, line := range strings.Split(cm.Data[key], "\n") {
+				if strings.HasPrefix(strings.TrimSpace(line), "#") {
+					continue
+				}
+				for _, r := range extract(line, "") {
+					if r.Context == ContextBare {
+						continue
+					}
+					r.Source, r.Key, r.Namespace, r.Object = SourceConfigMap, key, cm.Namespace, cm.ID
+					r.Pos = f.linePos(cm, key, i, r.Raw)
+					r.ConsumedBy = ids
+					if from != nil {
+						r.Workload, r.workload = from.ID, from
+					}
+					if r.ConsumedBy == nil {
+						r.ConsumedBy = []string{}
+					}
+					out = append(out, r)
+				}
+			}
+		}
+	}
+	for _, s := range g.Services {
+		if s.Type == "ExternalName" && s.ExternalName != "" && !s.Invalid {
+			out = append(out, DNSRef{Object: s.ID, Namespace: s.Namespace, Name: s.ExternalName, Raw: s.ExternalName,
+				Source: SourceExternalName, Context: ContextHostPort, Pos: s.ExternalNamePos, ConsumedBy: []string{}})
+		}
+	}
+	return out
+}
+
+func (f *Facts) withWorkload(r DNSRef, w *model.Workload) DNSRef {
+	r.Workload, r.Object, r.Namespace, r.workload = w.ID, w.ID, w.Namespace, w
+	r.ConsumedBy = []string{}
+	return r
+}
+
+// pairPorts gives a <P>_HOST reference the port of a sibling <P>_PORT variable.
+func pairPorts(refs []DNSRef, w *model.Workload, env map[string]string) {
+	for i := range refs {
+		r := &refs[i]
+		if r.Workload != w.ID || r.Source != SourceEnv || r.Port != 0 || r.Context != ContextKey {
+			continue
+		}
+		for _, suffix := range []string{"_HOST", "_HOSTNAME", "_ADDR", "_SERVICE_HOST", "_SERVER"} {
+			if p, ok := strings.CutSuffix(r.Key, suffix); ok {
+				if v, ok := env[p+"_PORT"]; ok {
+					if n, err := strconv.Atoi(v); err == nil && n > 0 && n < 65536 {
+						r.Port = n
+					}
+				}
+				break
+			}
+		}
+	}
+}
+
+// linePos locates text on line i of a ConfigMap value.
+func (f *Facts) linePos(cm *model.ConfigMap, key string, i int, text string) model.Pos {
+	p := cm.DataPos[key]
+	line := cm.DataLine[key] + i
+	if line == 0 {
+		return p
+	}
+	p.Line, p.Column = line, 1
+	if src, ok := f.graph.Sources[p.File]; ok {
+		if l, ok := nthLine(src, line); ok {
+			if j := strings.Index(l, text); j >= 0 {
+				p.Column = j + 1
+			} else if j := len(l) - len(strings.TrimLeft(l, " \t")); j >= 0 {
+				p.Column = j + 1
+			}
+		}
+	}
+	return p
+}
+
+func nthLine(src []byte, n int) (string, bool) {
+	line := 1
+	start := 0
+	for i, b := range src {
+		if b == '\n' {
+			if line == n {
+				return string(src[start:i]), true
+			}
+			line++
+			start = i + 1
+		}
+	}
+	if line == n {
+		return string(src[start:]), true
+	}
+	return "", false
+}

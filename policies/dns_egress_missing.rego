@@ -1,0 +1,91 @@
+# METADATA
+# title: Egress policy blocks cluster DNS
+# description: |
+#   A pod isolated for egress may only send what its egress rules admit. When no rule
+#   admits the cluster DNS pods on 53/UDP, every name lookup times out and the
+#   application cannot reach anything by name: the most common way a NetworkPolicy
+#   breaks an application. kubenet follows the DNS Service to the DNS pods' real port
+#   (configurable: CoreDNS listens on 5353 on some distributions). Missing 53/TCP alone is
+#   a warning (large answers and some resolvers need it). DNS allowed only through an
+#   ipBlock is a warning: whether an ipBlock matches pod IPs depends on the CNI. DNS
+#   allowed only on 5353 is information: that is OpenShift's DNS port. Workloads that do
+#   not use cluster DNS (dnsPolicy Default or None, hostNetwork) are not checked. When all
+#   egress of the pods is denied, DNS included, the finding is a warning: that is intended
+#   for pods that make no outgoing connection. A policy that selects no workload of the
+#   input is checked for a pod it would select (with the namespace's select-all policies).
+# custom:
+#   severity: error
+#   since: v0.1.0
+#   remediation: |
+#     Add an egress rule to the policy that admits the cluster DNS pods (namespace
+#     kube-system, k8s-app: kube-dns) on port 53 for UDP and TCP.
+package kubenet.rules["dns-egress-missing"]
+
+import data.kubenet.lib
+
+# Workloads of the input, grouped by the policy to change.
+_blocked[[policy, kind]] contains wid if {
+	some wid, wf in input.facts.workloads
+	wf.dns != null
+	kind := _kind(wf.dns)
+	policy := wf.dns.policy
+}
+
+_kind(d) := "udp" if {
+	d.udp == "denied"
+	d.egressAny
+}
+
+_kind(d) := "all" if {
+	d.udp == "denied"
+	not d.egressAny
+}
+
+_kind(d) := "ipblock" if {
+	d.udp == "ipblock"
+}
+
+_kind(d) := "alt-port" if d.udp == "alt-port"
+
+_kind(d) := "tcp" if {
+	d.udp == "allowed"
+	d.tcp != "allowed"
+}
+
+_severity := {"udp": "error", "all": "warning", "ipblock": "warning", "alt-port": "info", "tcp": "warning"}
+
+_problem(kind, port) := sprintf("cannot reach cluster DNS on %d/UDP, though their egress rules admit other traffic", [port]) if kind == "udp"
+
+_problem(kind, port) := sprintf("all their egress is denied, cluster DNS on %d/UDP included (intended only if they make no outgoing connection)", [port]) if kind == "all"
+
+_problem(kind, port) := sprintf("reach cluster DNS on %d/UDP only through an ipBlock, which matches pod IPs only on some CNIs", [port]) if {
+	kind == "ipblock"
+}
+
+_problem(kind, port) := sprintf("reach DNS on 5353/UDP only (OpenShift's DNS port), not on %d/UDP", [port]) if kind == "alt-port"
+
+_problem(kind, port) := sprintf("reach cluster DNS on %d/UDP but not on %d/TCP", [port, port]) if kind == "tcp"
+
+report contains f if {
+	some [policy, kind], wids in _blocked
+	some d in [wf.dns | some wid in wids; wf := input.facts.workloads[wid]; wf.dns.policy == policy]
+	msg := sprintf("pods of %s are isolated for egress and %s", [_list(wids), _problem(kind, d.port)])
+	f := lib.with_severity(lib.finding_hint(policy, d.pos, msg, d.fix), _severity[kind])
+}
+
+# Policies that select no workload of the input: judged for a pod they would select.
+report contains f if {
+	some p in input.networkPolicies
+	not lib.invalid(p)
+	d := input.facts.policies[p.id].dns
+	d != null
+	kind := _kind(d)
+	msg := sprintf("pods this policy selects are isolated for egress and %s", [_problem(kind, d.port)])
+	f := lib.with_severity(lib.finding_hint(p.id, d.pos, msg, d.fix), _severity[kind])
+}
+
+_list(ids) := concat(", ", sort([id | some id in ids])) if count(ids) <= 3
+
+_list(ids) := sprintf("%s and %d more", [concat(", ", array.slice(sort([id | some id in ids]), 0, 3)), count(ids) - 3]) if {
+	count(ids) > 3
+}

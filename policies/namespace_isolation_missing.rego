@@ -1,0 +1,39 @@
+# METADATA
+# title: Workload not covered by any ingress NetworkPolicy
+# description: |
+#   NetworkPolicies only restrict the pods they select. In a namespace that uses
+#   NetworkPolicies, a workload that no policy with Ingress type selects accepts traffic
+#   from every pod of the cluster: the gap a default-deny policy closes (warning). A
+#   namespace with workloads and no NetworkPolicy at all is reported as information:
+#   many teams do not use them yet.
+# custom:
+#   severity: warning
+#   since: v0.1.0
+#   remediation: |
+#     Add a default-deny ingress policy to the namespace (podSelector: {}, policyTypes:
+#     [Ingress]) and allow what each workload needs, or a policy for this workload.
+package kubenet.rules["namespace-isolation-missing"]
+
+import data.kubenet.lib
+
+_workloads := {w.id: w | some w in input.workloads}
+
+report contains f if {
+	some ns, nsf in input.facts.namespaces
+	nsf.policies > 0
+	some wid in nsf.notIngressIsolated
+	w := _workloads[wid]
+	msg := sprintf("%s is selected by no ingress NetworkPolicy, while namespace %s has %d; it accepts traffic from every pod", [
+		wid, ns, nsf.policies,
+	])
+	f := lib.finding_hint(wid, w.pos, msg, sprintf("add a default-deny ingress policy to namespace %s, or a policy that selects %s", [ns, wid]))
+}
+
+report contains f if {
+	some ns in input.namespaces
+	nsf := input.facts.namespaces[ns.name]
+	nsf.policies == 0
+	nsf.workloads > 0
+	msg := sprintf("namespace %s has %d workloads and no NetworkPolicy: every pod accepts traffic from every pod", [ns.name, nsf.workloads])
+	f := lib.with_severity(lib.finding_hint(ns.id, ns.pos, msg, "start with a default-deny ingress policy and allow what each workload needs"), "info")
+}

@@ -1,0 +1,29 @@
+# METADATA
+# title: NetworkPolicy names a port no pod declares
+# description: |
+#   A named port in a NetworkPolicy rule is resolved on the pods the rule applies to:
+#   the pods the policy selects for ingress rules, the peer pods for egress rules, by name
+#   and protocol. When none of them declares a container port of that name and protocol,
+#   the rule admits nothing on it, and the traffic it was written for is dropped.
+# custom:
+#   severity: error
+#   since: v0.1.0
+#   remediation: |
+#     Use a port name the containers declare (with the same protocol), or the port number.
+package kubenet.rules["networkpolicy-port-undefined"]
+
+import data.kubenet.lib
+
+report contains f if {
+	some p in input.networkPolicies
+	not lib.invalid(p)
+	some u in input.facts.policies[p.id].undefinedPorts
+	msg := sprintf("%s rule %d: named port %q (%s) is declared by none of %s", [
+		_dir(u), u.rule, u.name, u.protocol, concat(", ", u.pods),
+	])
+	f := lib.finding_hint(p.id, u.pos, msg, "use a port name the containers declare for this protocol, or the port number")
+}
+
+_dir(u) := "egress" if u.egress
+
+_dir(u) := "ingress" if not u.egress

@@ -1,0 +1,28 @@
+# METADATA
+# title: No client may reach a Service's pods
+# description: |
+#   The pods behind a Service port are isolated for ingress, and on the targetPort their
+#   rules admit no workload of the input, no ingress controller and no address outside
+#   the cluster: every client is blocked. Typically an allow rule whose peer has a typo
+#   while a catch-all policy isolates every pod.
+# custom:
+#   severity: warning
+#   since: v0.1.0
+#   remediation: |
+#     Add an ingress rule admitting the clients of the Service on the targetPort, or fix
+#     the peer of the rule meant to admit them.
+package kubenet.rules["service-unreachable"]
+
+import data.kubenet.lib
+
+report contains f if {
+	some svc in input.services
+	not lib.invalid(svc)
+	some i, sr in input.facts.serviceReach[svc.id]
+	sr.unreachable
+	port := svc.ports[i]
+	msg := sprintf("no client may reach port %s: the pods of %s admit nobody on targetPort %v", [
+		lib.port_label(port), concat(", ", input.facts.services[svc.id].selects), port.targetPort,
+	])
+	f := lib.finding_hint(svc.id, port.targetPortPos, msg, "add an ingress rule admitting the Service's clients on the targetPort")
+}
