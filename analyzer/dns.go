@@ -292,7 +292,9 @@ func (d *DNS) Resolve(name string, rc ResolvConf) Resolution {
 		if strings.Count(n, ".") >= rc.Ndots {
 			candidates = append([]string{n}, viaSearch...)
 		} else {
-			candidates = append(viaSearch, n)
+			candidates = make([]string, 0, len(viaSearch)+1)
+			candidates = append(candidates, viaSearch...)
+			candidates = append(candidates, n)
 		}
 	}
 	for _, c := range candidates {
@@ -307,6 +309,35 @@ func (d *DNS) Resolve(name string, rc ResolvConf) Resolution {
 		}
 		if q.Answer != nil {
 			res.Status, res.Answer, res.Searched = DNSResolved, q.Answer, searched[c]
+			d.follow(&res)
+			return res
+		}
+	}
+	res.Status = DNSNXDomain
+	return res
+}
+
+// ResolveInCluster resolves like Resolve, but asks only the cluster's records: queries
+// that would go upstream are skipped. It judges names that can only be in-cluster.
+func (d *DNS) ResolveInCluster(name string, rc ResolvConf) Resolution {
+	res := d.Resolve(name, rc)
+	if res.Status != DNSExternal {
+		return res
+	}
+	n := strings.ToLower(name)
+	asked := map[string]bool{}
+	for _, q := range res.Queries {
+		asked[q.Name] = true
+	}
+	for _, s := range rc.Searches {
+		c := n + "." + s
+		if asked[c+"."] {
+			continue
+		}
+		q := d.lookup(c)
+		res.Queries = append(res.Queries, q)
+		if q.Answer != nil {
+			res.Status, res.Answer, res.Searched = DNSResolved, q.Answer, true
 			d.follow(&res)
 			return res
 		}
@@ -347,6 +378,8 @@ func (r Resolution) String() string {
 	fmt.Fprintf(&b, "queries for %q (%d dots, ndots %d):\n", r.Name, strings.Count(strings.TrimSuffix(r.Name, "."), "."), r.Conf.Ndots)
 	for i, q := range r.Queries {
 		switch {
+		case q.External && !strings.Contains(strings.TrimSuffix(q.Name, "."), "."):
+			fmt.Fprintf(&b, "  %d. %-60s a single label: upstream DNS does not answer it\n", i+1, q.Name)
 		case q.External:
 			fmt.Fprintf(&b, "  %d. %-60s outside the cluster domain: answered by upstream DNS\n", i+1, q.Name)
 		case q.Answer == nil:

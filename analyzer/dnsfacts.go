@@ -107,7 +107,7 @@ func (f *Facts) dnsFacts() *DNSFacts {
 		}
 		rf.Resolution = d.Resolve(ref.Name, rc)
 		f.classify(&rf, svcNS, nsKnown, byName)
-		if rf.Context == ContextBare && !(rf.Resolution.Status == DNSResolved && rf.Resolution.Answer.Kind != RecordPodIP) {
+		if rf.Context == ContextBare && (rf.Resolution.Status != DNSResolved || rf.Resolution.Answer.Kind == RecordPodIP) {
 			continue // a bare word counts only when it is a name of the cluster
 		}
 		f.checkPort(&rf)
@@ -145,8 +145,13 @@ func (f *Facts) classify(rf *RefFacts, svcNS map[string]int, nsKnown map[string]
 		rf.InCluster = true
 	case len(labels) == 1:
 		rf.InCluster = rf.Context != ContextBare
-	case len(labels) == 2 && nsKnown[labels[1]] && svcNS[labels[1]] > 0 && !publicSuffixes[labels[1]]:
+	case len(labels) == 2 && nsKnown[labels[1]] && !publicSuffixes[labels[1]]:
 		rf.InCluster = true
+	}
+	if rf.InCluster && res.Status == DNSExternal {
+		// An in-cluster name that went upstream: only the cluster's records count.
+		res = d.ResolveInCluster(rf.Name, res.Conf)
+		rf.Resolution = res
 	}
 	// Which namespace does the name point at?
 	target := rf.Namespace

@@ -59,9 +59,6 @@ var envHostKeys = []string{"HOST", "HOSTNAME", "ADDR", "ADDRESS", "URL", "URI", 
 // dashboards and other configs use for labels rather than hosts (service).
 var configHostKeys = []string{"HOST", "HOSTNAME", "ADDR", "ADDRESS", "URL", "URI", "ENDPOINT", "SERVER", "UPSTREAM"}
 
-// hostKey reports whether an env var name or flag says its value is a host.
-func hostKey(k string) bool { return keyIn(k, envHostKeys) }
-
 func keyIn(k string, suffixes []string) bool {
 	k = strings.ToUpper(strings.TrimLeft(strings.TrimSpace(k), "-\"'"))
 	k = strings.TrimRight(k, ":=\"' ")
@@ -75,10 +72,10 @@ func keyIn(k string, suffixes []string) bool {
 }
 
 var (
-	varRef      = regexp.MustCompile(`\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)`)
-	tokenSplit  = regexp.MustCompile(`[\s,;"'\x60\[\]|<>^\\]+`)
-	schemeRe    = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*)://`)
-	dnsNameRe   = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]*(\.[A-Za-z0-9_-][A-Za-z0-9_-]*)*\.?$`)
+	varRef     = regexp.MustCompile(`\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)`)
+	tokenSplit = regexp.MustCompile(`[\s,;"'\x60\[\]|<>^\\]+`)
+	schemeRe   = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*)://`)
+	dnsNameRe  = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]*(\.[A-Za-z0-9_-][A-Za-z0-9_-]*)*\.?$`)
 	// serviceName is a DNS-1035 label, the form of a Service name.
 	serviceName = regexp.MustCompile(`^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`)
 	placeholder = regexp.MustCompile(`\$|\{\{|\}\}|%\(|%[sd]`)

@@ -80,7 +80,7 @@ type admit struct {
 	allPeers bool
 	// npeers is the number of from/to elements.
 	npeers int
-	peers    bitset
+	peers  bitset
 	// external: an ipBlock peer (addresses outside the cluster's pods).
 	external bool
 	ipBlocks []string
@@ -138,14 +138,6 @@ func (b bitset) each(f func(i int)) {
 			word &= word - 1
 		}
 	}
-}
-
-func (b bitset) count() int {
-	n := 0
-	for _, w := range b {
-		n += bits.OnesCount64(w)
-	}
-	return n
 }
 
 // Reach is the solved reachability of a graph.

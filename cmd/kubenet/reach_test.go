@@ -68,3 +68,25 @@ func TestReachExplain(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, errOut, "go together")
 }
+
+func TestResolve(t *testing.T) {
+	code, out, errOut := kubenet(t, "", "resolve", "redis:6379", "--from", "shop/Deployment/cart", "examples/shop")
+	assert.Equal(t, exitClean, code, errOut)
+	assert.Contains(t, out, "search shop.svc.cluster.local svc.cluster.local cluster.local")
+	assert.Contains(t, out, "1. redis.shop.svc.cluster.local.")
+	assert.Contains(t, out, "=> A records of the pods behind headless shop/Service/redis")
+
+	code, out, _ = kubenet(t, "", "resolve", "http://carts/api", "--from", "shop/Deployment/frontend", "examples/shop")
+	assert.Equal(t, exitFindings, code)
+	assert.Contains(t, out, "3. carts.cluster.local.")
+	assert.Contains(t, out, "a single label: upstream DNS does not answer it")
+	assert.Contains(t, out, `=> NXDOMAIN: no cluster record answers "carts"`)
+
+	code, out, _ = kubenet(t, "", "resolve", "api.stripe.com", "-n", "shop", "examples/shop")
+	assert.Equal(t, exitClean, code)
+	assert.Contains(t, out, "resolved outside the cluster")
+
+	code, _, errOut = kubenet(t, "", "resolve", "x", "--from", "shop/Deployment/nope", "examples/shop")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, "no workload")
+}
