@@ -23,6 +23,8 @@ type Config struct {
 	// IngressControllers are the controllers that may serve Ingresses; the first one
 	// marked Default (or the first) is assumed when none is found in the input.
 	IngressControllers []IngressController `json:"ingressControllers"`
+	// Expectations state network intent to check (connectivity-expectation).
+	Expectations []model.Expectation `json:"expectations"`
 }
 
 // DNSServer locates the cluster DNS pods and the ports they serve.
@@ -78,6 +80,8 @@ type Facts struct {
 	*NetFacts
 	// DNS holds the references workloads make by name, resolved.
 	DNSRefs *DNSFacts `json:"dns"`
+	// Expectations are the configured expectations with their verdicts.
+	Expectations []ExpectationFacts `json:"expectations"`
 
 	graph *model.Graph
 	sel   *selectionIndex
@@ -98,6 +102,7 @@ func New(g *model.Graph, cfg Config) *Facts {
 	f.NodePortClaims = nodePortClaims(g)
 	f.NetFacts = f.netFacts()
 	f.DNSRefs = f.dnsFacts()
+	f.Expectations = f.checkExpectations(cfg.Expectations)
 	return f
 }
 

@@ -51,8 +51,15 @@ func checkCase(t *testing.T, e *rules.Engine, id, dir string) {
 	require.NoError(t, err)
 	g, err := model.Load(model.Options{DefaultNamespace: "default"}, dir)
 	require.NoError(t, err)
+	cluster := analyzer.DefaultConfig()
+	// A case may state connectivity expectations in expect.yaml.
+	if exp := filepath.Join(dir, "expect.yaml"); fileExists(exp) {
+		exps, _, err := model.LoadExpectations(exp)
+		require.NoError(t, err)
+		cluster.Expectations = exps
+	}
 	findings, err := e.Run(context.Background(), g, rules.Options{
-		Enabled: map[string]bool{id: true}, Cluster: analyzer.DefaultConfig(),
+		Enabled: map[string]bool{id: true}, Cluster: cluster,
 	})
 	require.NoError(t, err)
 	matched := make([]bool, len(wants))
@@ -136,4 +143,9 @@ func TestDeterministic(t *testing.T) {
 	a, b := run(), run()
 	assert.NotEmpty(t, a)
 	assert.True(t, bytes.Equal(a, b), "two runs over the same input differ")
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }

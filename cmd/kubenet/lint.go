@@ -26,6 +26,7 @@ type lintOptions struct {
 	noColor   bool
 	quiet     bool
 	enable    []string
+	expect    []string
 }
 
 func newLintCmd(io *streams, runF func(*lintOptions) error) *cobra.Command {
@@ -61,6 +62,7 @@ errors, unreadable paths and broken policies.`,
 	f.BoolVar(&opts.noColor, "no-color", false, "disable colour (also NO_COLOR)")
 	f.BoolVarP(&opts.quiet, "quiet", "q", false, "print nothing but findings")
 	f.StringSliceVar(&opts.enable, "rule", nil, "run only these rules (comma-separated ids)")
+	f.StringArrayVar(&opts.expect, "expect", nil, "file of connectivity expectations to check (repeatable); see docs/reachability.md")
 	return cmd
 }
 
@@ -98,6 +100,14 @@ func runLint(ctx context.Context, opts *lintOptions) error {
 			return usageErr("%v", pe)
 		}
 		return err
+	}
+	for _, path := range opts.expect {
+		exps, data, err := model.LoadExpectations(path)
+		if err != nil {
+			return usageErr("--expect: %v", err)
+		}
+		ropts.Cluster.Expectations = append(ropts.Cluster.Expectations, exps...)
+		g.Sources[path] = data
 	}
 	if !opts.quiet {
 		for _, p := range g.Problems {

@@ -89,6 +89,8 @@ func TestExitCodes(t *testing.T) {
 		{"unknown flag", []string{"lint", "--bogus"}, exitUsage, "unknown flag"},
 		{"unknown rule", []string{"lint", "--rule", "nope", clean}, exitUsage, "unknown rule"},
 		{"unknown command", []string{"frobnicate"}, exitUsage, "unknown command"},
+		{"bad expectations file", []string{"lint", "--expect", "cmd/kubenet/testdata/bad-expect.yaml", clean}, exitUsage,
+			`bad-expect.yaml:4:5: expectations[0]: unknown key "prot"`},
 		{"broken policy folder", []string{"lint", "--policy", "cmd/kubenet/testdata/badpolicy", clean}, exitUsage, "custom.severity"},
 	}
 	for _, tt := range tests {
@@ -149,4 +151,13 @@ func TestRulesCommand(t *testing.T) {
 	code, _, errOut := kubenet(t, "", "rules", "no-such-rule")
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, errOut, "unknown rule")
+}
+
+func TestLintExpectations(t *testing.T) {
+	code, out, errOut := kubenet(t, "", "lint", "--no-color", "--rule", "connectivity-expectation",
+		"--expect", "examples/shop-intent/expectations.yaml", "examples/shop")
+	assert.Equal(t, exitFindings, code, errOut)
+	assert.Contains(t, out, "examples/shop-intent/expectations.yaml:20:5  error  connectivity-expectation  expected ingress-nginx/IngressController/ingress-nginx -> shop/Service/frontend on http to be allowed, but it is denied")
+	assert.Contains(t, out, "policies see 8080, not 80")
+	assert.Contains(t, out, "2 errors, 0 warnings, 0 infos")
 }

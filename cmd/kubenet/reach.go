@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -82,7 +81,7 @@ func runReach(opts *reachOptions) error {
 	facts := analyzer.New(g, analyzer.DefaultConfig())
 	r := facts.Reach()
 	if opts.from != "" || opts.to != "" || opts.port != "" {
-		return explainOne(opts, g, facts, r)
+		return explainOne(opts, facts)
 	}
 	switch opts.format {
 	case "text":
@@ -97,95 +96,16 @@ func runReach(opts *reachOptions) error {
 	return usageErr("--format: unknown format %q (want text, json, dot or mermaid)", opts.format)
 }
 
-func explainOne(opts *reachOptions, g *model.Graph, facts *analyzer.Facts, r *analyzer.Reach) error {
+func explainOne(opts *reachOptions, facts *analyzer.Facts) error {
 	if opts.from == "" || opts.to == "" || opts.port == "" {
 		return usageErr("--from, --to and --port go together")
 	}
-	from := r.Node(opts.from)
-	if from == nil {
-		return usageErr("--from: no workload %q in the input (ids look like ns/Kind/name; see kubenet reach)", opts.from)
+	c, err := facts.Check(opts.from, opts.to, opts.port)
+	if err != nil {
+		return usageErr("%v", err)
 	}
-	portStr, proto := opts.port, "TCP"
-	if i := strings.IndexByte(opts.port, '/'); i >= 0 {
-		portStr, proto = opts.port[:i], strings.ToUpper(opts.port[i+1:])
-	}
-	if proto != "TCP" && proto != "UDP" && proto != "SCTP" {
-		return usageErr("--port: protocol %q is not TCP, UDP or SCTP", proto)
-	}
-	type target struct {
-		node *analyzer.Node
-		port int
-		note string
-	}
-	var targets []target
-	if to := r.Node(opts.to); to != nil {
-		n, err := strconv.Atoi(portStr)
-		if err != nil {
-			for _, p := range to.Ports {
-				if p.Name == portStr && p.Protocol == proto {
-					n, err = p.ContainerPort, nil
-				}
-			}
-			if err != nil {
-				return usageErr("--port: %q is neither a number nor a named port of %s", portStr, to.ID)
-			}
-		}
-		targets = append(targets, target{node: to, port: n})
-	} else {
-		parts := strings.Split(opts.to, "/")
-		if len(parts) != 3 || parts[1] != "Service" {
-			return usageErr("--to: no workload or Service %q in the input", opts.to)
-		}
-		svc := g.Service(parts[0], parts[2])
-		if svc == nil {
-			return usageErr("--to: no Service %q in the input", opts.to)
-		}
-		var sp *model.ServicePort
-		for i := range svc.Ports {
-			p := &svc.Ports[i]
-			if p.Protocol == proto && (strconv.Itoa(p.Port) == portStr || p.Name == portStr) {
-				sp = p
-			}
-		}
-		if sp == nil {
-			return usageErr("--port: %s has no port %s/%s", svc.ID, portStr, proto)
-		}
-		for _, w := range facts.SelectedBy(svc.Namespace, svc.Selector) {
-			n := r.Node(w.ID)
-			port := sp.TargetPort.Int
-			if sp.TargetPort.IsStr {
-				port = 0
-				for _, p := range n.Ports {
-					if p.Name == sp.TargetPort.Str && p.Protocol == proto {
-						port = p.ContainerPort
-					}
-				}
-				if port == 0 {
-					fmt.Fprintf(opts.io.out, "%s does not declare the named targetPort %q: the Service port reaches no port of it\n", w.ID, sp.TargetPort.Str)
-					continue
-				}
-			}
-			note := ""
-			if port != sp.Port {
-				note = fmt.Sprintf("Service port %d forwards to targetPort %d on %s; policies see %d, not %d", sp.Port, port, w.ID, port, sp.Port)
-			}
-			targets = append(targets, target{node: n, port: port, note: note})
-		}
-		if len(targets) == 0 {
-			fmt.Fprintf(opts.io.out, "DENIED: %s selects no workload that serves port %s\n", svc.ID, opts.port)
-			return &exitError{code: exitFindings}
-		}
-	}
-	allowed := true
-	for _, t := range targets {
-		e := r.Explain(from, t.node, proto, t.port)
-		if t.note != "" {
-			e.Notes = append([]string{t.note}, e.Notes...)
-		}
-		fmt.Fprint(opts.io.out, e.String())
-		allowed = allowed && e.Allowed
-	}
-	if !allowed {
+	fmt.Fprint(opts.io.out, c.Text)
+	if !c.Allowed {
 		return &exitError{code: exitFindings}
 	}
 	return nil
