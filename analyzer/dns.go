@@ -324,6 +324,10 @@ func (d *DNS) ResolveInCluster(name string, rc ResolvConf) Resolution {
 	if res.Status != DNSExternal {
 		return res
 	}
+	if strings.HasSuffix(name, ".") {
+		res.Status = DNSNXDomain // an absolute name is never searched
+		return res
+	}
 	n := strings.ToLower(name)
 	asked := map[string]bool{}
 	for _, q := range res.Queries {

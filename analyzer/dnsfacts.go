@@ -23,9 +23,9 @@ type DNSFacts struct {
 type RefFacts struct {
 	DNSRef
 	Resolution Resolution `json:"resolution"`
-	// InCluster is true when the name can only mean an in-cluster name: it ends in .svc
-	// (or the cluster domain), it is a single label used as a host, or its last label is
-	// a namespace of the input.
+	// InCluster is true when the name can only mean an in-cluster name: it ends in .svc or
+	// .svc.<cluster domain>, it is a single label used as a host, its last label is a
+	// namespace of the input, or it is <pod>.<headless Service of the pod's namespace>.
 	InCluster bool `json:"inCluster"`
 	// Severity is the severity of an unresolved in-cluster name: "warning" when the
 	// namespace it points at holds no Service in the input (it may be deployed from
@@ -51,6 +51,8 @@ type RefFacts struct {
 
 // RefBlocked describes a reference the NetworkPolicies deny.
 type RefBlocked struct {
+	// Sources are the workloads that use the name and are denied.
+	Sources  []string `json:"sources"`
 	Service  string   `json:"service"`
 	Port     int      `json:"port"`
 	Targets  []string `json:"targets"`
@@ -98,14 +100,15 @@ func (f *Facts) dnsFacts() *DNSFacts {
 	for _, ref := range f.references() {
 		rf := RefFacts{DNSRef: ref, PortOK: true}
 		rc := PodResolvConf(ref.workload, ref.Namespace, d.Domain())
+		name := ref.Name
 		if ref.Source == SourceExternalName {
 			// The CNAME target is resolved by CoreDNS itself, not through a pod's search path.
 			rc = ResolvConf{Cluster: true, Ndots: 1}
-			if !strings.HasSuffix(ref.Name, ".") {
-				ref.Name += "."
+			if !strings.HasSuffix(name, ".") {
+				name += "."
 			}
 		}
-		rf.Resolution = d.Resolve(ref.Name, rc)
+		rf.Resolution = d.Resolve(name, rc)
 		f.classify(&rf, svcNS, nsKnown, byName)
 		if rf.Context == ContextBare && (rf.Resolution.Status != DNSResolved || rf.Resolution.Answer.Kind == RecordPodIP) {
 			continue // a bare word counts only when it is a name of the cluster
@@ -145,8 +148,10 @@ func (f *Facts) classify(rf *RefFacts, svcNS map[string]int, nsKnown map[string]
 		rf.InCluster = true
 	case len(labels) == 1:
 		rf.InCluster = rf.Context != ContextBare
-	case len(labels) == 2 && nsKnown[labels[1]] && !publicSuffixes[labels[1]]:
+	case len(labels) == 2 && nsKnown[labels[1]] && !publicSuffixes[labels[1]] && !privateSuffixes[labels[1]]:
 		rf.InCluster = true
+	case len(labels) == 2 && d.headless(labels[1], rf.Namespace):
+		rf.InCluster = true // <pod>.<headless Service> of the pod's own namespace
 	}
 	if rf.InCluster && res.Status == DNSExternal {
 		// An in-cluster name that went upstream: only the cluster's records count.
@@ -177,7 +182,7 @@ func (f *Facts) classify(rf *RefFacts, svcNS map[string]int, nsKnown map[string]
 	}
 	if res.Status != DNSNXDomain || !rf.InCluster {
 		if res.Status == DNSResolved && res.Answer.Kind == RecordService && len(labels) == 1 && rf.Namespace != "default" {
-			if s := d.Service(labels[0], "default"); s != nil && s != builtinKubernetes {
+			if s := d.Service(labels[0], "default"); s != nil && s != builtinKubernetes && s.ID != res.Answer.Service {
 				rf.Shadowing = "warning"
 			}
 		}
@@ -203,12 +208,12 @@ func (f *Facts) classify(rf *RefFacts, svcNS map[string]int, nsKnown map[string]
 			rf.Reason = fmt.Sprintf("the input defines no Service in namespace %s; it may be deployed from other manifests", target)
 		}
 	}
-	rf.Hint = f.nameHint(labels[0], target, byName)
+	rf.Hint = f.nameHint(labels[0], target, rf.Namespace, byName)
 }
 
 // nameHint suggests a name that resolves: the Service of that name in another namespace
 // (name.namespace), or the closest Service name in the target namespace.
-func (f *Facts) nameHint(short, ns string, byName map[string][]*model.Service) string {
+func (f *Facts) nameHint(short, ns, from string, byName map[string][]*model.Service) string {
 	var elsewhere []string
 	for _, s := range byName[short] {
 		if s.Namespace != ns {
@@ -226,6 +231,9 @@ func (f *Facts) nameHint(short, ns string, byName map[string][]*model.Service) s
 		}
 	}
 	if m := closest(short, names); m != "" {
+		if ns != from {
+			m += "." + ns // a name of another namespace needs it
+		}
 		return fmt.Sprintf("did you mean `%s`?", m)
 	}
 	if len(names) > 0 {
@@ -286,6 +294,9 @@ func (f *Facts) checkPort(rf *RefFacts) {
 			rf.PortHint = fmt.Sprintf("%d is the container port behind Service port %d; clients dial the Service port: `%s:%d`", port, p.Port, rf.Name, p.Port)
 		}
 	}
+	if rf.PortHint == "" && rf.Port == 0 {
+		rf.PortHint = fmt.Sprintf("the URL names no port, so clients dial %d; %s has ports %s: write %s://%s:%s", port, s.ID, strings.Join(ps, ", "), rf.Scheme, rf.Name, ps[0])
+	}
 	if rf.PortHint == "" {
 		rf.PortHint = fmt.Sprintf("%s has ports %s; clients dial the Service port, not the targetPort", s.ID, strings.Join(ps, ", "))
 	}
@@ -304,8 +315,14 @@ func (f *Facts) checkReach(rf *RefFacts) {
 	if rf.workload == nil || !rf.PortOK {
 		return
 	}
+	for _, w := range rf.consumers {
+		f.checkReachFrom(rf, w)
+	}
+}
+
+func (f *Facts) checkReachFrom(rf *RefFacts, w *model.Workload) {
 	r := f.Reach()
-	src := r.Node(rf.Workload)
+	src := r.Node(w.ID)
 	if src == nil || src.HostNetwork {
 		return
 	}
@@ -356,8 +373,15 @@ func (f *Facts) checkReach(rf *RefFacts) {
 			targets = append(targets, target{r.Node(a.Workload), rf.Port, nil})
 		}
 	}
-	blocked := &RefBlocked{Service: a.Service, Targets: []string{}, Policies: []string{}}
+	blocked := rf.Blocked
+	if blocked == nil {
+		blocked = &RefBlocked{Service: a.Service, Sources: []string{}, Targets: []string{}, Policies: []string{}}
+	}
 	policies := map[string]bool{}
+	for _, p := range blocked.Policies {
+		policies[p] = true
+	}
+	denied := false
 	for _, t := range targets {
 		if t.node == nil || t.node.HostNetwork || t.node == src {
 			continue
@@ -370,7 +394,10 @@ func (f *Facts) checkReach(rf *RefFacts) {
 		if e.Allowed {
 			continue
 		}
-		blocked.Targets = append(blocked.Targets, t.node.ID)
+		denied = true
+		if !contains1(blocked.Targets, t.node.ID) {
+			blocked.Targets = append(blocked.Targets, t.node.ID)
+		}
 		blocked.Port = t.port
 		if !e.Egress.Allowed() {
 			for _, p := range e.Egress.Policies {
@@ -391,7 +418,8 @@ func (f *Facts) checkReach(rf *RefFacts) {
 			}
 		}
 	}
-	if len(blocked.Targets) > 0 {
+	if denied {
+		blocked.Sources = append(blocked.Sources, w.ID)
 		blocked.Policies = sortedKeys(policies)
 		rf.Blocked = blocked
 	}

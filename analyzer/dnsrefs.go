@@ -50,6 +50,8 @@ type DNSRef struct {
 	ConsumedBy []string `json:"consumedBy"`
 
 	workload *model.Workload
+	// consumers are the workloads that use the name (all consumers of a ConfigMap).
+	consumers []*model.Workload
 }
 
 // envHostKeys are the suffixes of env var names and flags whose value is a host.
@@ -75,7 +77,7 @@ var (
 	varRef     = regexp.MustCompile(`\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)`)
 	tokenSplit = regexp.MustCompile(`[\s,;"'\x60\[\]|<>^\\]+`)
 	schemeRe   = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*)://`)
-	dnsNameRe  = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]*(\.[A-Za-z0-9_-][A-Za-z0-9_-]*)*\.?$`)
+	dnsNameRe  = regexp.MustCompile(`^([A-Za-z]|_[A-Za-z0-9-]+\._(tcp|udp|sctp)\.[A-Za-z])[A-Za-z0-9-]*(\.[A-Za-z0-9_-][A-Za-z0-9_-]*)*\.?$`)
 	// serviceName is a DNS-1035 label, the form of a Service name.
 	serviceName = regexp.MustCompile(`^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`)
 	placeholder = regexp.MustCompile(`\$|\{\{|\}\}|%\(|%[sd]`)
@@ -316,11 +318,19 @@ func (f *Facts) references() []DNSRef {
 			from = ws[0]
 		}
 		for _, key := range sortedKeys(cm.Data) {
-			for i, line := range strings.Split(cm.Data[key], "\n") {
+			value := cm.Data[key]
+			// A one-line value is used like an env var of that name (envFrom,
+			// configMapKeyRef): the data key says whether it is a host. A file's keys come
+			// from its own lines.
+			lineKeyOf := ""
+			if !strings.Contains(strings.TrimRight(value, "\n"), "\n") {
+				lineKeyOf = key
+			}
+			for i, line := range strings.Split(value, "\n") {
 				if strings.HasPrefix(strings.TrimSpace(line), "#") {
 					continue
 				}
-				for _, r := range extract(line, "") {
+				for _, r := range extract(line, lineKeyOf) {
 					if r.Context == ContextBare {
 						continue
 					}
@@ -328,7 +338,7 @@ func (f *Facts) references() []DNSRef {
 					r.Pos = f.linePos(cm, key, i, r.Raw)
 					r.ConsumedBy = ids
 					if from != nil {
-						r.Workload, r.workload = from.ID, from
+						r.Workload, r.workload, r.consumers = from.ID, from, ws
 					}
 					if r.ConsumedBy == nil {
 						r.ConsumedBy = []string{}
@@ -348,7 +358,7 @@ func (f *Facts) references() []DNSRef {
 }
 
 func (f *Facts) withWorkload(r DNSRef, w *model.Workload) DNSRef {
-	r.Workload, r.Object, r.Namespace, r.workload = w.ID, w.ID, w.Namespace, w
+	r.Workload, r.Object, r.Namespace, r.workload, r.consumers = w.ID, w.ID, w.Namespace, w, []*model.Workload{w}
 	r.ConsumedBy = []string{}
 	return r
 }

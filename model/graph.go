@@ -188,7 +188,7 @@ type Service struct {
 	// Selector is nil for a selector-less Service (absent or empty selector).
 	Selector    map[string]string `json:"selector"`
 	SelectorPos Pos               `json:"selectorPos"`
-	// SelectorKeyPos maps each selector key to the position of its pair.
+	// SelectorKeyPos maps each selector key to the position of that key.
 	SelectorKeyPos map[string]Pos `json:"selectorKeyPos"`
 	ClusterIP      string         `json:"clusterIP"`
 	// Headless is true for clusterIP: None.

@@ -4,8 +4,9 @@
 #   A pod isolated for egress may only send what its egress rules admit. When no rule
 #   admits the cluster DNS pods on 53/UDP, every name lookup times out and the
 #   application cannot reach anything by name: the most common way a NetworkPolicy
-#   breaks an application. kubenet follows the DNS Service to the DNS pods' real port
-#   (configurable: CoreDNS listens on 5353 on some distributions). Missing 53/TCP alone is
+#   breaks an application. kubenet follows the kube-dns Service, when the input has it, to
+#   the DNS pods' real port (CoreDNS listens on 5353 on some distributions); otherwise it
+#   assumes kube-dns pods in kube-system on 53. Missing 53/TCP alone is
 #   a warning (large answers and some resolvers need it). DNS allowed only through an
 #   ipBlock is a warning: whether an ipBlock matches pod IPs depends on the CNI. DNS
 #   allowed only on 5353 is information: that is OpenShift's DNS port. Workloads that do

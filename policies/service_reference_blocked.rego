@@ -21,7 +21,7 @@ report contains f if {
 	b := r.blocked
 	b != null
 	msg := sprintf("%s uses %q, but NetworkPolicies deny its pods %s on port %d (blocked by %s)", [
-		r.workload, r.raw, concat(", ", b.targets), b.port, concat(", ", b.policies),
+		concat(", ", b.sources), r.raw, concat(", ", b.targets), b.port, concat(", ", b.policies),
 	])
 	f := lib.finding_hint(r.object, r.pos, msg, b.hint)
 }

@@ -1,0 +1,413 @@
+// Package synth generates synthetic clusters for benchmarks and scale tests: namespaces
+// of applications wired by Services, ConfigMaps holding service URLs (short,
+// name.namespace and FQDN forms), Ingresses, and NetworkPolicies (default deny, DNS
+// egress, namespace allows, per-application rules). Generation is deterministic for a
+// seed. Defects of every rule family can be injected; their positions are returned as
+// ground truth, so a run at any size can prove the findings stay exact.
+package synth
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+)
+
+// Options size the cluster.
+type Options struct {
+	Namespaces int
+	// Apps per namespace.
+	Apps int
+	Seed uint64
+	// Defects injects one defect of each family into randomly chosen namespaces.
+	Defects bool
+}
+
+// File is one generated manifest file (one per namespace).
+type File struct {
+	Name string
+	Data []byte
+}
+
+// Truth is an injected defect: the finding kubenet must report.
+type Truth struct {
+	Rule     string
+	Severity string
+	File     string
+	Line     int
+}
+
+func (t Truth) String() string { return fmt.Sprintf("%s %s %s:%d", t.Rule, t.Severity, t.File, t.Line) }
+
+// Stats counts what was generated.
+type Stats struct {
+	Objects, Workloads, Services, Policies, Ingresses, ConfigMaps, Bytes int
+}
+
+// writer builds a file and records the lines marked "#@rule severity".
+type writer struct {
+	file  string
+	b     strings.Builder
+	line  int
+	truth []Truth
+}
+
+func (w *writer) doc(text string) {
+	if w.b.Len() > 0 {
+		w.b.WriteString("---\n")
+		w.line++
+	}
+	for _, l := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		w.line++
+		if i := strings.Index(l, " #@"); i >= 0 {
+			f := strings.Fields(l[i+3:])
+			w.truth = append(w.truth, Truth{Rule: f[0], Severity: f[1], File: w.file, Line: w.line})
+			l = l[:i]
+		}
+		w.b.WriteString(l)
+		w.b.WriteByte('\n')
+	}
+}
+
+// defect families, injected once each into a chosen namespace and app.
+var families = []string{
+	"service-selector-orphaned", "service-port-mismatch", "ingress-backend-missing", "ingress-port-mismatch",
+	"dns-reference-unresolved", "dns-reference-port-mismatch", "dns-egress-missing", "service-reference-blocked",
+	"networkpolicy-peer-orphaned", "nodeport-conflict",
+}
+
+// Generate makes the cluster. File names are "ns-NNN.yaml".
+func Generate(o Options) ([]File, []Truth, Stats) {
+	if o.Apps < 12 {
+		o.Apps = 12
+	}
+	rng := rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15))
+	inject := map[[2]int]string{} // (namespace, app) -> family
+	nsDefect := map[int]string{}  // namespace -> dns-egress-missing
+	if o.Defects {
+		for _, fam := range families {
+			// A cluster too small to host every family leaves some out.
+			for attempt := 0; attempt < 1000; attempt++ {
+				ns, app := rng.IntN(o.Namespaces), 10+rng.IntN(o.Apps-10)
+				if fam == "networkpolicy-peer-orphaned" {
+					app = app - app%5 + 1 // an app with a metrics policy
+				}
+				if fam == "dns-egress-missing" {
+					if _, taken := nsDefect[ns]; taken || len(nsDefect) > 0 {
+						continue
+					}
+					nsDefect[ns] = fam
+					break
+				}
+				if _, taken := inject[[2]int{ns, app}]; taken || app%10 == 0 {
+					continue
+				}
+				inject[[2]int{ns, app}] = fam
+				break
+			}
+		}
+	}
+	var files []File
+	var truth []Truth
+	var st Stats
+	for i := range o.Namespaces {
+		ns := fmt.Sprintf("ns-%03d", i)
+		next := fmt.Sprintf("ns-%03d", (i+1)%o.Namespaces)
+		prev := fmt.Sprintf("ns-%03d", (i+o.Namespaces-1)%o.Namespaces)
+		w := &writer{file: ns + ".yaml"}
+		w.doc(fmt.Sprintf(`apiVersion: v1
+kind: Namespace
+metadata:
+  name: %s
+  labels:
+    team: team-%d
+`, ns, i%17))
+		w.doc(fmt.Sprintf(`apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: default-deny
+  namespace: %s
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+`, ns))
+		if nsDefect[i] == "dns-egress-missing" {
+			// The namespace forgets the DNS allow: its workloads may talk to each other but
+			// cannot resolve a name. Reported once, at the most specific egress policy.
+			w.doc(fmt.Sprintf(`apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: allow-namespace
+  namespace: %[1]s
+spec:
+  podSelector:
+    matchExpressions: [{key: isolated, operator: DoesNotExist}]
+  policyTypes: [Ingress, Egress] #@dns-egress-missing error
+  ingress:
+    - from: [{podSelector: {}}, {namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: %[2]s}}}]
+      ports: [{port: 8080}]
+  egress:
+    - to: [{podSelector: {}}, {namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: %[3]s}}}]
+      ports: [{port: 8080}]
+`, ns, prev, next))
+		} else {
+			w.doc(fmt.Sprintf(`apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: allow-dns
+  namespace: %s
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+    - to:
+        - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}
+          podSelector: {matchLabels: {k8s-app: kube-dns}}
+      ports: [{port: 53, protocol: UDP}, {port: 53, protocol: TCP}]
+`, ns))
+			w.doc(fmt.Sprintf(`apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: allow-namespace
+  namespace: %[1]s
+spec:
+  podSelector:
+    matchExpressions: [{key: isolated, operator: DoesNotExist}]
+  policyTypes: [Ingress, Egress]
+  ingress:
+    - from: [{podSelector: {}}, {namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: %[2]s}}}]
+      ports: [{port: 8080}]
+  egress:
+    - to: [{podSelector: {}}, {namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: %[3]s}}}]
+      ports: [{port: 8080}]
+`, ns, prev, next))
+		}
+		w.doc(fmt.Sprintf(`apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: allow-ingress-controller
+  namespace: %s
+spec:
+  podSelector:
+    matchLabels:
+      tier: web
+  ingress:
+    - from:
+        - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}
+      ports: [{port: 8080}]
+`, ns))
+		st.Policies += 3
+		st.Objects += 4
+		for j := range o.Apps {
+			app := fmt.Sprintf("app-%02d", j)
+			fam := inject[[2]int{i, j}]
+			tier := "backend"
+			if j%10 == 0 {
+				tier = "web"
+			}
+			w.doc(fmt.Sprintf(`apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: %[1]s
+  namespace: %[2]s
+  labels:
+    app: %[1]s
+spec:
+  replicas: %[4]d
+  selector:
+    matchLabels:
+      app: %[1]s
+  template:
+    metadata:
+      labels:
+        app: %[1]s
+        tier: %[3]s
+        version: v%[5]d
+    spec:
+      containers:
+        - name: %[1]s
+          image: registry.example.com/%[2]s/%[1]s:1.%[5]d.0
+          ports:
+            - name: http
+              containerPort: 8080
+            - name: metrics
+              containerPort: 9090
+          envFrom:
+            - configMapRef:
+                name: %[1]s-config
+          env:
+            - name: POD_NAMESPACE
+              valueFrom:
+                fieldRef:
+                  fieldPath: metadata.namespace
+            - name: LOG_LEVEL
+              value: info
+`, app, ns, tier, 1+j%3, j%7))
+			selector, targetPort := "app: "+app, "http"
+			switch fam {
+			case "service-selector-orphaned":
+				selector = "app: " + app + "x #@service-selector-orphaned error"
+			case "service-port-mismatch":
+				targetPort = "htpp #@service-port-mismatch error"
+			}
+			svcType, nodePort := "ClusterIP", ""
+			if fam == "nodeport-conflict" {
+				svcType, nodePort = "NodePort", "\n      nodePort: 80 #@nodeport-conflict error"
+			}
+			w.doc(fmt.Sprintf(`apiVersion: v1
+kind: Service
+metadata:
+  name: %[1]s
+  namespace: %[2]s
+spec:
+  type: %[5]s
+  selector:
+    %[3]s
+  ports:
+    - name: http
+      port: 80
+      targetPort: %[4]s%[6]s
+`, app, ns, selector, targetPort, svcType, nodePort))
+			short := fmt.Sprintf("http://app-%02d:80/api", (j+1)%o.Apps)
+			nsForm := fmt.Sprintf("app-%02d.%s:80", (j+2)%o.Apps, ns)
+			fqdn := fmt.Sprintf("http://app-%02d.%s.svc.cluster.local/v1", (j+3)%o.Apps, next)
+			extra := ""
+			switch fam {
+			case "dns-reference-unresolved":
+				extra = "\n  AUDIT_URL: http://audit-log:80 #@dns-reference-unresolved error"
+			case "dns-reference-port-mismatch":
+				extra = fmt.Sprintf("\n  STATS_ADDR: app-%02d:8080 #@dns-reference-port-mismatch error", (j+4)%o.Apps)
+			case "service-reference-blocked":
+				extra = fmt.Sprintf("\n  VAULT_ADDR: http://vault-%s:80 #@service-reference-blocked error", app)
+			}
+			w.doc(fmt.Sprintf(`apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: %[1]s-config
+  namespace: %[2]s
+data:
+  UPSTREAM_URL: %[3]s
+  PEER_ADDR: %[4]s
+  REMOTE_URL: %[5]s
+  PAYMENTS_HOST: api.stripe.com
+  LISTEN_ADDR: 0.0.0.0:8080%[6]s
+  config.yaml: |
+    server:
+      port: 8080
+    cache:
+      host: %[7]s
+      ttl: 30s
+`, app, ns, short, nsForm, fqdn, extra, fmt.Sprintf("app-%02d", (j+5)%o.Apps)))
+			st.Objects += 3
+			st.Workloads++
+			st.Services++
+			st.ConfigMaps++
+			if j%5 == 1 {
+				// A per-application policy: metrics scraping from the monitoring namespace.
+				from := "- namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}"
+				if fam == "networkpolicy-peer-orphaned" {
+					from = fmt.Sprintf("- podSelector: {matchLabels: {app: %s-scraper}} #@networkpolicy-peer-orphaned warning", app)
+				}
+				w.doc(fmt.Sprintf(`apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: %[1]s-metrics
+  namespace: %[2]s
+spec:
+  podSelector:
+    matchLabels:
+      app: %[1]s
+  ingress:
+    - from:
+        %[3]s
+      ports:
+        - port: metrics
+`, app, ns, from))
+				st.Objects++
+				st.Policies++
+			}
+			if fam == "service-reference-blocked" {
+				// The caller's config names a Service whose pods admit the caller on the
+				// Service port (80) instead of the targetPort (8080), in a policy of their own;
+				// the namespace allow leaves out pods labelled isolated. No client at all may
+				// then reach the Service.
+				w.doc(fmt.Sprintf(`apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: vault-%[1]s
+  namespace: %[2]s
+spec:
+  selector:
+    matchLabels: {app: vault-%[1]s}
+  template:
+    metadata:
+      labels: {app: vault-%[1]s, isolated: "true"}
+    spec:
+      containers:
+        - name: vault
+          image: vault:1.17
+          ports: [{name: http, containerPort: 8080}]
+`, app, ns))
+				w.doc(fmt.Sprintf(`apiVersion: v1
+kind: Service
+metadata:
+  name: vault-%[1]s
+  namespace: %[2]s
+spec:
+  selector: {app: vault-%[1]s}
+  ports:
+    - port: 80
+      targetPort: http #@service-unreachable warning
+`, app, ns))
+				w.doc(fmt.Sprintf(`apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: vault-%[1]s
+  namespace: %[2]s
+spec:
+  podSelector: {matchLabels: {app: vault-%[1]s}}
+  ingress:
+    - from: [{podSelector: {matchLabels: {app: %[1]s}}}]
+      ports: [{port: 80}]
+`, app, ns))
+				st.Objects += 3
+				st.Workloads++
+				st.Services++
+				st.Policies++
+			}
+			if j%10 == 0 || fam == "ingress-backend-missing" || fam == "ingress-port-mismatch" {
+				svc, port := app, "number: 80"
+				switch fam {
+				case "ingress-backend-missing":
+					svc = app + "-frontend #@ingress-backend-missing error"
+				case "ingress-port-mismatch":
+					port = "number: 8080 #@ingress-port-mismatch error"
+				}
+				w.doc(fmt.Sprintf(`apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: %[1]s
+  namespace: %[2]s
+spec:
+  ingressClassName: nginx
+  rules:
+    - host: %[1]s.%[2]s.example.com
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend:
+              service:
+                name: %[3]s
+                port:
+                  %[4]s
+`, app, ns, svc, port))
+				st.Objects++
+				st.Ingresses++
+			}
+		}
+		files = append(files, File{Name: w.file, Data: []byte(w.b.String())})
+		truth = append(truth, w.truth...)
+		st.Bytes += w.b.Len()
+	}
+	return files, truth, st
+}
