@@ -22,7 +22,8 @@ type DNSFacts struct {
 // RefFacts is a reference and what becomes of it.
 type RefFacts struct {
 	DNSRef
-	Resolution Resolution `json:"resolution"`
+	// Resolution is the outcome; `kubenet resolve` shows every query.
+	Resolution Outcome `json:"resolution"`
 	// InCluster is true when the name can only mean an in-cluster name: it ends in .svc or
 	// .svc.<cluster domain>, it is a single label used as a host, its last label is a
 	// namespace of the input, or it is <pod>.<headless Service of the pod's namespace>.
@@ -47,6 +48,20 @@ type RefFacts struct {
 	PortHint string `json:"portHint"`
 	// Blocked is set when policies deny the workload's pods the Service's pods.
 	Blocked *RefBlocked `json:"blocked"`
+}
+
+// Outcome is a resolution without its query trace: status, the answering record, and
+// whether a search domain produced it.
+type Outcome struct {
+	Status   string  `json:"status"`
+	Answer   *Record `json:"answer"`
+	Searched bool    `json:"searched"`
+	// conf is the resolver configuration used.
+	conf ResolvConf
+}
+
+func outcome(r Resolution) Outcome {
+	return Outcome{Status: r.Status, Answer: r.Answer, Searched: r.Searched, conf: r.Conf}
 }
 
 // RefBlocked describes a reference the NetworkPolicies deny.
@@ -108,7 +123,7 @@ func (f *Facts) dnsFacts() *DNSFacts {
 				name += "."
 			}
 		}
-		rf.Resolution = d.Resolve(name, rc)
+		rf.Resolution = outcome(d.Resolve(name, rc))
 		f.classify(&rf, svcNS, nsKnown, byName)
 		if rf.Context == ContextBare && (rf.Resolution.Status != DNSResolved || rf.Resolution.Answer.Kind == RecordPodIP) {
 			continue // a bare word counts only when it is a name of the cluster
@@ -155,8 +170,8 @@ func (f *Facts) classify(rf *RefFacts, svcNS map[string]int, nsKnown map[string]
 	}
 	if rf.InCluster && res.Status == DNSExternal {
 		// An in-cluster name that went upstream: only the cluster's records count.
-		res = d.ResolveInCluster(rf.Name, res.Conf)
-		rf.Resolution = res
+		rf.Resolution = outcome(d.ResolveInCluster(rf.Name, res.conf))
+		res = rf.Resolution
 	}
 	// Which namespace does the name point at?
 	target := rf.Namespace
@@ -176,7 +191,7 @@ func (f *Facts) classify(rf *RefFacts, svcNS map[string]int, nsKnown map[string]
 		}
 	}
 	if res.Status == DNSNoCluster && rf.InCluster && rf.Workload != "" {
-		rf.Severity, rf.Reason = "info", "the pod resolves through "+res.Conf.Reason+", which usually cannot resolve cluster names"
+		rf.Severity, rf.Reason = "info", "the pod resolves through "+res.conf.Reason+", which usually cannot resolve cluster names"
 		rf.Hint = "use dnsPolicy: ClusterFirstWithHostNet for a hostNetwork pod, or ClusterFirst"
 		return
 	}

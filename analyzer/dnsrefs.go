@@ -392,7 +392,7 @@ func (f *Facts) linePos(cm *model.ConfigMap, key string, i int, text string) mod
 	}
 	p.Line, p.Column = line, 1
 	if src, ok := f.graph.Sources[p.File]; ok {
-		if l, ok := nthLine(src, line); ok {
+		if l, ok := f.nthLine(p.File, src, line); ok {
 			if j := strings.Index(l, text); j >= 0 {
 				p.Column = j + 1
 			} else if j := len(l) - len(strings.TrimLeft(l, " \t")); j >= 0 {
@@ -403,20 +403,25 @@ func (f *Facts) linePos(cm *model.ConfigMap, key string, i int, text string) mod
 	return p
 }
 
-func nthLine(src []byte, n int) (string, bool) {
-	line := 1
-	start := 0
-	for i, b := range src {
-		if b == '\n' {
-			if line == n {
-				return string(src[start:i]), true
+// nthLine returns line n (1-based) of a source file, indexing each file's line starts
+// once.
+func (f *Facts) nthLine(file string, src []byte, n int) (string, bool) {
+	starts, ok := f.lineStarts[file]
+	if !ok {
+		starts = []int{0}
+		for i, b := range src {
+			if b == '\n' {
+				starts = append(starts, i+1)
 			}
-			line++
-			start = i + 1
 		}
+		f.lineStarts[file] = starts
 	}
-	if line == n {
-		return string(src[start:]), true
+	if n < 1 || n > len(starts) {
+		return "", false
 	}
-	return "", false
+	end := len(src)
+	if n < len(starts) {
+		end = starts[n] - 1
+	}
+	return string(src[starts[n-1]:end]), true
 }

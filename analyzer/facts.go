@@ -87,13 +87,15 @@ type Facts struct {
 	sel   *selectionIndex
 	cfg   Config
 	reach func() *Reach
+	// lineStarts indexes the lines of source files, for positions inside ConfigMap values.
+	lineStarts map[string][]int
 	dns   func() *DNS
 }
 
 // New computes the facts of g under the cluster assumptions cfg. Reachability is
 // solved on first use.
 func New(g *model.Graph, cfg Config) *Facts {
-	f := &Facts{graph: g, sel: newSelectionIndex(g), cfg: cfg}
+	f := &Facts{graph: g, sel: newSelectionIndex(g), cfg: cfg, lineStarts: map[string][]int{}}
 	f.reach = sync.OnceValue(func() *Reach { return solve(g, cfg) })
 	f.dns = sync.OnceValue(func() *DNS { return newDNS(f, cfg.ClusterDomain) })
 	f.Services = f.serviceFacts()

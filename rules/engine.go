@@ -256,11 +256,7 @@ func (e *Engine) Run(ctx context.Context, g *model.Graph, opts Options) ([]Findi
 }
 
 func (e *Engine) evalRego(ctx context.Context, in *Input) (map[string][]regoFinding, error) {
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(in); err != nil {
-		return nil, fmt.Errorf("encode input: %w", err)
-	}
-	v, err := ast.ValueFromReader(&buf)
+	v, err := inputValue(in)
 	if err != nil {
 		return nil, fmt.Errorf("convert input: %w", err)
 	}
