@@ -112,7 +112,9 @@ func (f *Facts) dnsFacts() *DNSFacts {
 	for _, ns := range g.Namespaces {
 		nsKnown[ns.Name] = true
 	}
-	for _, ref := range f.references() {
+	refs := f.references()
+	df.References = make([]RefFacts, 0, len(refs))
+	for _, ref := range refs {
 		rf := RefFacts{DNSRef: ref, PortOK: true}
 		rc := PodResolvConf(ref.workload, ref.Namespace, d.Domain())
 		name := ref.Name

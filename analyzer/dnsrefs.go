@@ -249,6 +249,7 @@ func (f *Facts) references() []DNSRef {
 			}
 		}
 		for _, c := range w.Containers {
+			first := len(out) // this container's references start here
 			vars := map[string]string{}
 			for _, ef := range c.EnvFrom {
 				if ef.ConfigMap == "" {
@@ -282,7 +283,7 @@ func (f *Facts) references() []DNSRef {
 					vars[e.Name] = w.Namespace
 				}
 			}
-			pairPorts(out, w, env)
+			pairPorts(out[first:], w, env)
 			for _, list := range []struct {
 				src   string
 				items []model.StringAt

@@ -83,28 +83,41 @@ type Facts struct {
 	// Expectations are the configured expectations with their verdicts.
 	Expectations []ExpectationFacts `json:"expectations"`
 
-	graph *model.Graph
-	sel   *selectionIndex
-	cfg   Config
-	reach func() *Reach
+	graph   *model.Graph
+	sel     *selectionIndex
+	cfg     Config
+	reach   func() *Reach
+	compute func()
 	// lineStarts indexes the lines of source files, for positions inside ConfigMap values.
 	lineStarts map[string][]int
-	dns   func() *DNS
+	dns        func() *DNS
 }
 
-// New computes the facts of g under the cluster assumptions cfg. Reachability is
-// solved on first use.
+// New prepares the facts of g under the cluster assumptions cfg. Nothing is computed
+// until asked: Reach and DNS on first use, the facts the rules read by Compute.
 func New(g *model.Graph, cfg Config) *Facts {
 	f := &Facts{graph: g, sel: newSelectionIndex(g), cfg: cfg, lineStarts: map[string][]int{}}
 	f.reach = sync.OnceValue(func() *Reach { return solve(g, cfg) })
 	f.dns = sync.OnceValue(func() *DNS { return newDNS(f, cfg.ClusterDomain) })
-	f.Services = f.serviceFacts()
-	f.Backends = f.backendFacts()
-	f.RouteConflicts = routeConflicts(g)
-	f.NodePortClaims = nodePortClaims(g)
-	f.NetFacts = f.netFacts()
-	f.DNSRefs = f.dnsFacts()
-	f.Expectations = f.checkExpectations(cfg.Expectations)
+	f.compute = sync.OnceFunc(func() {
+		f.Services = f.serviceFacts()
+		f.Backends = f.backendFacts()
+		f.RouteConflicts = routeConflicts(g)
+		f.NodePortClaims = nodePortClaims(g)
+		// The network and DNS facts only read the solver and the indexes: compute them
+		// side by side.
+		var wg sync.WaitGroup
+		wg.Go(func() { f.NetFacts = f.netFacts() })
+		wg.Go(func() { f.DNSRefs = f.dnsFacts() })
+		wg.Wait()
+		f.Expectations = f.checkExpectations(cfg.Expectations)
+	})
+	return f
+}
+
+// Compute computes every fact the rules read (once); it returns f.
+func (f *Facts) Compute() *Facts {
+	f.compute()
 	return f
 }
 

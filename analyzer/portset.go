@@ -23,17 +23,17 @@ func protoIndex(p string) int {
 type Range struct{ Lo, Hi int }
 
 // PortSet is a set of (protocol, port) pairs as sorted, disjoint, non-adjacent ranges
-// per protocol. The zero value is empty.
+// per protocol. The zero value is empty. A PortSet is immutable: operations return new
+// sets and may share the slices of their operands.
 type PortSet struct{ r [3][]Range }
 
+var fullRange = []Range{{1, 65535}}
+
+// allPorts is shared: PortSets are never modified in place.
+var allPorts = PortSet{r: [3][]Range{fullRange, fullRange, fullRange}}
+
 // AllPorts is every port of every protocol.
-func AllPorts() PortSet {
-	var s PortSet
-	for i := range s.r {
-		s.r[i] = []Range{{1, 65535}}
-	}
-	return s
-}
+func AllPorts() PortSet { return allPorts }
 
 // PortsOf is the single range lo-hi of proto.
 func PortsOf(proto string, lo, hi int) PortSet {
@@ -56,7 +56,7 @@ func (s PortSet) IsEmpty() bool { return len(s.r[0])+len(s.r[1])+len(s.r[2]) == 
 // IsAll reports whether s holds every port of every protocol.
 func (s PortSet) IsAll() bool {
 	for _, rs := range s.r {
-		if len(rs) != 1 || rs[0] != (Range{1, 65535}) {
+		if len(rs) != 1 || rs[0].Lo != 1 || rs[0].Hi != 65535 {
 			return false
 		}
 	}
@@ -75,6 +75,12 @@ func (s PortSet) Ranges(proto string) []Range { return s.r[protoIndex(proto)] }
 
 // Union returns s ∪ o.
 func (s PortSet) Union(o PortSet) PortSet {
+	if s.IsAll() || o.IsEmpty() {
+		return s
+	}
+	if o.IsAll() || s.IsEmpty() {
+		return o
+	}
 	var out PortSet
 	for i := range s.r {
 		out.r[i] = unionRanges(s.r[i], o.r[i])
@@ -84,6 +90,12 @@ func (s PortSet) Union(o PortSet) PortSet {
 
 // Intersect returns s ∩ o.
 func (s PortSet) Intersect(o PortSet) PortSet {
+	if s.IsAll() || o.IsEmpty() {
+		return o
+	}
+	if o.IsAll() || s.IsEmpty() {
+		return s
+	}
 	var out PortSet
 	for i := range s.r {
 		a, b := s.r[i], o.r[i]

@@ -109,9 +109,12 @@ type namedPort struct{ name, proto string }
 
 func (ps *portSpec) resolve(dst *class) PortSet {
 	if ps.all {
-		return AllPorts()
+		return allPorts
 	}
 	out := ps.fixed
+	if len(ps.named) == 0 {
+		return out
+	}
 	for _, n := range ps.named {
 		if p, ok := dst.named[n.name+"/"+n.proto]; ok {
 			out = out.Union(PortsOf(n.proto, p, p))
@@ -528,58 +531,93 @@ type Connection struct {
 	Ports    PortSet
 }
 
-// Connections lists every allowed connection between distinct nodes, by source then
-// destination in node order. Pairs not listed are denied on every port.
+// Connections lists every allowed connection between distinct nodes, grouped by source
+// (in the order of the sources' classes, then of their nodes) and then by destination.
+// Pairs not listed are denied on every port.
 func (r *Reach) Connections() []Connection {
-	var out []Connection
-	all := newBitset(len(r.classes))
+	buckets := r.classConnections()
+	total := 0
+	for src, conns := range buckets {
+		for _, c := range conns {
+			total += len(r.classes[src].nodes) * len(r.classes[c.to].nodes)
+		}
+	}
+	out := make([]Connection, 0, total)
+	for src, conns := range buckets {
+		for _, from := range r.classes[src].nodes {
+			for _, c := range conns {
+				for _, to := range r.classes[c.to].nodes {
+					if from != to {
+						out = append(out, Connection{From: from, To: to, Ports: c.ports})
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// classConn is an allowed connection towards class to.
+type classConn struct {
+	to    int
+	ports PortSet
+}
+
+// classConnections solves every class pair: for each source class, the destination
+// classes it may reach and on which ports, in destination order. It never enumerates
+// replicas, and only visits the sources a destination's ingress rules can admit.
+func (r *Reach) classConnections() [][]classConn {
+	n := len(r.classes)
+	buckets := make([][]classConn, n)
+	all := newBitset(n)
 	for _, c := range r.classes {
 		all.set(c.idx)
 	}
-	type pair struct{ from, to int }
-	res := map[pair]PortSet{}
+	type resolved struct {
+		a     *admit
+		ports PortSet
+	}
+	var in []resolved
 	for _, dst := range r.classes {
 		sources := all
-		if dst.isolatedIn() {
-			sources = newBitset(len(r.classes))
+		isolated := dst.isolatedIn()
+		in = in[:0]
+		if isolated {
+			sources = newBitset(n)
 			for _, a := range dst.in {
-				if a.allPeers {
+				in = append(in, resolved{a, a.ports.resolve(dst)})
+				switch {
+				case a.allPeers:
 					sources = all
-					break
-				}
-				sources.or(a.peers)
-				if a.external {
-					sources.set(r.external.idx)
+				case !sameBitset(sources, all):
+					sources.or(a.peers)
+					if a.external {
+						sources.set(r.external.idx)
+					}
 				}
 			}
 		}
 		sources.each(func(i int) {
 			src := r.classes[i]
-			ps := egressPorts(src, dst).Intersect(ingressPorts(src, dst))
-			if !ps.IsEmpty() {
-				res[pair{src.idx, dst.idx}] = ps
+			egress := egressPorts(src, dst)
+			if egress.IsEmpty() {
+				return
+			}
+			ingress := allPorts
+			if isolated {
+				ingress = PortSet{}
+				for _, ra := range in {
+					if ra.a.matches(src) {
+						ingress = ingress.Union(ra.ports)
+					}
+				}
+			}
+			if ps := egress.Intersect(ingress); !ps.IsEmpty() {
+				buckets[i] = append(buckets[i], classConn{dst.idx, ps})
 			}
 		})
 	}
-	index := make(map[*Node]int, len(r.nodes))
-	for i, n := range r.nodes {
-		index[n] = i
-	}
-	for p, ps := range res {
-		for _, from := range r.classes[p.from].nodes {
-			for _, to := range r.classes[p.to].nodes {
-				if from != to {
-					out = append(out, Connection{From: from, To: to, Ports: ps})
-				}
-			}
-		}
-	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if index[a.From] != index[b.From] {
-			return index[a.From] < index[b.From]
-		}
-		return index[a.To] < index[b.To]
-	})
-	return out
+	return buckets
 }
+
+func sameBitset(a, b bitset) bool { return len(a) > 0 && len(b) > 0 && &a[0] == &b[0] }

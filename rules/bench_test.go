@@ -60,7 +60,7 @@ func BenchmarkStages(b *testing.B) {
 		b.Run(fmt.Sprintf("facts/objects=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				analyzer.New(g, analyzer.DefaultConfig())
+				analyzer.New(g, analyzer.DefaultConfig()).Compute()
 			}
 		})
 		b.Run(fmt.Sprintf("reach/objects=%d", n), func(b *testing.B) {

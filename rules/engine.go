@@ -9,8 +9,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -22,9 +24,14 @@ import (
 
 // Engine holds the compiled rule set: Go rules plus built-in and user Rego rules.
 type Engine struct {
-	rules    []*Rule
-	byID     map[string]*Rule
-	prepared *rego.PreparedEvalQuery
+	rules []*Rule
+	byID  map[string]*Rule
+	// userRules is true when --policy rules are loaded: they get the full input.
+	userRules bool
+	// fullInput forces the full input (tests compare both).
+	fullInput bool
+	// prepared holds one query per Rego rule, so rules evaluate in parallel.
+	prepared map[string]*rego.PreparedEvalQuery
 }
 
 // Options configure a run.
@@ -35,6 +42,8 @@ type Options struct {
 	Severity map[string]Severity
 	// Cluster holds the cluster assumptions.
 	Cluster analyzer.Config
+	// Timings, when set, is called after each stage with its name.
+	Timings func(stage string)
 }
 
 // rulePrefix is the package prefix under which every Rego rule lives.
@@ -76,20 +85,29 @@ func NewEngine(policyDirs ...string) (*Engine, error) {
 		if r == nil {
 			continue
 		}
+		if !r.Builtin {
+			e.userRules = true
+		}
 		if prev, dup := e.byID[r.ID]; dup {
 			return nil, fmt.Errorf("%s: rule %q is already defined in %s", name, r.ID, prev.Source)
 		}
 		e.add(r)
 	}
 	sort.Slice(e.rules, func(i, j int) bool { return e.rules[i].ID < e.rules[j].ID })
-	pq, err := rego.New(
-		rego.Query(rulePrefix+"[id].report[finding]"),
-		rego.Compiler(compiler),
-	).PrepareForEval(context.Background())
-	if err != nil {
-		return nil, fmt.Errorf("prepare policies: %w", err)
+	e.prepared = map[string]*rego.PreparedEvalQuery{}
+	for _, r := range e.rules {
+		if r.Engine != "rego" {
+			continue
+		}
+		pq, err := rego.New(
+			rego.Query(fmt.Sprintf("%s[%q].report[finding]", rulePrefix, r.ID)),
+			rego.Compiler(compiler),
+		).PrepareForEval(context.Background())
+		if err != nil {
+			return nil, fmt.Errorf("prepare rule %s: %w", r.ID, err)
+		}
+		e.prepared[r.ID] = &pq
 	}
-	e.prepared = &pq
 	return e, nil
 }
 
@@ -180,7 +198,7 @@ func validID(id string) bool {
 // regoFinding is the shape a Rego rule reports (see lib.rego).
 type regoFinding struct {
 	Object   string       `json:"object"`
-	Pos      *model.Pos   `json:"pos"`
+	Pos      *findingPos  `json:"pos"`
 	Message  string       `json:"message"`
 	Hint     string       `json:"hint"`
 	Severity string       `json:"severity"`
@@ -188,9 +206,35 @@ type regoFinding struct {
 }
 
 type regoRelate struct {
-	Object  string     `json:"object"`
-	Pos     *model.Pos `json:"pos"`
-	Message string     `json:"message"`
+	Object  string      `json:"object"`
+	Pos     *findingPos `json:"pos"`
+	Message string      `json:"message"`
+}
+
+// findingPos is a position as a rule reports it: an object {file, line, column}, or the
+// compact [file, line, column] the built-in rules see.
+type findingPos model.Pos
+
+func (p *findingPos) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '[' {
+		var a []json.RawMessage
+		if err := json.Unmarshal(b, &a); err != nil || len(a) != 3 {
+			return fmt.Errorf("position %s is not [file, line, column]", b)
+		}
+		if err := json.Unmarshal(a[0], &p.File); err != nil {
+			return err
+		}
+		if err := json.Unmarshal(a[1], &p.Line); err != nil {
+			return err
+		}
+		return json.Unmarshal(a[2], &p.Column)
+	}
+	var m model.Pos
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	*p = findingPos(m)
+	return nil
 }
 
 // Run runs the enabled rules over g and returns the findings sorted by file, line,
@@ -205,9 +249,15 @@ func (e *Engine) Run(ctx context.Context, g *model.Graph, opts Options) ([]Findi
 			needRego = true
 		}
 	}
+	stage := opts.Timings
+	if stage == nil {
+		stage = func(string) {}
+	}
 	if needRego {
+		in := NewInput(g, facts, opts.Cluster)
+		stage("facts")
 		var err error
-		if buckets, err = e.evalRego(ctx, NewInput(g, facts, opts.Cluster)); err != nil {
+		if buckets, err = e.evalRego(ctx, in, enabled, stage); err != nil {
 			return nil, err
 		}
 	}
@@ -255,28 +305,69 @@ func (e *Engine) Run(ctx context.Context, g *model.Graph, opts Options) ([]Findi
 	return out, nil
 }
 
-func (e *Engine) evalRego(ctx context.Context, in *Input) (map[string][]regoFinding, error) {
-	v, err := inputValue(in)
+// evalRego evaluates the enabled Rego rules over the input, in parallel (a prepared
+// query is safe for concurrent use, and OPA values are immutable once built).
+func (e *Engine) evalRego(ctx context.Context, in *Input, enabled func(string) bool, stage func(string)) (map[string][]regoFinding, error) {
+	var doc any = in
+	slim := !e.userRules && !e.fullInput
+	if slim {
+		doc = in.builtin()
+	}
+	v, err := inputValue(doc, slim)
 	if err != nil {
 		return nil, fmt.Errorf("convert input: %w", err)
 	}
-	rs, err := e.prepared.Eval(ctx, rego.EvalParsedInput(v))
-	if err != nil {
-		return nil, fmt.Errorf("evaluate policies: %w", err)
+	stage("input")
+	defer stage("rego")
+	var ids []string
+	for id := range e.prepared {
+		if enabled(id) {
+			ids = append(ids, id)
+		}
 	}
+	sort.Strings(ids)
+	results := make([][]regoFinding, len(ids))
+	errs := make([]error, len(ids))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := range next {
+				results[i], errs[i] = e.evalRule(ctx, ids[i], v)
+			}
+		})
+	}
+	for i := range ids {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 	out := map[string][]regoFinding{}
+	for i, id := range ids {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		out[id] = results[i]
+	}
+	return out, nil
+}
+
+func (e *Engine) evalRule(ctx context.Context, id string, input ast.Value) ([]regoFinding, error) {
+	rs, err := e.prepared[id].Eval(ctx, rego.EvalParsedInput(input))
+	if err != nil {
+		return nil, fmt.Errorf("evaluate rule %s: %w", id, err)
+	}
+	var out []regoFinding
 	for _, r := range rs {
-		id, _ := r.Bindings["id"].(string)
 		b, err := json.Marshal(r.Bindings["finding"])
 		if err != nil {
 			return nil, err
 		}
 		var f regoFinding
-		dec := json.NewDecoder(bytes.NewReader(b))
-		if err := dec.Decode(&f); err != nil {
+		if err := json.NewDecoder(bytes.NewReader(b)).Decode(&f); err != nil {
 			return nil, fmt.Errorf("rule %s reported %s: %w", id, b, err)
 		}
-		out[id] = append(out[id], f)
+		out = append(out, f)
 	}
 	return out, nil
 }
@@ -298,7 +389,7 @@ func replay(p *Pass, fs []regoFinding, objects map[string]*model.Object) error {
 		}
 		pos := model.Pos{}
 		if rf.Pos != nil {
-			pos = *rf.Pos
+			pos = model.Pos(*rf.Pos)
 		}
 		if !pos.IsValid() && obj != nil {
 			pos = obj.Pos
@@ -327,7 +418,7 @@ func replay(p *Pass, fs []regoFinding, objects map[string]*model.Object) error {
 				r.Object = &o.Ref
 				r.File, r.Line = o.Pos.File, o.Pos.Line
 			}
-			if rel.Pos != nil && rel.Pos.IsValid() {
+			if rel.Pos != nil && model.Pos(*rel.Pos).IsValid() {
 				r.File, r.Line = rel.Pos.File, rel.Pos.Line
 			}
 			f.Related = append(f.Related, r)

@@ -32,7 +32,7 @@ func NewInput(g *model.Graph, f *analyzer.Facts, cfg analyzer.Config) *Input {
 		Namespaces: nonNil(g.Namespaces), Workloads: nonNil(g.Workloads), Services: nonNil(g.Services),
 		Ingresses: nonNil(g.Ingresses), IngressClasses: nonNil(g.IngressClasses), Policies: nonNil(g.Policies),
 		ConfigMaps: nonNil(g.ConfigMaps), Objects: nonNil(g.Objects), Endpoints: []string{},
-		Facts: f, Config: cfg,
+		Facts: f.Compute(), Config: cfg,
 	}
 	for id := range g.EndpointsFor {
 		in.Endpoints = append(in.Endpoints, id)
@@ -46,4 +46,90 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// builtinInput is the input handed to the built-in rules when no user policy is loaded:
+// the same document with only what they read (lighter to build for large repositories).
+// TestSlimInputEquivalent proves it yields the same findings as the full document.
+type builtinInput struct {
+	Namespaces     []*model.Namespace    `json:"namespaces"`
+	Workloads      []slimObject          `json:"workloads"`
+	Services       []*model.Service      `json:"services"`
+	Ingresses      []*model.Ingress      `json:"ingresses"`
+	IngressClasses []*model.IngressClass `json:"ingressClasses"`
+	Policies       []*model.Policy       `json:"networkPolicies"`
+	ConfigMaps     []slimObject          `json:"configMaps"`
+	Objects        []slimObject          `json:"objects"`
+	Endpoints      []string              `json:"endpoints"`
+	Facts          *analyzer.Facts       `json:"facts"`
+	Config         analyzer.Config       `json:"config"`
+}
+
+// slimObject is an object's header without labels, and with annotations only where a
+// built-in rule reads them (Namespaces).
+type slimObject struct {
+	ID            string            `json:"id"`
+	APIVersion    string            `json:"apiVersion"`
+	Kind          string            `json:"kind"`
+	Namespace     string            `json:"namespace"`
+	Name          string            `json:"name"`
+	Pos           model.Pos         `json:"pos"`
+	APIVersionPos model.Pos         `json:"apiVersionPos"`
+	Annotations   map[string]string `json:"annotations"`
+	Invalid       bool              `json:"invalid"`
+}
+
+func slim(o *model.Object) slimObject {
+	s := slimObject{ID: o.ID, APIVersion: o.APIVersion, Kind: o.Kind, Namespace: o.Namespace, Name: o.Name,
+		Pos: o.Pos, APIVersionPos: o.APIVersionPos, Invalid: o.Invalid}
+	if o.Kind == "Namespace" {
+		s.Annotations = o.Annotations
+	}
+	return s
+}
+
+// builtin returns the slim document for the built-in rules.
+func (in *Input) builtin() *builtinInput {
+	b := &builtinInput{
+		Namespaces: in.Namespaces, Services: in.Services, Ingresses: in.Ingresses, IngressClasses: in.IngressClasses,
+		Policies: in.Policies, Endpoints: in.Endpoints, Config: in.Config,
+		Workloads: make([]slimObject, len(in.Workloads)), ConfigMaps: []slimObject{}, Objects: make([]slimObject, len(in.Objects)),
+	}
+	for i, w := range in.Workloads {
+		b.Workloads[i] = slim(&w.Object)
+	}
+	b.Objects = b.Objects[:0]
+	for _, o := range in.Objects {
+		switch o.Kind { // the kinds built-in rules read objects for (api-removed, annotations)
+		case "Ingress", "NetworkPolicy", "IngressClass", "Namespace":
+			b.Objects = append(b.Objects, slim(o))
+		}
+	}
+	// Facts: the references and workloads that say something.
+	f := *in.Facts
+	if f.DNSRefs != nil {
+		d := *f.DNSRefs
+		d.References = nil
+		for _, r := range f.DNSRefs.References {
+			if (r.InCluster && r.Severity != "") || r.Shadowing != "" || r.Capture != "" || !r.PortOK || r.Blocked != nil {
+				d.References = append(d.References, r)
+			}
+		}
+		if d.References == nil {
+			d.References = []analyzer.RefFacts{}
+		}
+		f.DNSRefs = &d
+	}
+	if f.NetFacts != nil {
+		nf := *f.NetFacts
+		nf.Workloads = map[string]*analyzer.WorkloadFacts{}
+		for id, wf := range f.NetFacts.Workloads {
+			if wf.DNS != nil {
+				nf.Workloads[id] = wf
+			}
+		}
+		f.NetFacts = &nf
+	}
+	b.Facts = &f
+	return b
 }

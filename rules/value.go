@@ -22,9 +22,14 @@ import (
 // goroutine uses its own.
 type converter struct {
 	strs map[string]*ast.Term
+	// compactPos renders model.Pos as [file, line, column] instead of an object: for the
+	// built-in rules, which only pass positions through, it saves most of the memory.
+	compactPos bool
 }
 
-func newConverter() *converter { return &converter{strs: map[string]*ast.Term{}} }
+func newConverter(compactPos bool) *converter {
+	return &converter{strs: map[string]*ast.Term{}, compactPos: compactPos}
+}
 
 func (c *converter) str(s string) *ast.Term {
 	if t, ok := c.strs[s]; ok {
@@ -44,6 +49,7 @@ type field struct {
 var (
 	plans       sync.Map // reflect.Type -> []field
 	intOrString = reflect.TypeFor[model.IntOrString]()
+	posType     = reflect.TypeFor[model.Pos]()
 	marshaler   = reflect.TypeFor[json.Marshaler]()
 	textMarsh   = reflect.TypeFor[encoding.TextMarshaler]()
 )
@@ -99,6 +105,10 @@ func (c *converter) term(v reflect.Value) (*ast.Term, error) {
 		return c.term(v.Elem())
 	}
 	t := v.Type()
+	if t == posType && c.compactPos {
+		p := v.Interface().(model.Pos)
+		return ast.ArrayTerm(c.str(p.File), ast.IntNumberTerm(p.Line), ast.IntNumberTerm(p.Column)), nil
+	}
 	if t == intOrString {
 		ios := v.Interface().(model.IntOrString)
 		if ios.IsStr {
@@ -194,9 +204,9 @@ func fieldByIndex(v reflect.Value, index []int) (reflect.Value, bool) {
 	return v, true
 }
 
-// inputValue converts the input document. Its top-level parts are converted in
-// parallel, each with its own interning table.
-func inputValue(in *Input) (ast.Value, error) {
+// inputValue converts the input document (a pointer to a struct). Its top-level parts
+// are converted in parallel, each with its own interning table.
+func inputValue(in any, compactPos bool) (ast.Value, error) {
 	v := reflect.ValueOf(in).Elem()
 	fs := plan(v.Type())
 	terms := make([]*ast.Term, len(fs))
@@ -205,7 +215,7 @@ func inputValue(in *Input) (ast.Value, error) {
 	for i, f := range fs {
 		wg.Go(func() {
 			fv, _ := fieldByIndex(v, f.index)
-			terms[i], errs[i] = newConverter().term(fv)
+			terms[i], errs[i] = newConverter(compactPos).term(fv)
 		})
 	}
 	wg.Wait()

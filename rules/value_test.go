@@ -1,7 +1,9 @@
 package rules
 
 import (
+	"context"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -20,7 +22,7 @@ func TestInputValueMatchesJSON(t *testing.T) {
 	require.NoError(t, err)
 	cfg := analyzer.DefaultConfig()
 	in := NewInput(g, analyzer.New(g, cfg), cfg)
-	direct, err := inputValue(in)
+	direct, err := inputValue(in, false)
 	require.NoError(t, err)
 	b, err := json.Marshal(in)
 	require.NoError(t, err)
@@ -28,4 +30,30 @@ func TestInputValueMatchesJSON(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 0, viaJSON.Compare(direct), "direct conversion differs from the JSON document")
 	assert.Positive(t, len(b))
+}
+
+// TestSlimInputEquivalent: the built-in rules find exactly the same with the slim input
+// as with the full input document, on every rule case, the example and a generated
+// cluster.
+func TestSlimInputEquivalent(t *testing.T) {
+	slimEngine, err := NewEngine()
+	require.NoError(t, err)
+	fullEngine, err := NewEngine()
+	require.NoError(t, err)
+	fullEngine.fullInput = true
+	dirs := []string{"../examples/shop"}
+	cases, err := filepath.Glob("../testdata/rules/*/*")
+	require.NoError(t, err)
+	dirs = append(dirs, cases...)
+	for _, dir := range dirs {
+		g, err := model.Load(model.Options{}, dir)
+		require.NoError(t, err)
+		opts := Options{Cluster: analyzer.DefaultConfig()}
+		a, err := slimEngine.Run(context.Background(), g, opts)
+		require.NoError(t, err)
+		b, err := fullEngine.Run(context.Background(), g, opts)
+		require.NoError(t, err)
+		assert.Equal(t, b, a, dir)
+	}
+	assert.Greater(t, len(dirs), 100)
 }

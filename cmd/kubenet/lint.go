@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
+	"time"
 
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
@@ -93,7 +95,19 @@ func runLint(ctx context.Context, opts *lintOptions) error {
 			ropts.Enabled[id] = true
 		}
 	}
+	timings := os.Getenv("KUBENET_TIMINGS") != ""
+	start := time.Now()
+	stage := func(name string) {
+		if timings {
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			fmt.Fprintf(opts.io.err, "kubenet: %-8s %-8v heap %4d MiB, total alloc %5d MiB, %d GCs\n", name,
+				time.Since(start).Round(time.Millisecond), ms.HeapAlloc>>20, ms.TotalAlloc>>20, ms.NumGC)
+			start = time.Now()
+		}
+	}
 	g, err := model.Load(model.Options{DefaultNamespace: opts.namespace, Stdin: opts.io.in}, opts.paths...)
+	stage("load")
 	if err != nil {
 		var pe *model.PathError
 		if errors.As(err, &pe) {
@@ -116,6 +130,7 @@ func runLint(ctx context.Context, opts *lintOptions) error {
 			}
 		}
 	}
+	ropts.Timings = stage
 	findings, err := engine.Run(ctx, g, ropts)
 	if err != nil {
 		return err
@@ -130,6 +145,7 @@ func runLint(ctx context.Context, opts *lintOptions) error {
 	if err != nil {
 		return err
 	}
+	stage("report")
 	if failOn != rules.None {
 		for _, f := range findings {
 			if f.Severity >= failOn {
