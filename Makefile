@@ -46,9 +46,11 @@ golden:
 fuzz:
 	go test ./model -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME)
 
-## bench: the benchmarks
+## bench: the benchmarks (BENCH=regexp to pick, COUNT=6 for benchstat); see docs/performance.md
+BENCH ?= .
+COUNT ?= 1
 bench:
-	go test -run '^$$' -bench . -benchmem ./...
+	go test -run '^$$' -bench '$(BENCH)' -benchmem -benchtime 3x -count $(COUNT) ./...
 
 check: test docs
 	git diff --exit-code docs go.mod go.sum

@@ -543,18 +543,26 @@ func (r *Reach) Connections() []Connection {
 		}
 	}
 	out := make([]Connection, 0, total)
+	r.expand(buckets, func(c Connection) { out = append(out, c) })
+	return out
+}
+
+// EachConnection calls f for every allowed connection, in the order of Connections,
+// without building the list (a large matrix is streamed to its output).
+func (r *Reach) EachConnection(f func(Connection)) { r.expand(r.classConnections(), f) }
+
+func (r *Reach) expand(buckets [][]classConn, f func(Connection)) {
 	for src, conns := range buckets {
 		for _, from := range r.classes[src].nodes {
 			for _, c := range conns {
 				for _, to := range r.classes[c.to].nodes {
 					if from != to {
-						out = append(out, Connection{From: from, To: to, Ports: c.ports})
+						f(Connection{From: from, To: to, Ports: c.ports})
 					}
 				}
 			}
 		}
 	}
-	return out
 }
 
 // classConn is an allowed connection towards class to.

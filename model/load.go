@@ -225,6 +225,12 @@ func decodeFile(src source) fileResult {
 			Message: "file does not parse as JSON (kubectl reads a file that starts with '{' as JSON): " + err.Error()})
 		return res
 	}
+	if decodeWhole(&res, data) {
+		return res
+	}
+	// A document does not parse: decode document by document, so that it is reported at
+	// its line and every other document is still read.
+	res.items, res.problems = nil, nil
 	for i, d := range splitDocuments(data) {
 		decodeDocument(&res, i, d)
 	}
@@ -297,6 +303,26 @@ func isMarker(l []byte, m string) bool {
 }
 
 var yamlLineRe = regexp.MustCompile(`^yaml: line (\d+): `)
+
+// decodeWhole decodes a file with one decoder, the fast path (one parser for all its
+// documents, lines counted from the top). It reports false, leaving partial results to
+// be discarded, when a document does not parse.
+func decodeWhole(res *fileResult, data []byte) bool {
+	lm := exoticLineMap(data)
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for i := 0; ; i++ {
+		var n yaml.Node
+		err := decodeSafely(dec, &n)
+		if errors.Is(err, io.EOF) {
+			return true
+		}
+		if err != nil {
+			return false
+		}
+		c := &docCtx{file: res.name, doc: i, res: res, lines: lm}
+		c.document(&n)
+	}
+}
 
 func decodeDocument(res *fileResult, index int, d document) {
 	lm := exoticLineMap(d.data)

@@ -1,9 +1,14 @@
 package model
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"testing"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/kubenet/kubenet/model/synth"
 )
 
 // benchFiles generates files of Deployment+Service pairs, objects objects in all,
@@ -91,5 +96,24 @@ func BenchmarkLoad(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/object")
 		})
+	}
+}
+
+// BenchmarkDecodeFloor decodes the generated 40k-object cluster with kyaml's YAML decoder
+// alone, one file after another, building nothing: the floor a kyaml-based tool starts
+// from (docs/performance.md compares kubenet's CPU with it).
+func BenchmarkDecodeFloor(b *testing.B) {
+	files, _, _ := synth.Generate(synth.Options{Namespaces: 200, Apps: 50, Seed: 1, Defects: true})
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, f := range files {
+			dec := yaml.NewDecoder(bytes.NewReader(f.Data))
+			for {
+				var n yaml.Node
+				if err := dec.Decode(&n); err != nil {
+					break
+				}
+			}
+		}
 	}
 }

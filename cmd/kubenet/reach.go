@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -132,32 +133,53 @@ func caveat(c analyzer.Connection) string {
 	return ""
 }
 
-type reachJSON struct {
-	Workloads   []string         `json:"workloads"`
-	Connections []connectionJSON `json:"connections"`
-}
-
-type connectionJSON struct {
-	From  string `json:"from"`
-	To    string `json:"to"`
-	Ports any    `json:"ports"`
-}
-
+// writeReachJSON streams the JSON contract
+// {"workloads":[...],"connections":[{"from","to","ports":"all"|[{"protocol","port","endPort"}]}]}
+// one connection per line, so a matrix of a million connections costs little memory.
 func writeReachJSON(w io.Writer, r *analyzer.Reach) error {
-	out := reachJSON{Workloads: []string{}, Connections: []connectionJSON{}}
-	for _, n := range r.Nodes() {
-		out.Workloads = append(out.Workloads, n.ID)
+	bw := bufio.NewWriterSize(w, 1<<16)
+	str := func(s string) {
+		b, _ := json.Marshal(s)
+		bw.Write(b)
 	}
-	for _, c := range r.Connections() {
-		var ports any = c.Ports.List()
-		if c.Ports.IsAll() {
-			ports = "all"
+	bw.WriteString("{\n  \"workloads\": [")
+	for i, n := range r.Nodes() {
+		if i > 0 {
+			bw.WriteString(",")
 		}
-		out.Connections = append(out.Connections, connectionJSON{From: c.From.ID, To: c.To.ID, Ports: ports})
+		bw.WriteString("\n    ")
+		str(n.ID)
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	bw.WriteString("\n  ],\n  \"connections\": [")
+	first := true
+	r.EachConnection(func(c analyzer.Connection) {
+		if !first {
+			bw.WriteString(",")
+		}
+		first = false
+		bw.WriteString("\n    {\"from\": ")
+		str(c.From.ID)
+		bw.WriteString(", \"to\": ")
+		str(c.To.ID)
+		bw.WriteString(", \"ports\": ")
+		if c.Ports.IsAll() {
+			bw.WriteString(`"all"}`)
+			return
+		}
+		bw.WriteString("[")
+		for i, p := range c.Ports.List() {
+			if i > 0 {
+				bw.WriteString(", ")
+			}
+			fmt.Fprintf(bw, `{"protocol": %q, "port": %d, "endPort": %d}`, p.Protocol, p.Port, p.EndPort)
+		}
+		bw.WriteString("]}")
+	})
+	if !first {
+		bw.WriteString("\n  ")
+	}
+	bw.WriteString("]\n}\n")
+	return bw.Flush()
 }
 
 func writeReachDot(w io.Writer, r *analyzer.Reach) error {

@@ -204,6 +204,14 @@ spec:
 			if j%10 == 0 {
 				tier = "web"
 			}
+			w.doc(fmt.Sprintf(`apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: %[1]s
+  namespace: %[2]s
+  labels:
+    app: %[1]s
+`, app, ns))
 			w.doc(fmt.Sprintf(`apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -211,8 +219,17 @@ metadata:
   namespace: %[2]s
   labels:
     app: %[1]s
+    app.kubernetes.io/name: %[1]s
+    app.kubernetes.io/part-of: shop-%[2]s
+    app.kubernetes.io/managed-by: kubenet-gen
+  annotations:
+    deployment.kubernetes.io/revision: "%[5]d"
 spec:
   replicas: %[4]d
+  revisionHistoryLimit: 5
+  strategy:
+    type: RollingUpdate
+    rollingUpdate: {maxSurge: 25%%, maxUnavailable: 0}
   selector:
     matchLabels:
       app: %[1]s
@@ -222,10 +239,16 @@ spec:
         app: %[1]s
         tier: %[3]s
         version: v%[5]d
+      annotations:
+        prometheus.io/scrape: "true"
+        prometheus.io/port: "9090"
     spec:
+      serviceAccountName: %[1]s
+      securityContext: {runAsNonRoot: true}
       containers:
         - name: %[1]s
           image: registry.example.com/%[2]s/%[1]s:1.%[5]d.0
+          imagePullPolicy: IfNotPresent
           ports:
             - name: http
               containerPort: 8080
@@ -239,9 +262,21 @@ spec:
               valueFrom:
                 fieldRef:
                   fieldPath: metadata.namespace
+            - name: POD_NAME
+              valueFrom:
+                fieldRef:
+                  fieldPath: metadata.name
             - name: LOG_LEVEL
               value: info
+            - name: GOMAXPROCS
+              value: "2"
+          readinessProbe:
+            httpGet: {path: /healthz, port: http}
+          resources:
+            requests: {cpu: 100m, memory: 128Mi}
+            limits: {cpu: "1", memory: 512Mi}
 `, app, ns, tier, 1+j%3, j%7))
+			st.Objects++
 			selector, targetPort := "app: "+app, "http"
 			switch fam {
 			case "service-selector-orphaned":
