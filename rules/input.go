@@ -123,7 +123,7 @@ func (in *Input) builtin() *builtinInput {
 	if f.NetFacts != nil {
 		nf := *f.NetFacts
 		nf.Workloads = map[string]*analyzer.WorkloadFacts{}
-		for id, wf := range f.NetFacts.Workloads {
+		for id, wf := range f.Workloads {
 			if wf.DNS != nil {
 				nf.Workloads[id] = wf
 			}

@@ -29,7 +29,7 @@ func TestInputValueMatchesJSON(t *testing.T) {
 	viaJSON, err := ast.ValueFromReader(strings.NewReader(string(b)))
 	require.NoError(t, err)
 	assert.Equal(t, 0, viaJSON.Compare(direct), "direct conversion differs from the JSON document")
-	assert.Positive(t, len(b))
+	assert.NotEmpty(t, b)
 }
 
 // TestSlimInputEquivalent: the built-in rules find exactly the same with the slim input

@@ -138,47 +138,49 @@ func caveat(c analyzer.Connection) string {
 // one connection per line, so a matrix of a million connections costs little memory.
 func writeReachJSON(w io.Writer, r *analyzer.Reach) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
+	// A bufio.Writer's errors are sticky: Flush reports the first one.
+	ws := func(s string) { _, _ = ws(s) }
 	str := func(s string) {
 		b, _ := json.Marshal(s)
-		bw.Write(b)
+		_, _ = bw.Write(b)
 	}
-	bw.WriteString("{\n  \"workloads\": [")
+	ws("{\n  \"workloads\": [")
 	for i, n := range r.Nodes() {
 		if i > 0 {
-			bw.WriteString(",")
+			ws(",")
 		}
-		bw.WriteString("\n    ")
+		ws("\n    ")
 		str(n.ID)
 	}
-	bw.WriteString("\n  ],\n  \"connections\": [")
+	ws("\n  ],\n  \"connections\": [")
 	first := true
 	r.EachConnection(func(c analyzer.Connection) {
 		if !first {
-			bw.WriteString(",")
+			ws(",")
 		}
 		first = false
-		bw.WriteString("\n    {\"from\": ")
+		ws("\n    {\"from\": ")
 		str(c.From.ID)
-		bw.WriteString(", \"to\": ")
+		ws(", \"to\": ")
 		str(c.To.ID)
-		bw.WriteString(", \"ports\": ")
+		ws(", \"ports\": ")
 		if c.Ports.IsAll() {
-			bw.WriteString(`"all"}`)
+			ws(`"all"}`)
 			return
 		}
-		bw.WriteString("[")
+		ws("[")
 		for i, p := range c.Ports.List() {
 			if i > 0 {
-				bw.WriteString(", ")
+				ws(", ")
 			}
 			fmt.Fprintf(bw, `{"protocol": %q, "port": %d, "endPort": %d}`, p.Protocol, p.Port, p.EndPort)
 		}
-		bw.WriteString("]}")
+		ws("]}")
 	})
 	if !first {
-		bw.WriteString("\n  ")
+		ws("\n  ")
 	}
-	bw.WriteString("]\n}\n")
+	ws("]\n}\n")
 	return bw.Flush()
 }
 
