@@ -139,7 +139,7 @@ func caveat(c analyzer.Connection) string {
 func writeReachJSON(w io.Writer, r *analyzer.Reach) error {
 	bw := bufio.NewWriterSize(w, 1<<16)
 	// A bufio.Writer's errors are sticky: Flush reports the first one.
-	ws := func(s string) { _, _ = ws(s) }
+	ws := func(s string) { _, _ = bw.WriteString(s) }
 	str := func(s string) {
 		b, _ := json.Marshal(s)
 		_, _ = bw.Write(b)
