@@ -65,38 +65,8 @@ func (r RuleRef) String() string {
 func (r *Reach) Explain(from, to *Node, proto string, port int) Explanation {
 	e := Explanation{From: from, To: to, Protocol: proto, Port: port}
 	src, dst := from.class, to.class
-	e.Egress.Isolated = src.isolatedOut()
-	e.Egress.Policies = src.outPolicies
-	if e.Egress.Isolated {
-		for _, a := range src.out {
-			if !a.matches(dst) {
-				continue
-			}
-			ps := a.ports.resolve(dst)
-			ref := RuleRef{Policy: a.policy, Egress: true, Index: a.rule, Ports: ps}
-			if ps.Contains(proto, port) {
-				e.Egress.Admits = append(e.Egress.Admits, ref)
-			} else {
-				e.Egress.Near = append(e.Egress.Near, ref)
-			}
-		}
-	}
-	e.Ingress.Isolated = dst.isolatedIn()
-	e.Ingress.Policies = dst.inPolicies
-	if e.Ingress.Isolated {
-		for _, a := range dst.in {
-			if !a.matches(src) {
-				continue
-			}
-			ps := a.ports.resolve(dst)
-			ref := RuleRef{Policy: a.policy, Index: a.rule, Ports: ps}
-			if ps.Contains(proto, port) {
-				e.Ingress.Admits = append(e.Ingress.Admits, ref)
-			} else {
-				e.Ingress.Near = append(e.Ingress.Near, ref)
-			}
-		}
-	}
+	e.Egress = explainSide(src.isolatedOut(), src.outPolicies, src.out, dst, dst, proto, port)
+	e.Ingress = explainSide(dst.isolatedIn(), dst.inPolicies, dst.in, src, dst, proto, port)
 	e.Allowed = e.Egress.Allowed() && e.Ingress.Allowed()
 	for _, n := range []*Node{from, to} {
 		if n.HostNetwork {
@@ -110,6 +80,28 @@ func (r *Reach) Explain(from, to *Node, proto string, port int) Explanation {
 		e.Fix = r.fix(e)
 	}
 	return e
+}
+
+// explainSide lists, for one side of a connection, the rules that admit peer on the port
+// and those that admit it on other ports (named ports resolved on dst).
+func explainSide(isolated bool, policies []*model.Policy, rules []*admit, peer, dst *class, proto string, port int) Side {
+	s := Side{Isolated: isolated, Policies: policies}
+	if !isolated {
+		return s
+	}
+	for _, a := range rules {
+		if !a.matches(peer) {
+			continue
+		}
+		ps := a.ports.resolve(dst)
+		ref := RuleRef{Policy: a.policy, Egress: a.egress, Index: a.rule, Ports: ps}
+		if ps.Contains(proto, port) {
+			s.Admits = append(s.Admits, ref)
+		} else {
+			s.Near = append(s.Near, ref)
+		}
+	}
+	return s
 }
 
 // fix proposes the smallest change: one rule added to one policy that isolates the

@@ -456,27 +456,20 @@ func (c *class) isolatedIn() bool  { return len(c.inPolicies) > 0 && !c.hostNet 
 func (c *class) isolatedOut() bool { return len(c.outPolicies) > 0 && !c.hostNet && !c.external }
 
 // egressPorts is what src's egress admits towards dst.
-func egressPorts(src, dst *class) PortSet {
-	if !src.isolatedOut() {
-		return AllPorts()
-	}
-	var out PortSet
-	for _, a := range src.out {
-		if a.matches(dst) {
-			out = out.Union(a.ports.resolve(dst))
-		}
-	}
-	return out
-}
+func egressPorts(src, dst *class) PortSet { return admitted(src.isolatedOut(), src.out, dst, dst) }
 
 // ingressPorts is what dst's ingress admits from src.
-func ingressPorts(src, dst *class) PortSet {
-	if !dst.isolatedIn() {
-		return AllPorts()
+func ingressPorts(src, dst *class) PortSet { return admitted(dst.isolatedIn(), dst.in, src, dst) }
+
+// admitted is the union of the ports of the rules that admit peer (named ports resolved
+// on the destination dst), or every port when the side is not isolated.
+func admitted(isolated bool, rules []*admit, peer, dst *class) PortSet {
+	if !isolated {
+		return allPorts
 	}
 	var out PortSet
-	for _, a := range dst.in {
-		if a.matches(src) {
+	for _, a := range rules {
+		if a.matches(peer) {
 			out = out.Union(a.ports.resolve(dst))
 		}
 	}
