@@ -75,12 +75,8 @@ func keyIn(k string, suffixes []string) bool {
 
 var (
 	varRef     = regexp.MustCompile(`\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)`)
-	tokenSplit = regexp.MustCompile(`[\s,;"'\x60\[\]|<>^\\]+`)
-	schemeRe   = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*)://`)
-	dnsNameRe  = regexp.MustCompile(`^([A-Za-z]|_[A-Za-z0-9-]+\._(tcp|udp|sctp)\.[A-Za-z])[A-Za-z0-9-]*(\.[A-Za-z0-9_-][A-Za-z0-9_-]*)*\.?$`)
 	// serviceName is a DNS-1035 label, the form of a Service name.
 	serviceName = regexp.MustCompile(`^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`)
-	placeholder = regexp.MustCompile(`\$|\{\{|\}\}|%\(|%[sd]`)
 )
 
 // expand replaces $(VAR) as the kubelet does: known variables are substituted, unknown
@@ -111,7 +107,7 @@ func extract(value, key string) []DNSRef {
 func extractWith(value, key string, keys []string) []DNSRef {
 	var out []DNSRef
 	last, pending := "", ""
-	for _, tok := range tokenSplit.Split(value, -1) {
+	for _, tok := range strings.FieldsFunc(value, isTokenSep) {
 		if tok == "" || tok == "{" || tok == "}" {
 			continue
 		}
@@ -135,13 +131,13 @@ func extractWith(value, key string, keys []string) []DNSRef {
 }
 
 func extractToken(tok, key string, keys []string) []DNSRef {
-	if placeholder.MatchString(tok) {
+	if hasPlaceholder(tok) {
 		return nil
 	}
 	// URL: scheme://[userinfo@]host[:port][/...]
-	if m := schemeRe.FindStringSubmatchIndex(tok); m != nil {
-		scheme := strings.ToLower(tok[m[2]:m[3]])
-		rest := tok[m[1]:]
+	if start, end, ok := schemeAt(tok); ok {
+		scheme := strings.ToLower(tok[start:end])
+		rest := tok[end+3:]
 		if i := strings.IndexAny(rest, "/?#"); i >= 0 {
 			rest = rest[:i]
 		}
@@ -149,7 +145,7 @@ func extractToken(tok, key string, keys []string) []DNSRef {
 			rest = rest[i+1:]
 		}
 		if r, ok := hostPort(rest, true); ok {
-			r.Scheme, r.Context, r.Raw = scheme, ContextURL, tok[m[0]:]
+			r.Scheme, r.Context, r.Raw = scheme, ContextURL, tok[start:]
 			return []DNSRef{r}
 		}
 		return nil
@@ -219,7 +215,7 @@ func hostPort(s string, portOptional bool) (DNSRef, bool) {
 // hostLike rejects what is not a hostname kubenet should judge: IP literals, localhost,
 // wildcards, words that do not start with a letter.
 func hostLike(h string) bool {
-	if h == "" || len(h) > 253 || !dnsNameRe.MatchString(h) {
+	if h == "" || len(h) > 253 || !dnsName(h) {
 		return false
 	}
 	if net.ParseIP(h) != nil {
@@ -425,4 +421,77 @@ func (f *Facts) nthLine(file string, src []byte, n int) (string, bool) {
 		end = starts[n] - 1
 	}
 	return string(src[starts[n-1]:end]), true
+}
+
+// isTokenSep separates the words of a value: white space, quotes and punctuation that
+// never belongs to a host, a URL or a host:port.
+func isTokenSep(r rune) bool {
+	switch r {
+	case ' ', '\t', '\n', '\r', '\v', '\f', ',', ';', '"', '\'', '`', '[', ']', '|', '<', '>', '^', '\\':
+		return true
+	}
+	return false
+}
+
+// hasPlaceholder reports a template placeholder: $x, ${x}, $(x), {{ }}, %(x)s, %s, %d.
+func hasPlaceholder(s string) bool {
+	if strings.ContainsAny(s, "$") || strings.Contains(s, "{{") || strings.Contains(s, "}}") || strings.Contains(s, "%(") {
+		return true
+	}
+	return strings.Contains(s, "%s") || strings.Contains(s, "%d")
+}
+
+// schemeAt finds "scheme://" in s: the scheme's start and end.
+func schemeAt(s string) (start, end int, ok bool) {
+	end = strings.Index(s, "://")
+	if end <= 0 {
+		return 0, 0, false
+	}
+	start = end
+	for start > 0 && isSchemeChar(s[start-1]) {
+		start--
+	}
+	for start < end && !isAlpha(s[start]) { // a scheme starts with a letter
+		start++
+	}
+	return start, end, start < end
+}
+
+func isAlpha(c byte) bool      { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+func isDigit(c byte) bool      { return c >= '0' && c <= '9' }
+func isSchemeChar(c byte) bool { return isAlpha(c) || isDigit(c) || c == '+' || c == '.' || c == '-' }
+
+// dnsName reports whether h is a hostname kubenet judges: labels of letters, digits,
+// hyphens (and underscores after the first label), the first starting with a letter, or
+// an SRV name _port._proto.<name>; a trailing dot is allowed.
+func dnsName(h string) bool {
+	h = strings.TrimSuffix(h, ".")
+	labels := strings.Split(h, ".")
+	first := 0
+	if strings.HasPrefix(h, "_") { // SRV: _port._proto.name
+		if len(labels) < 3 || !strings.HasPrefix(labels[1], "_") || len(labels[0]) < 2 {
+			return false
+		}
+		switch strings.ToLower(labels[1]) {
+		case "_tcp", "_udp", "_sctp":
+		default:
+			return false
+		}
+		first = 2
+	}
+	for i, l := range labels[first:] {
+		if l == "" {
+			return false
+		}
+		if i == 0 && !isAlpha(l[0]) {
+			return false
+		}
+		for j := 0; j < len(l); j++ {
+			c := l[j]
+			if !isAlpha(c) && !isDigit(c) && c != '-' && (c != '_' || i == 0) {
+				return false
+			}
+		}
+	}
+	return true
 }
