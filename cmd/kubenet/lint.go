@@ -57,7 +57,7 @@ errors, unreadable paths and broken policies.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&opts.format, "format", "f", "text", "output format: text or json")
+	f.StringVarP(&opts.format, "format", "f", "text", "output format: text, json, github (workflow annotations) or sarif (2.1.0, for code scanning)")
 	f.StringVar(&opts.failOn, "fail-on", "warning", "exit 1 when a finding is at or above this severity: error, warning, info or none")
 	f.StringVarP(&opts.namespace, "namespace", "n", "default", "namespace for objects that carry none, as kubectl apply -n")
 	f.StringArrayVar(&opts.policies, "policy", nil, "folder of extra Rego rules (repeatable)")
@@ -78,8 +78,10 @@ func runLint(ctx context.Context, opts *lintOptions) error {
 	if err != nil {
 		return usageErr("--fail-on: %v", err)
 	}
-	if opts.format != "text" && opts.format != "json" {
-		return usageErr("--format: unknown format %q (want text or json)", opts.format)
+	switch opts.format {
+	case "text", "json", "github", "sarif":
+	default:
+		return usageErr("--format: unknown format %q (want text, json, github or sarif)", opts.format)
 	}
 	engine, err := rules.NewEngine(opts.policies...)
 	if err != nil {
@@ -139,6 +141,10 @@ func runLint(ctx context.Context, opts *lintOptions) error {
 	switch opts.format {
 	case "json":
 		err = writeJSON(opts.io.out, rep)
+	case "github":
+		err = writeGitHub(opts.io.out, rep)
+	case "sarif":
+		err = writeSARIF(opts.io.out, rep, engine.Rules())
 	default:
 		err = writeText(opts.io.out, rep, textStyle{color: useColor(opts), quiet: opts.quiet})
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -60,6 +61,55 @@ func TestLintGoldenJSON(t *testing.T) {
 	assert.Equal(t, exitFindings, code)
 	t.Chdir(filepath.Join(repoRoot, "cmd/kubenet"))
 	golden(t, "shop.golden.json", out)
+}
+
+func TestLintGoldenGitHub(t *testing.T) {
+	code, out, _ := kubenet(t, "", "lint", "--format", "github", "examples/shop")
+	assert.Equal(t, exitFindings, code)
+	t.Chdir(filepath.Join(repoRoot, "cmd/kubenet"))
+	golden(t, "shop.golden.github", out)
+}
+
+func TestLintGoldenSARIF(t *testing.T) {
+	code, out, _ := kubenet(t, "", "lint", "--format", "sarif", "examples/shop")
+	assert.Equal(t, exitFindings, code)
+	var log struct {
+		Version string `json:"version"`
+		Runs    []struct {
+			Tool struct {
+				Driver struct {
+					Rules []struct {
+						ID      string `json:"id"`
+						HelpURI string `json:"helpUri"`
+					} `json:"rules"`
+				} `json:"driver"`
+			} `json:"tool"`
+			Results []struct {
+				RuleID              string            `json:"ruleId"`
+				RuleIndex           int               `json:"ruleIndex"`
+				PartialFingerprints map[string]string `json:"partialFingerprints"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &log))
+	assert.Equal(t, "2.1.0", log.Version)
+	require.Len(t, log.Runs, 1)
+	driver := log.Runs[0].Tool.Driver
+	e, err := rules.NewEngine()
+	require.NoError(t, err)
+	assert.Len(t, driver.Rules, len(e.Rules()), "the full rule catalog")
+	for _, r := range log.Runs[0].Results {
+		assert.Equal(t, r.RuleID, driver.Rules[r.RuleIndex].ID)
+		assert.Len(t, r.PartialFingerprints["kubenetFinding/v1"], 32)
+	}
+	assert.NotEmpty(t, log.Runs[0].Results)
+	t.Chdir(filepath.Join(repoRoot, "cmd/kubenet"))
+	golden(t, "shop.golden.sarif", out)
+}
+
+func TestGitHubEscaping(t *testing.T) {
+	assert.Equal(t, "a%25b%0Ac%0Dd", ghData("a%b\nc\rd"))
+	assert.Equal(t, "x%3Ay%2Cz", ghProperty("x:y,z"))
 }
 
 func TestLintColor(t *testing.T) {
