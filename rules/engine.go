@@ -241,7 +241,13 @@ func (p *findingPos) UnmarshalJSON(b []byte) error {
 // column and rule.
 func (e *Engine) Run(ctx context.Context, g *model.Graph, opts Options) ([]Finding, error) {
 	facts := analyzer.New(g, opts.Cluster)
-	enabled := func(id string) bool { return opts.Enabled == nil || opts.Enabled[id] }
+	wanted := func(id string) bool { return opts.Enabled == nil || opts.Enabled[id] }
+	// Whether a suppression is used depends on every rule: when suppression-unused is
+	// wanted, all rules run, and only the wanted ones are reported.
+	enabled := wanted
+	if wanted(unusedRuleID) {
+		enabled = func(string) bool { return true }
+	}
 	buckets := map[string][]regoFinding{}
 	needRego := false
 	for _, r := range e.rules {
@@ -273,13 +279,10 @@ func (e *Engine) Run(ctx context.Context, g *model.Graph, opts Options) ([]Findi
 		}
 	}
 	var out []Finding
-	for _, r := range e.rules {
-		if !enabled(r.ID) {
-			continue
-		}
+	passFor := func(r *Rule) *Pass {
 		sev := r.Doc.Severity
 		override, hasOverride := opts.Severity[r.ID]
-		pass := &Pass{Rule: r, Graph: g, Facts: facts, report: func(f Finding) {
+		return &Pass{Rule: r, Graph: g, Facts: facts, report: func(f Finding) {
 			if f.Severity == 0 {
 				f.Severity = sev
 			}
@@ -291,6 +294,12 @@ func (e *Engine) Run(ctx context.Context, g *model.Graph, opts Options) ([]Findi
 			}
 			out = append(out, f)
 		}}
+	}
+	for _, r := range e.rules {
+		if !enabled(r.ID) || r.ID == unusedRuleID {
+			continue
+		}
+		pass := passFor(r)
 		var err error
 		if r.Engine == "go" {
 			err = r.run(pass)
@@ -301,6 +310,19 @@ func (e *Engine) Run(ctx context.Context, g *model.Graph, opts Options) ([]Findi
 			return nil, fmt.Errorf("rule %s: %w", r.ID, err)
 		}
 	}
+	var unused []Finding
+	out, unused = suppress(g, out, e.byID, enabled)
+	report := passFor(e.byID[unusedRuleID])
+	for _, f := range unused {
+		report.Report(f)
+	}
+	kept := out[:0]
+	for _, f := range out {
+		if wanted(f.Rule) {
+			kept = append(kept, f)
+		}
+	}
+	out = kept
 	Sort(out)
 	return out, nil
 }

@@ -32,6 +32,19 @@ func goRules() []*Rule {
 			},
 			run: func(p *Pass) error { return reportProblems(p, model.Duplicate) },
 		},
+		{
+			ID: unusedRuleID, Engine: "go", Builtin: true, Source: "rules/suppress.go",
+			Doc: Doc{
+				Title:    "Suppression that suppresses nothing",
+				Severity: Info, Since: "v0.1.0",
+				Description: "Findings are silenced where the object is: the annotation kubenet.io/ignore: \"rule-a,rule-b # reason\" " +
+					"silences those rules for the object, and a comment # kubenet:ignore rule-a reason silences them on the line " +
+					"below (or on its own line, as a trailing comment). A suppression that silences nothing, or that names no rule, " +
+					"is reported so that stale ones do not pile up.",
+				Remediation: "Remove the suppression, or correct the rule id it names.",
+			},
+			run: func(*Pass) error { return nil }, // reported by the engine after every rule ran
+		},
 	}
 }
 
