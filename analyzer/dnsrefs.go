@@ -74,7 +74,7 @@ func keyIn(k string, suffixes []string) bool {
 }
 
 var (
-	varRef     = regexp.MustCompile(`\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)`)
+	varRef = regexp.MustCompile(`\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)`)
 	// serviceName is a DNS-1035 label, the form of a Service name.
 	serviceName = regexp.MustCompile(`^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`)
 )
