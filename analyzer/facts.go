@@ -23,6 +23,8 @@ type Config struct {
 	// IngressControllers are the controllers that may serve Ingresses; the first one
 	// marked Default (or the first) is assumed when none is found in the input.
 	IngressControllers []IngressController `json:"ingressControllers"`
+	// Namespaces exist outside the input, with these labels (for namespace selectors).
+	Namespaces map[string]map[string]string `json:"namespaces"`
 	// Expectations state network intent to check (connectivity-expectation).
 	Expectations []model.Expectation `json:"expectations"`
 }

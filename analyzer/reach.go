@@ -194,6 +194,9 @@ func solve(g *model.Graph, cfg Config) *Reach {
 	r := &Reach{byID: map[string]*Node{}, policySelects: map[string][]*Node{}, peerMatches: map[string]*policyPeers{},
 		namespaces: map[string]map[string]string{}, selectAll: map[string][]*model.Policy{}, cfg: cfg}
 	r.declared = map[string]bool{}
+	for name, labels := range cfg.Namespaces {
+		r.namespaces[name] = labels
+	}
 	for _, ns := range g.Namespaces {
 		r.namespaces[ns.Name] = ns.Labels
 		r.declared[ns.Name] = ns.Declared

@@ -26,6 +26,8 @@ type Options struct {
 	DefaultNamespace string
 	// Stdin is read for the path "-".
 	Stdin io.Reader
+	// Ignore, when set, skips the files and folders it matches while walking folders.
+	Ignore func(path string) bool
 }
 
 // StdinName is the file name findings use for standard input.
@@ -66,7 +68,7 @@ func Load(opts Options, paths ...string) (*Graph, error) {
 			srcs = append(srcs, source{name: StdinName, data: data})
 			continue
 		}
-		found, n, err := walk(p)
+		found, n, err := walk(p, opts.Ignore)
 		if err != nil {
 			return nil, err
 		}
@@ -106,7 +108,7 @@ var manifestExt = map[string]bool{".yaml": true, ".yml": true, ".json": true}
 
 // walk lists the manifest files under p in lexical order. It skips .git, vendor,
 // node_modules, hidden folders and Helm charts (with a notice for each chart).
-func walk(p string) ([]string, []Problem, error) {
+func walk(p string, ignore func(string) bool) ([]string, []Problem, error) {
 	info, err := os.Stat(p)
 	if err != nil {
 		return nil, nil, &PathError{Path: p, Err: err}
@@ -125,6 +127,12 @@ func walk(p string) ([]string, []Problem, error) {
 			return nil
 		}
 		name := d.Name()
+		if ignore != nil && path != p && ignore(path) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
 		if d.IsDir() {
 			if path != p && (strings.HasPrefix(name, ".") || name == "vendor" || name == "node_modules") {
 				return filepath.SkipDir

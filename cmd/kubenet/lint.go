@@ -12,7 +12,6 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
-	"github.com/kubenet/kubenet/analyzer"
 	"github.com/kubenet/kubenet/model"
 	"github.com/kubenet/kubenet/rules"
 )
@@ -29,6 +28,9 @@ type lintOptions struct {
 	quiet     bool
 	enable    []string
 	expect    []string
+	config    string
+	// changed reports whether a flag was given on the command line (flags beat the file).
+	changed func(string) bool
 }
 
 func newLintCmd(io *streams, runF func(*lintOptions) error) *cobra.Command {
@@ -50,6 +52,7 @@ errors, unreadable paths and broken policies.`,
 			if len(opts.paths) == 0 {
 				opts.paths = []string{"."}
 			}
+			opts.changed = cmd.Flags().Changed
 			if runF != nil {
 				return runF(opts)
 			}
@@ -65,6 +68,7 @@ errors, unreadable paths and broken policies.`,
 	f.BoolVarP(&opts.quiet, "quiet", "q", false, "print nothing but findings")
 	f.StringSliceVar(&opts.enable, "rule", nil, "run only these rules (comma-separated ids)")
 	f.StringArrayVar(&opts.expect, "expect", nil, "file of connectivity expectations to check (repeatable); see docs/reachability.md")
+	f.StringVar(&opts.config, "config", "", "config file (default: the first .kubenet.yaml from the working directory upwards)")
 	return cmd
 }
 
@@ -73,6 +77,23 @@ func usageErr(format string, args ...any) error { return fmt.Errorf(format, args
 func runLint(ctx context.Context, opts *lintOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
+	}
+	cfg, err := loadConfig(opts.config)
+	if err != nil {
+		return err
+	}
+	changed := opts.changed
+	if changed == nil {
+		changed = func(string) bool { return true }
+	}
+	if cfg != nil {
+		if cfg.FailOn != "" && !changed("fail-on") {
+			opts.failOn = cfg.FailOn
+		}
+		if cfg.Namespace != "" && !changed("namespace") {
+			opts.namespace = cfg.Namespace
+		}
+		opts.policies = append(cfg.Policies, opts.policies...)
 	}
 	failOn, err := rules.ParseSeverity(opts.failOn)
 	if err != nil {
@@ -87,7 +108,10 @@ func runLint(ctx context.Context, opts *lintOptions) error {
 	if err != nil {
 		return err
 	}
-	ropts := rules.Options{Cluster: analyzer.DefaultConfig()}
+	ropts := rules.Options{Cluster: clusterConfig(cfg)}
+	if err := applyRuleConfig(cfg, engine, &ropts); err != nil {
+		return err
+	}
 	if len(opts.enable) > 0 {
 		ropts.Enabled = map[string]bool{}
 		for _, id := range opts.enable {
@@ -108,7 +132,11 @@ func runLint(ctx context.Context, opts *lintOptions) error {
 			start = time.Now()
 		}
 	}
-	g, err := model.Load(model.Options{DefaultNamespace: opts.namespace, Stdin: opts.io.in}, opts.paths...)
+	lo := model.Options{DefaultNamespace: opts.namespace, Stdin: opts.io.in}
+	if cfg != nil {
+		lo.Ignore = model.IgnoreMatcher(cfg.IgnorePaths)
+	}
+	g, err := model.Load(lo, opts.paths...)
 	stage("load")
 	if err != nil {
 		var pe *model.PathError
@@ -116,6 +144,10 @@ func runLint(ctx context.Context, opts *lintOptions) error {
 			return usageErr("%v", pe)
 		}
 		return err
+	}
+	if cfg != nil && len(cfg.Expectations) > 0 {
+		ropts.Cluster.Expectations = append(ropts.Cluster.Expectations, cfg.Expectations...)
+		g.Sources[cfg.Path] = cfg.Source
 	}
 	for _, path := range opts.expect {
 		exps, data, err := model.LoadExpectations(path)

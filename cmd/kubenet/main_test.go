@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kubenet/kubenet/model"
 	"github.com/kubenet/kubenet/rules"
 )
 
@@ -210,4 +211,44 @@ func TestLintExpectations(t *testing.T) {
 	assert.Contains(t, out, "examples/shop-intent/expectations.yaml:20:5  error  connectivity-expectation  expected ingress-nginx/IngressController/ingress-nginx -> shop/Service/frontend on http to be allowed, but it is denied")
 	assert.Contains(t, out, "policies see 8080, not 80")
 	assert.Contains(t, out, "2 errors, 0 warnings, 0 infos")
+}
+
+func TestConfigFile(t *testing.T) {
+	code, out, errOut := kubenet(t, "", "lint", "--no-color", "--format", "json", "--config", "cmd/kubenet/testdata/config/kubenet.yaml", "examples/shop")
+	require.Equal(t, exitFindings, code, errOut)
+	var rep struct {
+		Findings []rules.Finding `json:"findings"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &rep))
+	seen := map[string]rules.Severity{}
+	for _, f := range rep.Findings {
+		assert.NotEqual(t, "examples/shop/redis.yaml", f.File, "ignorePaths")
+		seen[f.Rule] = f.Severity
+		if f.Rule == "dns-egress-missing" {
+			assert.Contains(t, f.Message, "5353/UDP", "cluster.dns.port")
+		}
+	}
+	assert.NotContains(t, seen, "service-unreachable", "rules.disable")
+	assert.Equal(t, rules.Warning, seen["ingress-port-mismatch"], "rules.severity")
+	assert.Equal(t, rules.Error, seen["connectivity-expectation"], "expectations")
+
+	// failOn: error in the file, --fail-on none on the command line: the flag wins.
+	code, _, _ = kubenet(t, "", "lint", "--fail-on", "none", "--config", "cmd/kubenet/testdata/config/kubenet.yaml", "examples/shop")
+	assert.Equal(t, exitClean, code)
+
+	code, _, errOut = kubenet(t, "", "lint", "--config", "cmd/kubenet/testdata/config/bad.yaml", "examples/shop")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, `bad.yaml:2:3: rules: unknown key "disabel"`)
+	assert.Contains(t, errOut, "bad.yaml:4:18: cluster.nodePortRange must satisfy")
+}
+
+func TestInit(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	var out, errb bytes.Buffer
+	require.Equal(t, exitClean, run([]string{"init"}, strings.NewReader(""), &out, &errb), errb.String())
+	cfg, err := model.LoadConfig(filepath.Join(dir, model.ConfigFile))
+	require.NoError(t, err, "the starter file is a valid config")
+	assert.Equal(t, "warning", cfg.FailOn)
+	assert.Equal(t, exitUsage, run([]string{"init"}, strings.NewReader(""), &out, &errb), "refuses to overwrite")
 }
