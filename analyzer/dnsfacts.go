@@ -299,7 +299,7 @@ func (f *Facts) checkPort(rf *RefFacts) {
 		return
 	}
 	for _, p := range s.Ports {
-		if p.Port == port {
+		if p.Port == port && p.Protocol == "TCP" { // URLs and host:port dial TCP
 			return
 		}
 	}
@@ -367,7 +367,7 @@ func (f *Facts) checkReachFrom(rf *RefFacts, w *model.Workload) {
 		switch {
 		case port != 0:
 			for i := range s.Ports {
-				if s.Ports[i].Port == port {
+				if s.Ports[i].Port == port && s.Ports[i].Protocol == "TCP" {
 					sp = &s.Ports[i]
 				}
 			}

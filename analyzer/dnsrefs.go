@@ -383,10 +383,10 @@ func pairPorts(refs []DNSRef, w *model.Workload, env map[string]string) {
 // linePos locates text on line i of a ConfigMap value.
 func (f *Facts) linePos(cm *model.ConfigMap, key string, i int, text string) model.Pos {
 	p := cm.DataPos[key]
-	line := cm.DataLine[key] + i
-	if line == 0 {
-		return p
+	if cm.DataLine[key] == 0 {
+		return p // the value's lines do not map to file lines: point at the value
 	}
+	line := cm.DataLine[key] + i
 	p.Line, p.Column = line, 1
 	if src, ok := f.graph.Sources[p.File]; ok {
 		if l, ok := f.nthLine(p.File, src, line); ok {
@@ -403,6 +403,8 @@ func (f *Facts) linePos(cm *model.ConfigMap, key string, i int, text string) mod
 // nthLine returns line n (1-based) of a source file, indexing each file's line starts
 // once.
 func (f *Facts) nthLine(file string, src []byte, n int) (string, bool) {
+	f.linesMu.Lock()
+	defer f.linesMu.Unlock()
 	starts, ok := f.lineStarts[file]
 	if !ok {
 		starts = []int{0}

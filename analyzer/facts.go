@@ -92,6 +92,7 @@ type Facts struct {
 	compute func()
 	// lineStarts indexes the lines of source files, for positions inside ConfigMap values.
 	lineStarts map[string][]int
+	linesMu    sync.Mutex
 	dns        func() *DNS
 }
 

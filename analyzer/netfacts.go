@@ -62,6 +62,9 @@ type PeerFacts struct {
 	Closed bool `json:"closed"`
 	// IPBlock is true for ipBlock peers, which address traffic outside the cluster's pods.
 	IPBlock bool `json:"ipBlock"`
+	// HostNetworkPods counts host-network workloads the selectors pick: their traffic
+	// carries the node's address, which pod selectors do not match.
+	HostNetworkPods int `json:"hostNetworkPods"`
 }
 
 // UndefinedPort is a named port of a rule that none of the pods it applies to declares.
@@ -372,7 +375,7 @@ func (r *Reach) policyFacts(p *model.Policy, wlNS map[string]int, dnsPort int) *
 			var peers []PeerFacts
 			for j := range rule.Peers {
 				m := matches[i][j]
-				pf := PeerFacts{IPBlock: m.external, Assumed: []string{}}
+				pf := PeerFacts{IPBlock: m.external, Assumed: []string{}, HostNetworkPods: m.hostNet}
 				if !m.external {
 					m.classes.each(func(ci int) {
 						for _, n := range r.classes[ci].nodes {
@@ -524,6 +527,12 @@ func (f *Facts) backendReach(ing *model.Ingress) []BackendReach {
 			reached := false
 			var denied []*Node
 			for _, ctl := range r.ControllersFor(g, ing.ClassName) {
+				if ctl.HostNetwork {
+					// The controller's traffic carries node addresses: whether a policy
+					// admits it depends on the node range, which manifests do not show.
+					reached = true
+					break
+				}
 				if r.Allowed(ctl, n).Contains(sp.Protocol, port) {
 					reached = true
 					break

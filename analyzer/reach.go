@@ -87,11 +87,14 @@ type admit struct {
 	ports    portSpec
 }
 
+// matches reports whether the rule admits peers of class c. Traffic of host-network
+// pods carries the node's address: pod and namespace selectors do not match it (most
+// CNIs; the API leaves it undefined), an ipBlock may, like any address.
 func (a *admit) matches(c *class) bool {
 	if a.allPeers {
 		return true
 	}
-	if c.external {
+	if c.external || c.hostNet {
 		return a.external
 	}
 	return a.peers.has(c.idx)
@@ -160,6 +163,8 @@ type Reach struct {
 	// peerMatches maps a policy id to, per direction and rule and peer, the classes matched.
 	peerMatches map[string]*policyPeers
 	namespaces  map[string]map[string]string
+	// hostNet lists the classes of host-network pods.
+	hostNet []*class
 	// declared lists the namespaces the input declares with a Namespace object.
 	declared map[string]bool
 	// selectAll lists, per namespace, the policies with an empty podSelector.
@@ -175,7 +180,9 @@ type policyPeers struct {
 }
 
 type peerMatch struct {
-	classes    bitset
+	classes bitset
+	// hostNet counts host-network classes the selectors pick (not matched: see admit.matches).
+	hostNet    int
 	namespaces int // namespaces matched by a namespaceSelector (or 1 for the policy's own)
 	external   bool
 }
@@ -294,6 +301,11 @@ func (r *Reach) classify() {
 		c.nodes = append(c.nodes, n)
 		n.class = c
 	}
+	for _, c := range r.classes {
+		if c.hostNet {
+			r.hostNet = append(r.hostNet, c)
+		}
+	}
 }
 
 func classKey(n *Node) string {
@@ -359,7 +371,11 @@ func (r *Reach) applyPolicies(g *model.Graph) {
 		for _, ns := range spaces {
 			for _, c := range byNS[ns] {
 				if peer.PodSelector == nil || peer.PodSelector.Matches(c.labels) {
-					m.classes.set(c.idx)
+					if c.hostNet {
+						m.hostNet++
+					} else {
+						m.classes.set(c.idx)
+					}
 				}
 			}
 		}
@@ -597,6 +613,9 @@ func (r *Reach) classConnections() [][]classConn {
 					sources.or(a.peers)
 					if a.external {
 						sources.set(r.external.idx)
+						for _, h := range r.hostNet {
+							sources.set(h.idx)
+						}
 					}
 				}
 			}

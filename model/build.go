@@ -633,9 +633,15 @@ func buildConfigMap(c *docCtx, o *Object, n *yaml.Node) any {
 			if _, ok := cm.Data[p[0].Value]; !ok {
 				continue
 			}
+			// Line i of the text is line DataLine+i of the file only for a literal block
+			// ("|") or a one-line value; folded and quoted scalars move lines around, and
+			// get 0 (their findings point at the value).
 			line := cm.DataPos[p[0].Value].Line
-			if p[1].Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+			switch {
+			case p[1].Style&yaml.LiteralStyle != 0:
 				line++
+			case strings.Contains(strings.TrimRight(cm.Data[p[0].Value], "\n"), "\n"):
+				line = 0
 			}
 			cm.DataLine[p[0].Value] = line
 		}

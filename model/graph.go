@@ -311,7 +311,8 @@ type ConfigMap struct {
 	// DataPos maps each key to the position of its value.
 	DataPos map[string]Pos `json:"dataPos"`
 	// DataLine maps each key to the file line of the first line of its text (the line
-	// after the indicator for a block scalar such as "|").
+	// after the "|" of a literal block), or 0 when its lines do not map to file lines
+	// (folded and multi-line quoted scalars).
 	DataLine map[string]int `json:"dataLine"`
 }
 

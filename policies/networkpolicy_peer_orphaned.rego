@@ -30,6 +30,23 @@ _peers contains [p, dir, peer, pf] if {
 	not pf.ipBlock
 	pf.pods == 0
 	count(pf.assumed) == 0
+	pf.hostNetworkPods == 0
+}
+
+report contains f if {
+	some p in input.networkPolicies
+	not lib.invalid(p)
+	facts := input.facts.policies[p.id]
+	some dir in ["ingress", "egress"]
+	some i, rule in p[dir]
+	some j, peer in rule.peers
+	pf := facts[dir][i][j]
+	pf.pods == 0
+	pf.hostNetworkPods > 0
+	msg := sprintf("%s peer %s matches only hostNetwork pods, whose traffic carries the node's address: on most CNIs the selector does not match it", [
+		dir, _describe(p, peer),
+	])
+	f := lib.with_severity(lib.finding_hint(p.id, peer.pos, msg, "admit the nodes' address range with an ipBlock, or run the pods without hostNetwork"), "info")
 }
 
 report contains f if {

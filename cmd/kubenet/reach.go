@@ -127,8 +127,11 @@ func writeReachText(w io.Writer, r *analyzer.Reach) error {
 }
 
 func caveat(c analyzer.Connection) string {
-	if c.From.HostNetwork || c.To.HostNetwork {
-		return "  (hostNetwork: not governed by NetworkPolicy)"
+	switch {
+	case c.To.HostNetwork:
+		return "  (destination uses hostNetwork: its policies do not apply)"
+	case c.From.HostNetwork:
+		return "  (source uses hostNetwork: it sends from the node's address)"
 	}
 	return ""
 }
