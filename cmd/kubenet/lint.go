@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"io"
 	"strings"
 	"time"
 
@@ -28,6 +29,7 @@ type lintOptions struct {
 	quiet     bool
 	enable    []string
 	expect    []string
+	outputs   []string
 	config    string
 	// changed reports whether a flag was given on the command line (flags beat the file).
 	changed func(string) bool
@@ -60,7 +62,8 @@ errors, unreadable paths and broken policies.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&opts.format, "format", "f", "text", "output format: text, json, github (workflow annotations) or sarif (2.1.0, for code scanning)")
+	f.StringVarP(&opts.format, "format", "f", "text", "output format: text, json, github (workflow annotations), sarif (2.1.0, for code scanning), junit or markdown")
+	f.StringArrayVarP(&opts.outputs, "output", "o", nil, "also write FORMAT=FILE, e.g. sarif=kubenet.sarif (repeatable)")
 	f.StringVar(&opts.failOn, "fail-on", "warning", "exit 1 when a finding is at or above this severity: error, warning, info or none")
 	f.StringVarP(&opts.namespace, "namespace", "n", "default", "namespace for objects that carry none, as kubectl apply -n")
 	f.StringArrayVar(&opts.policies, "policy", nil, "folder of extra Rego rules (repeatable)")
@@ -99,10 +102,16 @@ func runLint(ctx context.Context, opts *lintOptions) error {
 	if err != nil {
 		return usageErr("--fail-on: %v", err)
 	}
-	switch opts.format {
-	case "text", "json", "github", "sarif":
-	default:
-		return usageErr("--format: unknown format %q (want text, json, github or sarif)", opts.format)
+	if !validFormat(opts.format) {
+		return usageErr("--format: unknown format %q (want %s)", opts.format, strings.Join(formats, ", "))
+	}
+	var outputs []output
+	for _, spec := range opts.outputs {
+		format, path, ok := strings.Cut(spec, "=")
+		if !ok || path == "" || !validFormat(format) {
+			return usageErr("--output %q: want FORMAT=FILE with FORMAT one of %s", spec, strings.Join(formats, ", "))
+		}
+		outputs = append(outputs, output{format, path})
 	}
 	engine, err := rules.NewEngine(opts.policies...)
 	if err != nil {
@@ -170,18 +179,28 @@ func runLint(ctx context.Context, opts *lintOptions) error {
 		return err
 	}
 	rep := report{Findings: findings, Files: g.Files, Objects: len(g.Objects), Sources: g.Sources}
-	switch opts.format {
-	case "json":
-		err = writeJSON(opts.io.out, rep)
-	case "github":
-		err = writeGitHub(opts.io.out, rep)
-	case "sarif":
-		err = writeSARIF(opts.io.out, rep, engine.Rules())
-	default:
-		err = writeText(opts.io.out, rep, textStyle{color: useColor(opts), quiet: opts.quiet})
+	write := func(w io.Writer, format string, color bool) error {
+		switch format {
+		case "json":
+			return writeJSON(w, rep)
+		case "github":
+			return writeGitHub(w, rep)
+		case "sarif":
+			return writeSARIF(w, rep, engine.Rules())
+		case "junit":
+			return writeJUnit(w, rep)
+		case "markdown":
+			return writeMarkdown(w, rep)
+		}
+		return writeText(w, rep, textStyle{color: color, quiet: opts.quiet})
 	}
-	if err != nil {
+	if err := write(opts.io.out, opts.format, useColor(opts)); err != nil {
 		return err
+	}
+	for _, o := range outputs {
+		if err := writeFile(o.path, func(w io.Writer) error { return write(w, o.format, false) }); err != nil {
+			return err
+		}
 	}
 	stage("report")
 	if failOn != rules.None {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"flag"
 	"os"
 	"path/filepath"
@@ -251,4 +252,38 @@ func TestInit(t *testing.T) {
 	require.NoError(t, err, "the starter file is a valid config")
 	assert.Equal(t, "warning", cfg.FailOn)
 	assert.Equal(t, exitUsage, run([]string{"init"}, strings.NewReader(""), &out, &errb), "refuses to overwrite")
+}
+
+func TestLintGoldenJUnitAndMarkdown(t *testing.T) {
+	for _, format := range []string{"junit", "markdown"} {
+		code, out, errOut := kubenet(t, "", "lint", "--format", format, "examples/shop")
+		assert.Equal(t, exitFindings, code, errOut)
+		if format == "junit" {
+			var v struct {
+				Tests    int `xml:"tests,attr"`
+				Failures int `xml:"failures,attr"`
+			}
+			require.NoError(t, xml.Unmarshal([]byte(out), &v))
+			assert.Positive(t, v.Failures)
+		}
+		t.Chdir(filepath.Join(repoRoot, "cmd/kubenet"))
+		golden(t, "shop.golden."+format, out)
+	}
+}
+
+// TestSeveralOutputs: one run prints for humans and writes for machines.
+func TestSeveralOutputs(t *testing.T) {
+	dir := t.TempDir()
+	sarif, junit := filepath.Join(dir, "k.sarif"), filepath.Join(dir, "k.xml")
+	code, out, errOut := kubenet(t, "", "lint", "--no-color", "-o", "sarif="+sarif, "--output", "junit="+junit, "examples/shop")
+	assert.Equal(t, exitFindings, code, errOut)
+	assert.Contains(t, out, "examples/shop/cart.yaml:34:5  error  service-selector-orphaned")
+	for _, p := range []string{sarif, junit} {
+		b, err := os.ReadFile(p)
+		require.NoError(t, err)
+		assert.NotEmpty(t, b)
+	}
+	code, _, errOut = kubenet(t, "", "lint", "-o", "xml:out", "examples/shop")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, "want FORMAT=FILE")
 }

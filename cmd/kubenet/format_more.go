@@ -1,0 +1,143 @@
+package main
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/kubenet/kubenet/rules"
+)
+
+var formats = []string{"text", "json", "github", "sarif", "junit", "markdown"}
+
+func validFormat(f string) bool {
+	for _, x := range formats {
+		if x == f {
+			return true
+		}
+	}
+	return false
+}
+
+// output is an extra --output FORMAT=FILE.
+type output struct{ format, path string }
+
+func writeFile(path string, write func(io.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return usageErr("--output: %v", err)
+	}
+	if err := write(f); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// JUnit XML as CI report viewers read it: one test suite per rule, one test case per
+// object and rule, failing with the findings.
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	ClassName string        `xml:"classname,attr"`
+	File      string        `xml:"file,attr"`
+	Line      int           `xml:"line,attr"`
+	Failures  []junitFailed `xml:"failure"`
+}
+
+type junitFailed struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+func writeJUnit(w io.Writer, r report) error {
+	bySuite := map[string]map[string]*junitCase{}
+	for _, f := range r.Findings {
+		obj := f.File
+		if f.Object != nil {
+			obj = f.Object.String()
+		}
+		cases := bySuite[f.Rule]
+		if cases == nil {
+			cases = map[string]*junitCase{}
+			bySuite[f.Rule] = cases
+		}
+		c := cases[obj]
+		if c == nil {
+			c = &junitCase{Name: obj, ClassName: "kubenet." + f.Rule, File: f.File, Line: f.Line}
+			cases[obj] = c
+		}
+		c.Failures = append(c.Failures, junitFailed{Message: f.Message, Type: f.Severity.String(),
+			Text: fmt.Sprintf("%s:%d:%d %s\nhint: %s", f.File, f.Line, f.Column, f.Message, f.Hint)})
+	}
+	out := junitSuites{Name: "kubenet"}
+	for _, rule := range sortedKeys(bySuite) {
+		s := junitSuite{Name: rule}
+		for _, name := range sortedKeys(bySuite[rule]) {
+			s.Cases = append(s.Cases, *bySuite[rule][name])
+		}
+		s.Tests, s.Failures = len(s.Cases), len(s.Cases)
+		out.Suites = append(out.Suites, s)
+		out.Tests += s.Tests
+		out.Failures += s.Failures
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// writeMarkdown writes a findings table, for a job summary or a pull request comment.
+func writeMarkdown(w io.Writer, r report) error {
+	s := r.summary()
+	var b strings.Builder
+	fmt.Fprintf(&b, "### kubenet: %s, %s, %s\n\n", plural(s.Errors, "error"), plural(s.Warnings, "warning"), plural(s.Infos, "info"))
+	fmt.Fprintf(&b, "%s, %s.\n\n", plural(s.Files, "file"), plural(s.Objects, "object"))
+	if len(r.Findings) > 0 {
+		b.WriteString("| severity | rule | location | message | hint |\n|---|---|---|---|---|\n")
+		icon := map[rules.Severity]string{rules.Error: "🔴 error", rules.Warning: "🟡 warning", rules.Info: "🔵 info"}
+		for _, f := range r.Findings {
+			fmt.Fprintf(&b, "| %s | [`%s`](%s#%s) | `%s:%d` | %s | %s |\n", icon[f.Severity], f.Rule, rulesDocURL, f.Rule,
+				f.File, f.Line, mdCell(f.Message), mdCell(f.Hint))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func mdCell(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", "<br>").Replace(strings.TrimSpace(s))
+}
