@@ -2,6 +2,8 @@ package analyzer
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -437,7 +439,7 @@ func (f *Facts) checkReachFrom(rf *RefFacts, w *model.Workload) {
 	}
 	if denied {
 		blocked.Sources = append(blocked.Sources, w.ID)
-		blocked.Policies = sortedKeys(policies)
+		blocked.Policies = slices.Sorted(maps.Keys(policies))
 		rf.Blocked = blocked
 	}
 }

@@ -1,8 +1,10 @@
 package analyzer
 
 import (
+	"maps"
 	"net"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -314,7 +316,7 @@ func (f *Facts) references() []DNSRef {
 		if len(ws) > 0 {
 			from = ws[0]
 		}
-		for _, key := range sortedKeys(cm.Data) {
+		for _, key := range slices.Sorted(maps.Keys(cm.Data)) {
 			value := cm.Data[key]
 			// A one-line value is used like an env var of that name (envFrom,
 			// configMapKeyRef): the data key says whether it is a host. A file's keys come

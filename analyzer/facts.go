@@ -4,7 +4,6 @@
 package analyzer
 
 import (
-	"sort"
 	"sync"
 
 	"github.com/kubenet/kubenet/model"
@@ -180,13 +179,4 @@ func (ix *selectionIndex) subset(ns string, sel map[string]string) []*model.Work
 		}
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

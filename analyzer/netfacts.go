@@ -2,6 +2,8 @@ package analyzer
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -562,7 +564,7 @@ func (f *Facts) backendReach(ing *model.Ingress) []BackendReach {
 				}
 			}
 		}
-		out[i].Policies = sortedKeys(policies)
+		out[i].Policies = slices.Sorted(maps.Keys(policies))
 	}
 	return out
 }

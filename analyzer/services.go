@@ -2,6 +2,8 @@ package analyzer
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -133,7 +135,7 @@ func (f *Facts) selectorHint(s *model.Service) (hint, blame string) {
 	var best *cand
 	for _, w := range g.WorkloadsIn(s.Namespace) {
 		c := cand{w: w}
-		for _, k := range sortedKeys(s.Selector) {
+		for _, k := range slices.Sorted(maps.Keys(s.Selector)) {
 			v := s.Selector[k]
 			if wv, ok := w.PodLabels[k]; ok {
 				if wv == v {
@@ -150,7 +152,7 @@ func (f *Facts) selectorHint(s *model.Service) (hint, blame string) {
 				continue
 			}
 			// A misspelt key with the same value?
-			for _, wk := range sortedKeys(w.PodLabels) {
+			for _, wk := range slices.Sorted(maps.Keys(w.PodLabels)) {
 				if w.PodLabels[wk] == v && distance(k, wk) <= maxTypos(k) {
 					c.score += 40
 					c.fix = append(c.fix, fmt.Sprintf("%s: %s", wk, v))
@@ -252,7 +254,7 @@ func resolvePort(p model.ServicePort, sel []*model.Workload) PortFacts {
 		pf.Resolved = append(pf.Resolved, n)
 	}
 	sort.Ints(pf.Resolved)
-	protos := sortedKeys(otherProto)
+	protos := slices.Sorted(maps.Keys(otherProto))
 	switch {
 	case p.TargetPort.IsStr && nameFound, !p.TargetPort.IsStr && numFound:
 		pf.Status = PortOK

@@ -4,8 +4,9 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/kubenet/kubenet/rules"
@@ -89,9 +90,9 @@ func writeJUnit(w io.Writer, r report) error {
 			Text: fmt.Sprintf("%s:%d:%d %s\nhint: %s", f.File, f.Line, f.Column, f.Message, f.Hint)})
 	}
 	out := junitSuites{Name: "kubenet"}
-	for _, rule := range sortedKeys(bySuite) {
+	for _, rule := range slices.Sorted(maps.Keys(bySuite)) {
 		s := junitSuite{Name: rule}
-		for _, name := range sortedKeys(bySuite[rule]) {
+		for _, name := range slices.Sorted(maps.Keys(bySuite[rule])) {
 			s.Cases = append(s.Cases, *bySuite[rule][name])
 		}
 		s.Tests, s.Failures = len(s.Cases), len(s.Cases)
@@ -109,15 +110,6 @@ func writeJUnit(w io.Writer, r report) error {
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // writeMarkdown writes a findings table, for a job summary or a pull request comment.

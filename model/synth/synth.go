@@ -130,25 +130,11 @@ spec:
   podSelector: {}
   policyTypes: [Ingress, Egress]
 `, ns))
+		dnsMark := ""
 		if nsDefect[i] == "dns-egress-missing" {
 			// The namespace forgets the DNS allow: its workloads may talk to each other but
 			// cannot resolve a name. Reported once, at the most specific egress policy.
-			w.doc(fmt.Sprintf(`apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata:
-  name: allow-namespace
-  namespace: %[1]s
-spec:
-  podSelector:
-    matchExpressions: [{key: isolated, operator: DoesNotExist}]
-  policyTypes: [Ingress, Egress] #@dns-egress-missing error
-  ingress:
-    - from: [{podSelector: {}}, {namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: %[2]s}}}]
-      ports: [{port: 8080}]
-  egress:
-    - to: [{podSelector: {}}, {namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: %[3]s}}}]
-      ports: [{port: 8080}]
-`, ns, prev, next))
+			dnsMark = " #@dns-egress-missing error"
 		} else {
 			w.doc(fmt.Sprintf(`apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -164,7 +150,8 @@ spec:
           podSelector: {matchLabels: {k8s-app: kube-dns}}
       ports: [{port: 53, protocol: UDP}, {port: 53, protocol: TCP}]
 `, ns))
-			w.doc(fmt.Sprintf(`apiVersion: networking.k8s.io/v1
+		}
+		w.doc(fmt.Sprintf(`apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:
   name: allow-namespace
@@ -172,15 +159,14 @@ metadata:
 spec:
   podSelector:
     matchExpressions: [{key: isolated, operator: DoesNotExist}]
-  policyTypes: [Ingress, Egress]
+  policyTypes: [Ingress, Egress]%[4]s
   ingress:
     - from: [{podSelector: {}}, {namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: %[2]s}}}]
       ports: [{port: 8080}]
   egress:
     - to: [{podSelector: {}}, {namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: %[3]s}}}]
       ports: [{port: 8080}]
-`, ns, prev, next))
-		}
+`, ns, prev, next, dnsMark))
 		w.doc(fmt.Sprintf(`apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:
