@@ -325,7 +325,7 @@ func buildCustomPodSource(c *docCtx, o *Object, n *yaml.Node) *Workload {
 		if lv == nil || lv.Kind != yaml.MappingNode {
 			return nil
 		}
-		quiet := &docCtx{file: c.file, off: c.off, doc: c.doc, res: &fileResult{}}
+		quiet := &docCtx{file: c.file, off: c.off, doc: c.doc, res: &fileResult{}, remap: c.remap}
 		w := &Workload{Object: *o, CustomResource: true}
 		w.PodLabels = quiet.stringMap(lv, "labels")
 		w.PodLabelsPos = c.pos(lk)
@@ -340,7 +340,7 @@ func buildCustomPodSource(c *docCtx, o *Object, n *yaml.Node) *Workload {
 		if lv == nil || lv.Kind != yaml.MappingNode {
 			return nil
 		}
-		quiet := &docCtx{file: c.file, off: c.off, doc: c.doc, res: &fileResult{}}
+		quiet := &docCtx{file: c.file, off: c.off, doc: c.doc, res: &fileResult{}, remap: c.remap}
 		w := &Workload{Object: *o, CustomResource: true}
 		w.PodLabels = quiet.stringMap(lv, "labels")
 		w.PodLabelsPos = c.pos(lk)

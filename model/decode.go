@@ -22,13 +22,19 @@ type docCtx struct {
 	aliasItems int
 	// lines maps the parser's line numbers to the file's, when they differ.
 	lines []int
+	// remap, when set, moves positions from a built stream to its source files.
+	remap func(Pos) Pos
 }
 
 func (c *docCtx) pos(n *yaml.Node) Pos {
 	if n == nil {
 		return Pos{}
 	}
-	return Pos{File: c.file, Line: mapLine(c.lines, n.Line) + c.off, Column: n.Column}
+	p := Pos{File: c.file, Line: mapLine(c.lines, n.Line) + c.off, Column: n.Column}
+	if c.remap != nil {
+		return c.remap(p)
+	}
+	return p
 }
 
 // fail records a manifest-invalid problem at n.

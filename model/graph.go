@@ -336,6 +336,8 @@ type Graph struct {
 	// printing the offending line.
 	Files   int
 	Sources map[string][]byte
+	// Unit is the kustomization file this graph was built from, or "" for plain manifests.
+	Unit string
 
 	nsIndex  map[string]*Namespace
 	svcIndex map[string]*Service

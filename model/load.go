@@ -28,6 +28,9 @@ type Options struct {
 	Stdin io.Reader
 	// Ignore, when set, skips the files and folders it matches while walking folders.
 	Ignore func(path string) bool
+	// Kustomize builds folders that hold a kustomization (see LoadUnits) instead of
+	// reading their files as they are.
+	Kustomize bool
 }
 
 // StdinName is the file name findings use for standard input.
@@ -47,14 +50,44 @@ type source struct {
 	data []byte
 	// path is the file to read when data is nil.
 	path string
+	// built is set for the output of a kustomization: positions are moved to its
+	// source files, and the stream itself is not a file to print lines from.
+	built *kustomized
 }
 
 // Load reads every path (files, folders walked recursively, "-" for stdin) and builds
 // the graph. A path that does not exist or cannot be read is an error; a bad document
-// inside a file is a Problem and loading goes on.
+// inside a file is a Problem and loading goes on. When the paths hold more than one
+// thing to deploy (several kustomizations, or one and plain manifests), Load refuses:
+// see LoadUnits.
 func Load(opts Options, paths ...string) (*Graph, error) {
+	units, err := LoadUnits(opts, paths...)
+	if err != nil {
+		return nil, err
+	}
+	if len(units) > 1 {
+		names := make([]string, len(units))
+		for i, u := range units {
+			names[i] = u.Unit
+			if names[i] == "" {
+				names[i] = "the plain manifests"
+			}
+		}
+		return nil, &PathError{Path: strings.Join(paths, " "), Err: fmt.Errorf("it holds %d separate deployments (%s); name one, or pass --kustomize=false to read the files as they are", len(units), strings.Join(names, ", "))}
+	}
+	return units[0], nil
+}
+
+// LoadUnits reads every path like Load and returns one graph per deployment: the plain
+// manifests together, and, with Options.Kustomize, each kustomization that no other
+// one pulls in, built in memory. Each is a cluster of its own (a dev and a prod overlay
+// define the same objects), so each is analysed on its own. Problems that concern no
+// unit in particular (skipped folders) go to the first.
+func LoadUnits(opts Options, paths ...string) ([]*Graph, error) {
 	var srcs []source
 	var notices []Problem
+	var kdirs []string
+	explicit := map[string]bool{}
 	seen := map[string]bool{}
 	for _, p := range paths {
 		if p == "-" {
@@ -65,10 +98,10 @@ func Load(opts Options, paths ...string) (*Graph, error) {
 			if err != nil {
 				return nil, &PathError{Path: "-", Err: err}
 			}
-			srcs = append(srcs, source{name: StdinName, data: data})
+			srcs = append(srcs, splitHelm(data)...)
 			continue
 		}
-		found, n, err := walk(p, opts.Ignore)
+		found, kd, n, err := walk(p, opts.Ignore, opts.Kustomize)
 		if err != nil {
 			return nil, err
 		}
@@ -79,10 +112,45 @@ func Load(opts Options, paths ...string) (*Graph, error) {
 				srcs = append(srcs, source{name: f, path: f})
 			}
 		}
+		for _, d := range kd {
+			if !seen[d] {
+				seen[d] = true
+				kdirs = append(kdirs, d)
+			}
+			if d == filepath.Clean(p) {
+				explicit[d] = true
+			}
+		}
 	}
-	g := build(opts, srcs)
-	g.Problems = append(notices, g.Problems...)
-	return g, nil
+	roots := kustomizeRoots(kdirs, explicit)
+	var units []*Graph
+	if len(srcs) > 0 || len(roots) == 0 {
+		units = append(units, build(opts, srcs))
+	}
+	for _, dir := range roots {
+		k, err := kustomize(dir)
+		var remote *notBuilt
+		switch {
+		case errors.As(err, &remote):
+			notices = append(notices, Problem{Kind: Notice, Pos: Pos{File: kustomizationFile(dir)}, Message: "skipped " + err.Error()})
+		case err != nil:
+			file := kustomizationFile(dir)
+			data, _ := os.ReadFile(file)
+			g := assemble(opts, []fileResult{{name: file, data: data, problems: []Problem{
+				{Kind: Invalid, Pos: Pos{File: file, Line: 1, Column: 1}, Message: err.Error()}}}})
+			g.Unit = file
+			units = append(units, g)
+		default:
+			g := build(opts, []source{{name: k.file + " (built)", data: k.data, built: k}})
+			g.Unit = k.file
+			units = append(units, g)
+		}
+	}
+	if len(units) == 0 {
+		units = append(units, build(opts, nil))
+	}
+	units[0].Problems = append(notices, units[0].Problems...)
+	return units, nil
 }
 
 // LoadBytes builds a graph from in-memory files, in the given order (tests, fuzzing).
@@ -107,16 +175,17 @@ type NamedData struct {
 var manifestExt = map[string]bool{".yaml": true, ".yml": true, ".json": true}
 
 // walk lists the manifest files under p in lexical order. It skips .git, vendor,
-// node_modules, hidden folders and Helm charts (with a notice for each chart).
-func walk(p string, ignore func(string) bool) ([]string, []Problem, error) {
+// node_modules, hidden folders and Helm charts (with a notice for each chart). With
+// kust, it lists folders holding a kustomization instead of reading their files.
+func walk(p string, ignore func(string) bool, kust bool) ([]string, []string, []Problem, error) {
 	info, err := os.Stat(p)
 	if err != nil {
-		return nil, nil, &PathError{Path: p, Err: err}
+		return nil, nil, nil, &PathError{Path: p, Err: err}
 	}
 	if !info.IsDir() {
-		return []string{filepath.Clean(p)}, nil, nil
+		return []string{filepath.Clean(p)}, nil, nil, nil
 	}
-	var files []string
+	var files, kdirs []string
 	var notices []Problem
 	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -142,6 +211,10 @@ func walk(p string, ignore func(string) bool) ([]string, []Problem, error) {
 					Message: "skipped Helm chart " + path + ": templates are not manifests; lint the rendered output instead: helm template " + path + " | kubenet lint -"})
 				return filepath.SkipDir
 			}
+			if kust && kustomizationFile(path) != "" {
+				kdirs = append(kdirs, filepath.Clean(path))
+				return filepath.SkipDir
+			}
 			return nil
 		}
 		if !manifestExt[strings.ToLower(filepath.Ext(name))] {
@@ -159,10 +232,10 @@ func walk(p string, ignore func(string) bool) ([]string, []Problem, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, nil, &PathError{Path: p, Err: err}
+		return nil, nil, nil, &PathError{Path: p, Err: err}
 	}
 	sort.Strings(files)
-	return files, notices, nil
+	return files, kdirs, notices, nil
 }
 
 // fileResult is what decoding one file yields; files are decoded in parallel and
@@ -172,6 +245,7 @@ type fileResult struct {
 	data     []byte
 	items    []item
 	problems []Problem
+	built    *kustomized
 }
 
 // item is one object built from a document (or a List item).
@@ -208,7 +282,7 @@ func build(opts Options, srcs []source) *Graph {
 }
 
 func decodeFile(src source) fileResult {
-	res := fileResult{name: src.name}
+	res := fileResult{name: src.name, built: src.built}
 	data := src.data
 	if data == nil {
 		b, err := os.ReadFile(src.path)
@@ -328,6 +402,9 @@ func decodeWhole(res *fileResult, data []byte) bool {
 			return false
 		}
 		c := &docCtx{file: res.name, doc: i, res: res, lines: lm}
+		if res.built != nil {
+			c.remap = res.built.remap
+		}
 		c.document(&n)
 	}
 }
@@ -510,8 +587,17 @@ func assemble(opts Options, results []fileResult) *Graph {
 	generated := map[string]int{}
 	var order []string
 	for _, r := range results {
-		g.Files++
-		g.Sources[r.name] = r.data
+		if r.built != nil {
+			for name, data := range r.built.files {
+				if _, ok := g.Sources[name]; !ok {
+					g.Files++
+					g.Sources[name] = data
+				}
+			}
+		} else {
+			g.Files++
+			g.Sources[r.name] = r.data
+		}
 		for _, p := range r.problems {
 			if p.Object != nil {
 				ref := *p.Object

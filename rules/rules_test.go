@@ -49,7 +49,7 @@ func checkCase(t *testing.T, e *rules.Engine, id, dir string) {
 	t.Helper()
 	wants, err := parseWants(dir)
 	require.NoError(t, err)
-	g, err := model.Load(model.Options{DefaultNamespace: "default"}, dir)
+	g, err := model.Load(model.Options{DefaultNamespace: "default", Kustomize: true}, dir)
 	require.NoError(t, err)
 	cluster := analyzer.DefaultConfig()
 	// A case may state connectivity expectations in expect.yaml.

@@ -2,19 +2,16 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kubenet/kubenet/analyzer"
-	"github.com/kubenet/kubenet/model"
 	"github.com/kubenet/kubenet/rules"
 )
 
 func newDebugCmd(io *streams) *cobra.Command {
 	cmd := &cobra.Command{Use: "debug", Short: "Tools for rule authors"}
-	var namespace string
+	var in inputFlags
 	input := &cobra.Command{
 		Use:     "input [PATH...]",
 		Short:   "Print the Rego input document a rule sees for these manifests",
@@ -24,12 +21,8 @@ func newDebugCmd(io *streams) *cobra.Command {
 			if len(args) == 0 {
 				args = []string{"."}
 			}
-			g, err := model.Load(model.Options{DefaultNamespace: namespace, Stdin: io.in}, args...)
+			g, err := loadGraph(io, in, args)
 			if err != nil {
-				var pe *model.PathError
-				if errors.As(err, &pe) {
-					return fmt.Errorf("%w", pe)
-				}
 				return err
 			}
 			enc := json.NewEncoder(io.out)
@@ -37,7 +30,7 @@ func newDebugCmd(io *streams) *cobra.Command {
 			return enc.Encode(rules.NewInput(g, analyzer.New(g, analyzer.DefaultConfig()), analyzer.DefaultConfig()))
 		},
 	}
-	input.Flags().StringVarP(&namespace, "namespace", "n", "default", "namespace for objects that carry none")
+	in.register(input.Flags())
 	cmd.AddCommand(input)
 	return cmd
 }

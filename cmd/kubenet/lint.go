@@ -31,6 +31,7 @@ type lintOptions struct {
 	expect    []string
 	outputs   []string
 	config    string
+	kustomize bool
 	// changed reports whether a flag was given on the command line (flags beat the file).
 	changed func(string) bool
 }
@@ -72,6 +73,7 @@ errors, unreadable paths and broken policies.`,
 	f.StringSliceVar(&opts.enable, "rule", nil, "run only these rules (comma-separated ids)")
 	f.StringArrayVar(&opts.expect, "expect", nil, "file of connectivity expectations to check (repeatable); see docs/reachability.md")
 	f.StringVar(&opts.config, "config", "", "config file (default: the first .kubenet.yaml from the working directory upwards)")
+	f.BoolVar(&opts.kustomize, "kustomize", true, "build folders holding a kustomization.yaml in memory and lint the output (false: lint the files as they are)")
 	return cmd
 }
 
@@ -141,11 +143,11 @@ func runLint(ctx context.Context, opts *lintOptions) error {
 			start = time.Now()
 		}
 	}
-	lo := model.Options{DefaultNamespace: opts.namespace, Stdin: opts.io.in}
+	lo := model.Options{DefaultNamespace: opts.namespace, Stdin: opts.io.in, Kustomize: opts.kustomize}
 	if cfg != nil {
 		lo.Ignore = model.IgnoreMatcher(cfg.IgnorePaths)
 	}
-	g, err := model.Load(lo, opts.paths...)
+	units, err := model.LoadUnits(lo, opts.paths...)
 	stage("load")
 	if err != nil {
 		var pe *model.PathError
@@ -154,9 +156,10 @@ func runLint(ctx context.Context, opts *lintOptions) error {
 		}
 		return err
 	}
+	sources := map[string][]byte{}
 	if cfg != nil && len(cfg.Expectations) > 0 {
 		ropts.Cluster.Expectations = append(ropts.Cluster.Expectations, cfg.Expectations...)
-		g.Sources[cfg.Path] = cfg.Source
+		sources[cfg.Path] = cfg.Source
 	}
 	for _, path := range opts.expect {
 		exps, data, err := model.LoadExpectations(path)
@@ -164,21 +167,38 @@ func runLint(ctx context.Context, opts *lintOptions) error {
 			return usageErr("--expect: %v", err)
 		}
 		ropts.Cluster.Expectations = append(ropts.Cluster.Expectations, exps...)
-		g.Sources[path] = data
-	}
-	if !opts.quiet {
-		for _, p := range g.Problems {
-			if p.Kind == model.Notice {
-				fmt.Fprintf(opts.io.err, "kubenet: notice: %s\n", p.Message)
-			}
-		}
+		sources[path] = data
 	}
 	ropts.Timings = stage
-	findings, err := engine.Run(ctx, g, ropts)
-	if err != nil {
-		return err
+	var perUnit [][]rules.Finding
+	files, objects := 0, 0
+	for _, g := range units {
+		if !opts.quiet {
+			if g.Unit != "" && len(units) > 1 {
+				fmt.Fprintf(opts.io.err, "kubenet: %s: built with kustomize, linted on its own\n", g.Unit)
+			}
+			for _, p := range g.Problems {
+				if p.Kind == model.Notice {
+					fmt.Fprintf(opts.io.err, "kubenet: notice: %s\n", p.Message)
+				}
+			}
+		}
+		for name, data := range sources {
+			g.Sources[name] = data
+		}
+		fs, err := engine.Run(ctx, g, ropts)
+		if err != nil {
+			return err
+		}
+		perUnit = append(perUnit, fs)
+		for name, data := range g.Sources {
+			sources[name] = data
+		}
+		files += g.Files
+		objects += len(g.Objects)
 	}
-	rep := report{Findings: findings, Files: g.Files, Objects: len(g.Objects), Sources: g.Sources}
+	findings := mergeUnits(perUnit)
+	rep := report{Findings: findings, Files: files, Objects: objects, Sources: sources}
 	write := func(w io.Writer, format string, color bool) error {
 		switch format {
 		case "json":
@@ -220,4 +240,39 @@ func useColor(opts *lintOptions) bool {
 	}
 	f, ok := opts.io.out.(*os.File)
 	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
+// mergeUnits joins the findings of separately linted deployments. A base shared by two
+// overlays is reported once when both find the same thing at the same place. An
+// expectation that names an object only some deployments have is judged where the
+// object is, and reported as unknown only when no deployment has it.
+func mergeUnits(perUnit [][]rules.Finding) []rules.Finding {
+	if len(perUnit) == 1 {
+		return perUnit[0]
+	}
+	type key struct {
+		rule, file, msg string
+		line, col       int
+	}
+	seen := map[key]int{}
+	var out []rules.Finding
+	for _, fs := range perUnit {
+		for _, f := range fs {
+			k := key{f.Rule, f.File, f.Message, f.Line, f.Column}
+			seen[k]++
+			if seen[k] == 1 {
+				out = append(out, f)
+			}
+		}
+	}
+	kept := out[:0]
+	for _, f := range out {
+		unknown := f.Rule == "connectivity-expectation" && strings.HasPrefix(f.Message, "no workload")
+		if unknown && seen[key{f.Rule, f.File, f.Message, f.Line, f.Column}] < len(perUnit) {
+			continue
+		}
+		kept = append(kept, f)
+	}
+	rules.Sort(kept)
+	return kept
 }

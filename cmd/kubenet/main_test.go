@@ -287,3 +287,34 @@ func TestSeveralOutputs(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, errOut, "want FORMAT=FILE")
 }
+
+func TestLintKustomize(t *testing.T) {
+	code, out, errOut := kubenet(t, "", "lint", "--no-color", "examples/kustomize")
+	assert.Equal(t, exitFindings, code)
+	assert.Equal(t, "kubenet: examples/kustomize/overlays/dev/kustomization.yaml: built with kustomize, linted on its own\n"+
+		"kubenet: examples/kustomize/overlays/prod/kustomization.yaml: built with kustomize, linted on its own\n", errOut)
+	t.Chdir(filepath.Join(repoRoot, "cmd/kubenet"))
+	golden(t, "kustomize.golden.txt", out)
+
+	// One deployment at a time for the commands that answer about one cluster.
+	code, _, errOut = kubenet(t, "", "reach", "examples/kustomize")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, "holds 2 separate deployments")
+	code, out, _ = kubenet(t, "", "reach", "examples/kustomize/overlays/prod")
+	assert.Equal(t, exitClean, code)
+	assert.Contains(t, out, "shop-prod/Deployment/cart")
+
+	// The raw files: the patch is a second Service cart, the kustomizations opaque objects.
+	code, out, _ = kubenet(t, "", "lint", "--no-color", "--kustomize=false", "--rule", "object-duplicate", "examples/kustomize")
+	assert.Equal(t, exitFindings, code)
+	assert.Contains(t, out, "examples/kustomize/overlays/prod/cart-selector.yaml:4:9  warning  object-duplicate")
+}
+
+func TestLintHelmStdin(t *testing.T) {
+	rendered, err := os.ReadFile(filepath.Join(repoRoot, "cmd/kubenet/testdata/helm-rendered.yaml"))
+	require.NoError(t, err)
+	code, out, _ := kubenet(t, string(rendered), "lint", "--no-color", "--rule", "service-selector-orphaned", "-")
+	assert.Equal(t, exitFindings, code)
+	assert.Contains(t, out, "shop/templates/cart.yaml:12:5  error  service-selector-orphaned  selector app.kubernetes.io/instance=releas,app.kubernetes.io/name=cart matches no pod template")
+	assert.Contains(t, out, "    12 |     app.kubernetes.io/instance: releas\n", "the line printed is the rendered one")
+}

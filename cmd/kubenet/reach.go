@@ -10,18 +10,19 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/kubenet/kubenet/analyzer"
 	"github.com/kubenet/kubenet/model"
 )
 
 type reachOptions struct {
-	io        *streams
-	paths     []string
-	format    string
-	namespace string
-	from, to  string
-	port      string
+	io       *streams
+	paths    []string
+	format   string
+	input    inputFlags
+	from, to string
+	port     string
 }
 
 func newReachCmd(io *streams) *cobra.Command {
@@ -55,15 +56,28 @@ as traffic arrives after DNAT. Exit status: 0 allowed, 1 denied, 2 usage error.`
 	}
 	f := cmd.Flags()
 	f.StringVarP(&opts.format, "format", "f", "text", "matrix format: text, json, dot or mermaid")
-	f.StringVarP(&opts.namespace, "namespace", "n", "default", "namespace for objects that carry none")
+	opts.input.register(f)
 	f.StringVar(&opts.from, "from", "", "source workload (ns/Kind/name, or External)")
 	f.StringVar(&opts.to, "to", "", "destination workload or Service (ns/Kind/name, ns/Service/name, or External)")
 	f.StringVar(&opts.port, "port", "", "destination port: NUMBER[/PROTOCOL] (TCP by default); a Service port may be given by name")
 	return cmd
 }
 
-func loadGraph(io *streams, namespace string, paths []string) (*model.Graph, error) {
-	g, err := model.Load(model.Options{DefaultNamespace: namespace, Stdin: io.in}, paths...)
+// inputFlags are the flags of every command that reads manifests into one graph.
+type inputFlags struct {
+	namespace string
+	kustomize bool
+}
+
+func (in *inputFlags) register(f *pflag.FlagSet) {
+	f.StringVarP(&in.namespace, "namespace", "n", "default", "namespace for objects that carry none, as kubectl apply -n")
+	f.BoolVar(&in.kustomize, "kustomize", true, "build a folder holding a kustomization.yaml in memory (false: read the files as they are)")
+}
+
+// loadGraph reads the manifests of one deployment: a folder of several kustomization
+// overlays is a usage error that names them.
+func loadGraph(io *streams, in inputFlags, paths []string) (*model.Graph, error) {
+	g, err := model.Load(model.Options{DefaultNamespace: in.namespace, Stdin: io.in, Kustomize: in.kustomize}, paths...)
 	if err != nil {
 		var pe *model.PathError
 		if errors.As(err, &pe) {
@@ -75,7 +89,7 @@ func loadGraph(io *streams, namespace string, paths []string) (*model.Graph, err
 }
 
 func runReach(opts *reachOptions) error {
-	g, err := loadGraph(opts.io, opts.namespace, opts.paths)
+	g, err := loadGraph(opts.io, opts.input, opts.paths)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,8 @@ import (
 )
 
 func newResolveCmd(io *streams) *cobra.Command {
-	var namespace, from string
+	var from string
+	var in inputFlags
 	cmd := &cobra.Command{
 		Use:   "resolve NAME --from ns/Kind/name [PATH...]",
 		Short: "Show how a pod would resolve a name, query by query",
@@ -43,13 +44,13 @@ nothing answers, 2 for usage errors.`,
 			if i := strings.LastIndexByte(name, ':'); i >= 0 {
 				name = name[:i]
 			}
-			g, err := loadGraph(io, namespace, paths)
+			g, err := loadGraph(io, in, paths)
 			if err != nil {
 				return err
 			}
 			cfg := analyzer.DefaultConfig()
 			facts := analyzer.New(g, cfg)
-			ns := namespace
+			ns := in.namespace
 			rc := analyzer.PodResolvConf(nil, ns, cfg.ClusterDomain)
 			if from != "" {
 				n := facts.Reach().Node(from)
@@ -71,6 +72,6 @@ nothing answers, 2 for usage errors.`,
 		},
 	}
 	cmd.Flags().StringVar(&from, "from", "", "the workload whose pods resolve the name (ns/Kind/name)")
-	cmd.Flags().StringVarP(&namespace, "namespace", "n", "default", "namespace for objects that carry none (and for a name resolved without --from)")
+	in.register(cmd.Flags())
 	return cmd
 }

@@ -1,0 +1,202 @@
+package model
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const kustDeploy = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: cart
+  annotations:
+    team: shop
+spec:
+  selector:
+    matchLabels:
+      app: cart
+  template:
+    metadata:
+      labels:
+        app: cart
+    spec:
+      containers:
+        - name: cart
+          image: cart:1
+          ports:
+            - containerPort: 8080
+`
+
+const kustService = `apiVersion: v1
+kind: Service
+metadata:
+  name: cart
+spec:
+  selector:
+    app: cart
+  ports:
+    - port: 80
+      targetPort: 8080
+`
+
+// baseAndOverlays is a base pulled in by two overlays, the usual layout.
+func baseAndOverlays(t *testing.T) string {
+	t.Helper()
+	return tree(t, map[string]string{
+		"base/kustomization.yaml":         "resources:\n  - deploy.yaml\n  - service.yaml\n",
+		"base/deploy.yaml":                kustDeploy,
+		"base/service.yaml":               kustService,
+		"overlays/dev/kustomization.yaml": "namespace: dev\nresources:\n  - ../../base\n",
+		"overlays/prod/kustomization.yaml": "namespace: prod\nnamePrefix: prod-\nresources:\n  - ../../base\n" +
+			"configMapGenerator:\n  - name: urls\n    literals:\n      - CART=http://prod-cart\n" +
+			"patches:\n  - path: replicas.yaml\n",
+		"overlays/prod/replicas.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: cart\nspec:\n  replicas: 3\n" +
+			"  template:\n    spec:\n      containers:\n        - name: cart\n          ports:\n            - containerPort: 9090\n",
+	})
+}
+
+func TestKustomizeOverlaysAreSeparateUnits(t *testing.T) {
+	root := baseAndOverlays(t)
+	units, err := LoadUnits(Options{Kustomize: true}, root)
+	require.NoError(t, err)
+	require.Len(t, units, 2, "the base is pulled in by both overlays, so only the overlays are deployments")
+	assert.Equal(t, filepath.Join(root, "overlays/dev/kustomization.yaml"), units[0].Unit)
+	assert.Equal(t, filepath.Join(root, "overlays/prod/kustomization.yaml"), units[1].Unit)
+	require.Len(t, units[0].Workloads, 1)
+	assert.Equal(t, "dev", units[0].Workloads[0].Namespace)
+	require.Len(t, units[1].Workloads, 1)
+	assert.Equal(t, "prod-cart", units[1].Workloads[0].Name)
+
+	_, err = Load(Options{Kustomize: true}, root)
+	var pe *PathError
+	require.ErrorAs(t, err, &pe, "one graph cannot hold two deployments")
+	assert.Contains(t, err.Error(), "overlays/dev/kustomization.yaml")
+	assert.Contains(t, err.Error(), "--kustomize=false")
+
+	g, err := Load(Options{Kustomize: true}, filepath.Join(root, "base"))
+	require.NoError(t, err, "a base named on the command line is built on its own")
+	assert.Equal(t, filepath.Join(root, "base/kustomization.yaml"), g.Unit)
+
+	g, err = Load(Options{}, root)
+	require.NoError(t, err, "without Kustomize the files are read as they are")
+	assert.Empty(t, g.Unit)
+	assert.Len(t, g.Workloads, 1, "the base Deployment; the patch reads as a second definition of it")
+	assert.Len(t, problems(g, Duplicate), 1, dumpProblems(g))
+}
+
+func TestKustomizePositionsPointAtSources(t *testing.T) {
+	root := baseAndOverlays(t)
+	g, err := Load(Options{Kustomize: true}, filepath.Join(root, "overlays/prod"))
+	require.NoError(t, err)
+	assert.Empty(t, problems(g, Invalid), dumpProblems(g))
+	base := filepath.Join(root, "base")
+	prod := filepath.Join(root, "overlays/prod")
+
+	var svc *Service
+	for _, s := range g.Services {
+		svc = s
+	}
+	require.NotNil(t, svc)
+	assert.Equal(t, "prod-cart", svc.Name)
+	assert.Equal(t, Pos{File: filepath.Join(base, "service.yaml"), Line: 4, Column: 9}, svc.Pos,
+		"the name is the base's, with the overlay's prefix")
+	require.Len(t, svc.Ports, 1)
+	assert.Equal(t, filepath.Join(base, "service.yaml"), svc.Ports[0].Pos.File)
+	assert.Equal(t, 9, svc.Ports[0].Pos.Line, "an untouched field keeps its line in the base")
+
+	require.Len(t, g.Workloads, 1)
+	w := g.Workloads[0]
+	assert.Equal(t, map[string]string{"team": "shop"}, w.Annotations, "origin annotations are kubenet's, not the user's")
+	require.Len(t, w.Containers, 1)
+	var ports []string
+	for _, p := range w.Containers[0].Ports {
+		ports = append(ports, fmt.Sprintf("%d %s", p.ContainerPort, p.Pos))
+	}
+	assert.ElementsMatch(t, []string{
+		fmt.Sprintf("8080 %s:20:15", filepath.Join(base, "deploy.yaml")),
+		fmt.Sprintf("9090 %s:12:15", filepath.Join(prod, "replicas.yaml")),
+	}, ports, "a port the patch adds points at the patch")
+
+	require.Len(t, g.ConfigMaps, 1)
+	c := g.ConfigMaps[0]
+	assert.True(t, strings.HasPrefix(c.Name, "prod-urls-"), "generated names carry kustomize's hash: %s", c.Name)
+	assert.Equal(t, filepath.Join(prod, "kustomization.yaml"), c.Pos.File, "a generated object points at its generator")
+	assert.Equal(t, 5, c.Pos.Line)
+
+	for _, f := range []string{"base/deploy.yaml", "base/service.yaml", "overlays/prod/kustomization.yaml", "overlays/prod/replicas.yaml"} {
+		assert.Contains(t, g.Sources, filepath.Join(root, f), "sources for printing lines and reading ignore comments")
+	}
+	for f := range g.Sources {
+		assert.False(t, strings.HasSuffix(f, "(built)"), "the built stream is not a file a finding can name")
+	}
+}
+
+func TestKustomizeRefusesNetworkAndPrograms(t *testing.T) {
+	root := tree(t, map[string]string{
+		"remote/kustomization.yaml": "resources:\n  - https://github.com/example/app//deploy?ref=v1\n",
+		"helm/kustomization.yaml":   "helmCharts:\n  - name: redis\n    repo: https://charts.example.com\n",
+		"plain.yaml":                cm("plain"),
+	})
+	units, err := LoadUnits(Options{Kustomize: true}, root)
+	require.NoError(t, err)
+	require.Len(t, units, 1, "only the plain manifests are linted")
+	assert.Equal(t, []string{"plain"}, cmNames(units[0]))
+	assert.Empty(t, problems(units[0], Invalid), "not building them is kubenet's limit, not the user's mistake")
+	notices := problems(units[0], Notice)
+	require.Len(t, notices, 2, dumpProblems(units[0]))
+	assert.Contains(t, notices[0].Message, "helmCharts need helm")
+	assert.Contains(t, notices[1].Message, "is remote and kubenet reads no network")
+	assert.Contains(t, notices[1].Message, "kustomize build "+filepath.Join(root, "remote")+" | kubenet lint -")
+}
+
+func TestKustomizeBuildFailureIsAFinding(t *testing.T) {
+	root := tree(t, map[string]string{
+		"kustomization.yaml": "resources:\n  - missing.yaml\n",
+	})
+	g, err := Load(Options{Kustomize: true}, root)
+	require.NoError(t, err)
+	inv := problems(g, Invalid)
+	require.Len(t, inv, 1)
+	assert.Equal(t, Pos{File: filepath.Join(root, "kustomization.yaml"), Line: 1, Column: 1}, inv[0].Pos)
+	assert.Contains(t, inv[0].Message, "kustomize build failed")
+	assert.NotContains(t, inv[0].Message, root, "kustomize's absolute paths are made relative to the kustomization")
+}
+
+func TestHelmSourceComments(t *testing.T) {
+	rendered := "---\n# Source: shop/templates/svc.yaml\n" + kustService +
+		"---\n# Source: shop/templates/deploy.yaml\n" + kustDeploy +
+		"---\n# Source: shop/templates/svc.yaml\n" + strings.Replace(kustService, "name: cart", "name: web", 1) +
+		"---\n" + cm("unsourced")
+	g, err := Load(Options{Stdin: strings.NewReader(rendered)}, "-")
+	require.NoError(t, err)
+	require.Len(t, g.Services, 2)
+	assert.Equal(t, Pos{File: "shop/templates/svc.yaml", Line: 6, Column: 9}, g.Services[0].Pos,
+		"lines count as `helm template --show-only templates/svc.yaml` prints them")
+	assert.Equal(t, "web", g.Services[1].Name)
+	assert.Equal(t, Pos{File: "shop/templates/svc.yaml", Line: 6 + 12, Column: 9}, g.Services[1].Pos, "the second document of the same template follows the first")
+	require.Len(t, g.Workloads, 1)
+	assert.Equal(t, "shop/templates/deploy.yaml", g.Workloads[0].Pos.File)
+	require.Len(t, g.ConfigMaps, 1)
+	assert.Equal(t, Pos{File: StdinName, Line: lineOf(t, rendered, "name: unsourced"), Column: 9}, g.ConfigMaps[0].Pos, "a document without Source keeps its line in stdin")
+	src := string(g.Sources["shop/templates/svc.yaml"])
+	assert.True(t, strings.HasPrefix(src, "---\n# Source: shop/templates/svc.yaml\napiVersion: v1\n"), src)
+
+	plain := cm("a") + "---\n" + cm("b")
+	g, err = Load(Options{Stdin: strings.NewReader(plain)}, "-")
+	require.NoError(t, err)
+	assert.Equal(t, []string{StdinName}, keys(g.Sources), "stdin without Source comments is read as it is")
+}
+
+func keys(m map[string][]byte) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
