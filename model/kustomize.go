@@ -71,6 +71,25 @@ func kustomizeRoots(dirs []string, explicit map[string]bool) []string {
 	return roots
 }
 
+// localDirs adds the absolute paths of dir and of the local folders its kustomization
+// pulls in, recursively, to seen.
+func localDirs(dir string, seen map[string]bool) {
+	abs, err := filepath.Abs(dir)
+	if err != nil || seen[abs] {
+		return
+	}
+	seen[abs] = true
+	k, err := readKustomization(kustomizationFile(dir))
+	if err != nil {
+		return
+	}
+	for _, r := range kustomizeRefs(k) {
+		if fi, err := os.Stat(filepath.Join(dir, r)); err == nil && fi.IsDir() {
+			localDirs(filepath.Join(dir, r), seen)
+		}
+	}
+}
+
 // checkLocal refuses kustomizations that pull in remote bases or resources: kubenet
 // reads no network and runs no git. It follows local folders recursively.
 func checkLocal(dir string, seen map[string]bool) error {

@@ -53,6 +53,12 @@ type source struct {
 	// built is set for the output of a kustomization: positions are moved to its
 	// source files, and the stream itself is not a file to print lines from.
 	built *kustomized
+	// failed is set for a kustomization that does not build: the file is read for
+	// printing, and this is its only problem.
+	failed *Problem
+	// kustomization marks the place of a kustomization folder (name) in the input
+	// order, before it is built.
+	kustomization bool
 }
 
 // Load reads every path (files, folders walked recursively, "-" for stdin) and builds
@@ -69,11 +75,8 @@ func Load(opts Options, paths ...string) (*Graph, error) {
 		names := make([]string, len(units))
 		for i, u := range units {
 			names[i] = u.Unit
-			if names[i] == "" {
-				names[i] = "the plain manifests"
-			}
 		}
-		return nil, &PathError{Path: strings.Join(paths, " "), Err: fmt.Errorf("it holds %d separate deployments (%s); name one, or pass --kustomize=false to read the files as they are", len(units), strings.Join(names, ", "))}
+		return nil, &PathError{Path: strings.Join(paths, " "), Err: fmt.Errorf("it holds %d variants of one deployment (%s); name one, or pass --kustomize=false to read the files as they are", len(units), strings.Join(names, "; "))}
 	}
 	return units[0], nil
 }
@@ -106,51 +109,121 @@ func LoadUnits(opts Options, paths ...string) ([]*Graph, error) {
 			return nil, err
 		}
 		notices = append(notices, n...)
-		for _, f := range found {
-			if !seen[f] {
-				seen[f] = true
-				srcs = append(srcs, source{name: f, path: f})
-			}
-		}
+		isDir := map[string]bool{}
 		for _, d := range kd {
-			if !seen[d] {
-				seen[d] = true
-				kdirs = append(kdirs, d)
-			}
+			isDir[d] = true
 			if d == filepath.Clean(p) {
 				explicit[d] = true
 			}
 		}
-	}
-	roots := kustomizeRoots(kdirs, explicit)
-	var units []*Graph
-	if len(srcs) > 0 || len(roots) == 0 {
-		units = append(units, build(opts, srcs))
-	}
-	for _, dir := range roots {
-		k, err := kustomize(dir)
-		var remote *notBuilt
-		switch {
-		case errors.As(err, &remote):
-			notices = append(notices, Problem{Kind: Notice, Pos: Pos{File: kustomizationFile(dir)}, Message: "skipped " + err.Error()})
-		case err != nil:
-			file := kustomizationFile(dir)
-			data, _ := os.ReadFile(file)
-			g := assemble(opts, []fileResult{{name: file, data: data, problems: []Problem{
-				{Kind: Invalid, Pos: Pos{File: file, Line: 1, Column: 1}, Message: err.Error()}}}})
-			g.Unit = file
-			units = append(units, g)
-		default:
-			g := build(opts, []source{{name: k.file + " (built)", data: k.data, built: k}})
-			g.Unit = k.file
-			units = append(units, g)
+		for _, f := range found {
+			if seen[f] {
+				continue
+			}
+			seen[f] = true
+			if isDir[f] {
+				kdirs = append(kdirs, f)
+				srcs = append(srcs, source{name: f, kustomization: true})
+			} else {
+				srcs = append(srcs, source{name: f, path: f})
+			}
 		}
 	}
-	if len(units) == 0 {
-		units = append(units, build(opts, nil))
+	roots := kustomizeRoots(kdirs, explicit)
+	built := map[string]source{}
+	for _, dir := range roots {
+		k, err := kustomize(dir)
+		var skipped *notBuilt
+		file := kustomizationFile(dir)
+		switch {
+		case errors.As(err, &skipped):
+			notices = append(notices, Problem{Kind: Notice, Pos: Pos{File: file}, Message: "skipped " + err.Error()})
+		case err != nil:
+			built[dir] = source{name: file, path: file, failed: &Problem{Kind: Invalid, Pos: Pos{File: file, Line: 1, Column: 1}, Message: err.Error()}}
+		default:
+			built[dir] = source{name: k.file + " (built)", data: k.data, built: k}
+		}
+	}
+	var units []*Graph
+	groups, variant := deployments(roots)
+	plain := len(srcs) - len(kdirs)
+	for _, group := range groups {
+		in := map[string]bool{}
+		var names []string
+		for _, dir := range group {
+			in[dir] = true
+			if variant[dir] || (plain == 0 && len(roots) == 1) {
+				names = append(names, kustomizationFile(dir))
+			}
+		}
+		var unit []source
+		for _, src := range srcs {
+			switch {
+			case !src.kustomization:
+				unit = append(unit, src)
+			case in[src.name]:
+				if b, ok := built[src.name]; ok {
+					unit = append(unit, b)
+				}
+			}
+		}
+		g := build(opts, unit)
+		g.Unit = strings.Join(names, ", ")
+		units = append(units, g)
 	}
 	units[0].Problems = append(notices, units[0].Problems...)
 	return units, nil
+}
+
+// deployments groups kustomization roots into what is deployed together. Roots that
+// share a folder (overlays of one base) are variants of one application, deployed to
+// different clusters or namespaces: each variant is a deployment of its own, with the
+// roots that share nothing and with the plain manifests. Variants of different
+// applications that have the same folder name (apps/a/overlays/prod and
+// apps/b/overlays/prod) are deployed together.
+func deployments(roots []string) ([][]string, map[string]bool) {
+	reach := make([]map[string]bool, len(roots))
+	for i, r := range roots {
+		reach[i] = map[string]bool{}
+		localDirs(r, reach[i])
+	}
+	variant := make([]bool, len(roots))
+	for i := range roots {
+		for j := range roots {
+			if i == j {
+				continue
+			}
+			for d := range reach[i] {
+				if reach[j][d] {
+					variant[i], variant[j] = true, true
+				}
+			}
+		}
+	}
+	var common []string
+	var order []string
+	byName := map[string][]string{}
+	variants := map[string]bool{}
+	for i, r := range roots {
+		variants[r] = variant[i]
+		if !variant[i] {
+			common = append(common, r)
+			continue
+		}
+		name := filepath.Base(r)
+		if _, ok := byName[name]; !ok {
+			order = append(order, name)
+		}
+		byName[name] = append(byName[name], r)
+	}
+	if len(order) == 0 {
+		return [][]string{common}, variants
+	}
+	out := make([][]string, 0, len(order))
+	for _, name := range order {
+		out = append(out, append(append([]string{}, common...), byName[name]...))
+	}
+	return out, variants
 }
 
 // LoadBytes builds a graph from in-memory files, in the given order (tests, fuzzing).
@@ -212,7 +285,9 @@ func walk(p string, ignore func(string) bool, kust bool) ([]string, []string, []
 				return filepath.SkipDir
 			}
 			if kust && kustomizationFile(path) != "" {
+				// Listed with the files too, so that its objects keep their place in the input order.
 				kdirs = append(kdirs, filepath.Clean(path))
+				files = append(files, filepath.Clean(path))
 				return filepath.SkipDir
 			}
 			return nil
@@ -293,6 +368,11 @@ func decodeFile(src source) fileResult {
 		data = b
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if src.failed != nil {
+		res.data = data
+		res.problems = []Problem{*src.failed}
+		return res
+	}
 	if bytes.IndexByte(data, '\r') >= 0 {
 		data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
 		data = bytes.ReplaceAll(data, []byte("\r"), []byte("\n"))

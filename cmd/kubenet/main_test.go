@@ -299,7 +299,7 @@ func TestLintKustomize(t *testing.T) {
 	// One deployment at a time for the commands that answer about one cluster.
 	code, _, errOut = kubenet(t, "", "reach", "examples/kustomize")
 	assert.Equal(t, exitUsage, code)
-	assert.Contains(t, errOut, "holds 2 separate deployments")
+	assert.Contains(t, errOut, "holds 2 variants of one deployment")
 	code, out, _ = kubenet(t, "", "reach", "examples/kustomize/overlays/prod")
 	assert.Equal(t, exitClean, code)
 	assert.Contains(t, out, "shop-prod/Deployment/cart")
