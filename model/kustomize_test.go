@@ -199,4 +199,3 @@ func keys(m map[string][]byte) []string {
 	}
 	return out
 }
-
