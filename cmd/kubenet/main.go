@@ -69,6 +69,6 @@ and a concrete fix.`,
 		SilenceErrors: true,
 		Version:       version,
 	}
-	root.AddCommand(newLintCmd(io, nil), newReachCmd(io), newResolveCmd(io), newRulesCmd(io), newInitCmd(io), newDebugCmd(io))
+	root.AddCommand(newLintCmd(io, nil), newReachCmd(io), newResolveCmd(io), newRulesCmd(io), newInitCmd(io), newGraphCmd(io), newDebugCmd(io))
 	return root
 }

@@ -318,3 +318,17 @@ func TestLintHelmStdin(t *testing.T) {
 	assert.Contains(t, out, "shop/templates/cart.yaml:12:5  error  service-selector-orphaned  selector app.kubernetes.io/instance=releas,app.kubernetes.io/name=cart matches no pod template")
 	assert.Contains(t, out, "    12 |     app.kubernetes.io/instance: releas\n", "the line printed is the rendered one")
 }
+
+func TestGraphGolden(t *testing.T) {
+	for _, format := range []string{"mermaid", "dot"} {
+		t.Run(format, func(t *testing.T) {
+			code, out, errOut := kubenet(t, "", "graph", "--format", format, "examples/shop")
+			assert.Equal(t, exitClean, code, errOut)
+			t.Chdir(filepath.Join(repoRoot, "cmd/kubenet"))
+			golden(t, "shop.graph.golden."+format, out)
+		})
+	}
+	code, _, errOut := kubenet(t, "", "graph", "--format", "svg", "examples/shop")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, `unknown format "svg"`)
+}
