@@ -1,11 +1,13 @@
 # kubenet — every target is one line that CI or a developer runs as-is.
 GOLANGCI_LINT_VERSION := v2.15.0
+ACTIONLINT_VERSION    := v1.7.12
+SARIF_MULTITOOL_VERSION := 5.7.0
 BIN      := $(CURDIR)/bin
 GOLANGCI := $(BIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 FUZZTIME ?= 30s
 export GOTOOLCHAIN := local
 
-.PHONY: all build test vet lint gotest regotest docs golden fuzz bench check tidy clean
+.PHONY: all build test tools vet lint gotest regotest docs golden fuzz bench check tidy clean
 
 all: build
 
@@ -14,8 +16,19 @@ build:
 	go build -trimpath -o $(BIN)/kubenet ./cmd/kubenet
 
 ## test: vet, golangci-lint, the Go tests with the race detector (rule testdata, goldens,
-## corpus, Rego unit tests in policies/*_test.rego), and a short fuzz run of the loader
-test: vet lint gotest
+## corpus, Rego unit tests in policies/*_test.rego, and the real clients: pre-commit, the
+## Action's steps, actionlint, the SARIF validator)
+test: vet lint tools gotest
+
+## tools: the clients the integration tests drive, into bin/ (pre-commit comes from
+## Debian: .ci/run installs it)
+tools: $(BIN)/actionlint $(BIN)/node_modules/.bin/sarif-multitool
+
+$(BIN)/actionlint:
+	GOBIN=$(BIN) go install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
+
+$(BIN)/node_modules/.bin/sarif-multitool:
+	npm install --prefix $(BIN) --no-save --no-audit --no-fund --loglevel=error @microsoft/sarif-multitool@$(SARIF_MULTITOOL_VERSION)
 
 vet:
 	go vet ./...

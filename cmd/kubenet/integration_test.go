@@ -1,0 +1,433 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// The tests in this file drive kubenet through the real clients users run it from:
+// pre-commit, the GitHub Action's steps, actionlint and the SARIF validator. CI
+// installs them (.ci/run and `make tools`) and sets KUBENET_REQUIRE_TOOLS, so there a
+// missing client fails the test; elsewhere the test is skipped with how to get it.
+
+// requireTool returns the path of a client program, looking in bin/ first.
+func requireTool(t *testing.T, name string) string {
+	t.Helper()
+	for _, p := range []string{filepath.Join(repoRoot, "bin", name), filepath.Join(repoRoot, "bin", "node_modules", ".bin", name)} {
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+			return p
+		}
+	}
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	if os.Getenv("KUBENET_REQUIRE_TOOLS") != "" {
+		t.Fatalf("%s is not installed; `make tools` (and .ci/run for Debian packages) installs it", name)
+	}
+	t.Skipf("%s is not installed; `make tools` installs it (CI always runs this test)", name)
+	return ""
+}
+
+// sh runs a command in dir and returns its combined output and exit code.
+func sh(t *testing.T, dir string, env []string, name string, args ...string) (string, int) {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	code := 0
+	if err != nil {
+		var ee *exec.ExitError
+		require.ErrorAs(t, err, &ee, "%s %v: %s", name, args, out.String())
+		code = ee.ExitCode()
+	}
+	return out.String(), code
+}
+
+var gitEnv = []string{
+	"GIT_AUTHOR_NAME=kubenet", "GIT_AUTHOR_EMAIL=kubenet@example.com",
+	"GIT_COMMITTER_NAME=kubenet", "GIT_COMMITTER_EMAIL=kubenet@example.com",
+	"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
+}
+
+// gitRepo makes dir a git repository with everything in it committed, and returns the
+// commit.
+func gitRepo(t *testing.T, dir string) string {
+	t.Helper()
+	for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"add", "-A"}, {"commit", "-q", "-m", "snapshot"}} {
+		out, code := sh(t, dir, gitEnv, "git", args...)
+		require.Equal(t, 0, code, "git %v: %s", args, out)
+	}
+	out, _ := sh(t, dir, gitEnv, "git", "rev-parse", "HEAD")
+	return strings.TrimSpace(out)
+}
+
+// snapshot copies this checkout as it is on disk (tracked and new files, not ignored
+// ones) into a new git repository, so that clients that clone the project (pre-commit)
+// test the code under test, not the last commit.
+func snapshot(t *testing.T) (string, string) {
+	t.Helper()
+	requireTool(t, "git")
+	out, code := sh(t, repoRoot, nil, "git", "ls-files", "-co", "--exclude-standard", "-z")
+	require.Equal(t, 0, code, out)
+	dir := t.TempDir()
+	for _, f := range strings.Split(strings.TrimRight(out, "\x00"), "\x00") {
+		src := filepath.Join(repoRoot, f)
+		fi, err := os.Lstat(src)
+		if err != nil || !fi.Mode().IsRegular() {
+			continue // deleted in the work tree, or a link
+		}
+		data, err := os.ReadFile(src)
+		require.NoError(t, err)
+		dst := filepath.Join(dir, f)
+		require.NoError(t, os.MkdirAll(filepath.Dir(dst), 0o755))
+		require.NoError(t, os.WriteFile(dst, data, fi.Mode().Perm()))
+	}
+	return dir, gitRepo(t, dir)
+}
+
+const brokenService = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: cart
+  namespace: shop
+spec:
+  selector:
+    matchLabels: {app: cart}
+  template:
+    metadata:
+      labels: {app: cart}
+    spec:
+      containers:
+        - name: cart
+          image: example/cart:1.0
+          ports:
+            - containerPort: 8080
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: cart
+  namespace: shop
+spec:
+  selector:
+    app: carts
+  ports:
+    - port: 80
+      targetPort: 8080
+`
+
+// TestPreCommitHook installs the hook of .pre-commit-hooks.yaml with the real
+// pre-commit into a throw-away repository, as a user's .pre-commit-config.yaml would,
+// and runs it: it fails on a broken manifest and passes once it is fixed.
+func TestPreCommitHook(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds kubenet through pre-commit; not in -short")
+	}
+	preCommit := requireTool(t, "pre-commit")
+	hookRepo, rev := snapshot(t)
+
+	// The README's snippet, pointed at the snapshot instead of GitHub.
+	config := readmeExample(t, "docs/examples/pre-commit-config.yaml")
+	config = strings.Replace(config, "https://github.com/kubenet/kubenet", hookRepo, 1)
+	config = strings.Replace(config, "rev: v0.1.0", "rev: "+rev, 1)
+	user := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(user, "cart.yaml"), []byte(brokenService), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(user, ".pre-commit-config.yaml"), []byte(config), 0o644))
+	gitRepo(t, user)
+
+	goEnv := func(name string) string {
+		out, code := sh(t, repoRoot, nil, "go", "env", name)
+		require.Equal(t, 0, code, out)
+		return "" + name + "=" + strings.TrimSpace(out)
+	}
+	// Share the module and build caches: the hook's `go install` then needs no download.
+	env := append([]string{"PRE_COMMIT_HOME=" + t.TempDir(), goEnv("GOMODCACHE"), goEnv("GOCACHE"), "GOFLAGS=", "NO_COLOR=1"}, gitEnv...)
+
+	out, code := sh(t, user, env, preCommit, "run", "--all-files")
+	assert.Equal(t, 1, code, out)
+	assert.Contains(t, out, "kubenet")
+	assert.Contains(t, out, "cart.yaml:26:5  error  service-selector-orphaned  selector app=carts matches no pod template in namespace shop")
+
+	fixed := strings.Replace(brokenService, "app: carts", "app: cart", 1)
+	require.NoError(t, os.WriteFile(filepath.Join(user, "cart.yaml"), []byte(fixed), 0o644))
+	out, code = sh(t, user, env, preCommit, "run", "--all-files")
+	assert.Equal(t, 0, code, out)
+	assert.Regexp(t, `kubenet\.+Passed`, out)
+}
+
+// action is the part of action.yml a composite-action runner reads.
+type action struct {
+	Inputs map[string]struct {
+		Default string `yaml:"default"`
+	} `yaml:"inputs"`
+	Runs struct {
+		Using string `yaml:"using"`
+		Steps []struct {
+			Name             string            `yaml:"name"`
+			ID               string            `yaml:"id"`
+			Uses             string            `yaml:"uses"`
+			Shell            string            `yaml:"shell"`
+			Run              string            `yaml:"run"`
+			Env              map[string]string `yaml:"env"`
+			WorkingDirectory string            `yaml:"working-directory"`
+		} `yaml:"steps"`
+	} `yaml:"runs"`
+}
+
+var exprRe = regexp.MustCompile(`\$\{\{\s*([^}]*?)\s*\}\}`)
+
+// runAction runs the steps of action.yml as the GitHub runner runs a composite
+// action: expressions substituted (inputs, github.action_path, github.action_ref),
+// `bash --noprofile --norc -eo pipefail` for each run step, the GITHUB_* files a
+// runner provides, and GITHUB_PATH applied between steps. Steps that use other actions
+// are the runner's to fetch: only actions/setup-go is allowed, and Go is on the test
+// machine. It returns the lint step's exit code, its output, and the files.
+func runAction(t *testing.T, workspace string, inputs map[string]string) (code int, log string, files map[string]string) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(repoRoot, "action.yml"))
+	require.NoError(t, err)
+	var a action
+	require.NoError(t, yaml.Unmarshal(data, &a))
+	require.Equal(t, "composite", a.Runs.Using)
+	for name := range inputs {
+		_, ok := a.Inputs[name]
+		require.True(t, ok, "action.yml has no input %q", name)
+	}
+	input := func(name string) string {
+		if v, ok := inputs[name]; ok {
+			return v
+		}
+		in, ok := a.Inputs[name]
+		require.True(t, ok, "action.yml uses undeclared input %q", name)
+		return in.Default
+	}
+	expand := func(s string) string {
+		return exprRe.ReplaceAllStringFunc(s, func(m string) string {
+			e := exprRe.FindStringSubmatch(m)[1]
+			switch {
+			case strings.HasPrefix(e, "inputs."):
+				return input(strings.TrimPrefix(e, "inputs."))
+			case e == "github.action_path":
+				return repoRoot
+			case e == "github.action_ref":
+				return "v0.9.0"
+			}
+			t.Fatalf("the test runner does not know the expression %q: teach it, or keep the action simpler", e)
+			return ""
+		})
+	}
+	temp := t.TempDir()
+	files = map[string]string{}
+	for _, f := range []string{"GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_PATH", "GITHUB_ENV"} {
+		files[f] = filepath.Join(temp, strings.ToLower(f))
+		require.NoError(t, os.WriteFile(files[f], nil, 0o644))
+	}
+	runnerTemp := filepath.Join(temp, "runner-temp")
+	require.NoError(t, os.MkdirAll(runnerTemp, 0o755))
+	path := os.Getenv("PATH")
+	code = -1
+	for _, step := range a.Runs.Steps {
+		if step.Uses != "" {
+			require.True(t, strings.HasPrefix(step.Uses, "actions/setup-go@"), "unexpected action %s", step.Uses)
+			continue
+		}
+		require.Equal(t, "bash", step.Shell, "step %q", step.Name)
+		script := filepath.Join(temp, "step.sh")
+		require.NoError(t, os.WriteFile(script, []byte(expand(step.Run)), 0o644))
+		env := []string{
+			"CI=true", "GITHUB_ACTIONS=true", "GITHUB_WORKSPACE=" + workspace, "GITHUB_ACTION_PATH=" + repoRoot,
+			"GITHUB_REPOSITORY=example/shop", "GITHUB_SHA=0123456789abcdef0123456789abcdef01234567",
+			"GITHUB_SERVER_URL=https://github.com", "RUNNER_TEMP=" + runnerTemp, "RUNNER_OS=Linux",
+		}
+		for _, f := range []string{"GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_PATH", "GITHUB_ENV"} {
+			env = append(env, f+"="+files[f])
+		}
+		for k, v := range step.Env {
+			env = append(env, k+"="+expand(v))
+		}
+		// GITHUB_PATH lines written by earlier steps come first in PATH.
+		added, _ := os.ReadFile(files["GITHUB_PATH"])
+		p := path
+		for _, l := range strings.Split(strings.TrimSpace(string(added)), "\n") {
+			if l != "" {
+				p = l + string(os.PathListSeparator) + p
+			}
+		}
+		env = append(env, "PATH="+p)
+		dir := workspace
+		if step.WorkingDirectory != "" {
+			dir = filepath.Join(workspace, expand(step.WorkingDirectory))
+		}
+		out, c := sh(t, dir, env, "bash", "--noprofile", "--norc", "-eo", "pipefail", script)
+		log += out
+		if step.ID == "lint" {
+			code = c
+		} else {
+			require.Equal(t, 0, c, "step %q failed: %s", step.Name, out)
+		}
+	}
+	for name, f := range files {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		files[name] = string(data)
+	}
+	return code, log, files
+}
+
+// TestGitHubAction runs action.yml's steps on the example shop and checks what a pull
+// request would show: the log, the annotations, the job summary with its picture, the
+// SARIF file and the step's outputs.
+func TestGitHubAction(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds kubenet; not in -short")
+	}
+	requireTool(t, "bash")
+	workspace := t.TempDir()
+	require.NoError(t, os.CopyFS(filepath.Join(workspace, "k8s"), os.DirFS(filepath.Join(repoRoot, "examples/shop"))))
+
+	code, log, files := runAction(t, workspace, map[string]string{"paths": "k8s\n", "sarif-file": "kubenet.sarif"})
+	assert.Equal(t, exitFindings, code, log)
+	assert.Contains(t, log, "kubenet version 0.9.0", "built at the action's own version")
+	assert.Contains(t, log, "k8s/cart.yaml:34:5  error  service-selector-orphaned", "the log reads as text")
+	assert.Contains(t, log, "::error file=k8s/cart.yaml,line=34,col=5,title=kubenet service-selector-orphaned::selector app=carts", "annotations for the pull request")
+	assert.Contains(t, files["GITHUB_OUTPUT"], "exit-code=1\n")
+
+	summary := files["GITHUB_STEP_SUMMARY"]
+	assert.Contains(t, summary, "### kubenet: ")
+	assert.Contains(t, summary, "| 🔴 error | [`service-selector-orphaned`]")
+	assert.Contains(t, summary, "```mermaid\nflowchart LR\n")
+	assert.Contains(t, summary, `"✗ selects nothing"`, "the picture marks the broken edge")
+
+	var sarif struct {
+		Version string `json:"version"`
+		Runs    []struct {
+			Results []struct {
+				RuleID string `json:"ruleId"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	data, err := os.ReadFile(filepath.Join(workspace, "kubenet.sarif"))
+	require.NoError(t, err, "the SARIF file for upload-sarif")
+	require.NoError(t, json.Unmarshal(data, &sarif))
+	assert.Equal(t, "2.1.0", sarif.Version)
+	require.Len(t, sarif.Runs, 1)
+	assert.NotEmpty(t, sarif.Runs[0].Results)
+
+	// fail-on none: the step passes, and says what it found.
+	code, _, files = runAction(t, workspace, map[string]string{"paths": "k8s", "fail-on": "none", "summary": "false", "annotations": "false"})
+	assert.Equal(t, exitClean, code)
+	assert.Contains(t, files["GITHUB_OUTPUT"], "exit-code=0\n")
+	assert.Empty(t, files["GITHUB_STEP_SUMMARY"])
+
+	// A usage error fails the step with 2 and writes no summary.
+	code, log, _ = runAction(t, workspace, map[string]string{"paths": "missing"})
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, log, "cannot read missing")
+}
+
+// readmeExample returns an example file of docs/ that the README shows verbatim, so
+// that what a user copies from the README is what the tests run.
+func readmeExample(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(repoRoot, path))
+	require.NoError(t, err)
+	readme, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	require.NoError(t, err)
+	assert.Contains(t, string(readme), string(data), "README.md shows %s verbatim", path)
+	return string(data)
+}
+
+// TestWorkflowExample checks the README's GitHub workflow with actionlint.
+func TestWorkflowExample(t *testing.T) {
+	actionlint := requireTool(t, "actionlint")
+	readmeExample(t, "docs/examples/github-workflow.yml")
+	out, code := sh(t, repoRoot, nil, actionlint, "-no-color", "docs/examples/github-workflow.yml")
+	assert.Equal(t, 0, code, out)
+	assert.Empty(t, out)
+}
+
+// TestSARIFValidator validates kubenet's SARIF with Microsoft's SARIF multitool, with
+// the SARIF specification's rules and GitHub code scanning's ingestion rules: no error
+// and no warning may remain. A broken file shows the check is not vacuous.
+func TestSARIFValidator(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the .NET validator; not in -short")
+	}
+	requireTool(t, "sarif-multitool")
+	for _, tc := range []struct{ name, path string }{
+		{"findings", "examples/shop"},
+		{"clean", "cmd/kubenet/testdata/clean"},
+		{"kustomize", "examples/kustomize/overlays/prod"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := filepath.Join(t.TempDir(), "kubenet.sarif")
+			_, _, errOut := kubenet(t, "", "lint", "--fail-on", "none", "--format", "text", "-o", "sarif="+in, tc.path)
+			require.Empty(t, errOut)
+			assert.Empty(t, validateSARIF(t, in))
+		})
+	}
+	t.Run("broken", func(t *testing.T) {
+		in := filepath.Join(t.TempDir(), "broken.sarif")
+		require.NoError(t, os.WriteFile(in, []byte(`{"runs":[{"tool":{"driver":{"name":"x"}},"results":[{"ruleId":"r","message":{"text":"m"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"a.yaml"},"region":{"startLine":0}}}]}]}]}`), 0o644))
+		problems := validateSARIF(t, in)
+		assert.NotEmpty(t, problems, "a missing version and line 0 are errors")
+	})
+}
+
+// validateSARIF runs the validator on a file and returns its errors and warnings.
+func validateSARIF(t *testing.T, in string) []string {
+	t.Helper()
+	// The platform binary itself: the npm wrapper passes arguments through a shell.
+	validator := filepath.Join(repoRoot, "bin/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool")
+	require.FileExists(t, validator, "make tools installs @microsoft/sarif-multitool in bin/")
+	out := in + ".validation"
+	log, code := sh(t, filepath.Dir(in), []string{"DOTNET_CLI_TELEMETRY_OPTOUT=1", "DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1"}, validator, "validate", in,
+		"--rule-kind", "Sarif;Ghas", "--level", "Error;Warning;Note", "--output", out, "--log", "ForceOverwrite")
+	require.Equal(t, 0, code, log) // the exit status tells whether the tool ran, not the verdict
+	var v struct {
+		Runs []struct {
+			Invocations []struct {
+				ExecutionSuccessful bool `json:"executionSuccessful"`
+			} `json:"invocations"`
+			Results []struct {
+				RuleID  string `json:"ruleId"`
+				Level   string `json:"level"`
+				Message struct {
+					ID        string   `json:"id"`
+					Arguments []string `json:"arguments"`
+				} `json:"message"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	data, err := os.ReadFile(out)
+	require.NoError(t, err, log)
+	require.NoError(t, json.Unmarshal(data, &v))
+	require.Len(t, v.Runs, 1)
+	require.NotEmpty(t, v.Runs[0].Invocations)
+	assert.True(t, v.Runs[0].Invocations[0].ExecutionSuccessful, log)
+	var problems []string
+	for _, r := range v.Runs[0].Results {
+		level := r.Level
+		if level == "" {
+			level = "warning" // SARIF's default level
+		}
+		if level == "error" || level == "warning" {
+			problems = append(problems, fmt.Sprintf("%s %s: %s %v", level, r.RuleID, r.Message.ID, r.Message.Arguments))
+		}
+	}
+	return problems
+}
