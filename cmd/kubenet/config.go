@@ -155,6 +155,11 @@ func newInitCmd(io *streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "init",
 		Short: "Write a commented starter .kubenet.yaml in the working directory",
+		Long: `Write .kubenet.yaml with every setting commented out at its default: rules to enable,
+disable or re-rate, paths to ignore, cluster settings (domain, DNS, ingress controllers,
+namespaces deployed from elsewhere), extra policy folders and connectivity expectations.`,
+		Example: `  kubenet init && $EDITOR .kubenet.yaml
+  kubenet init --force   # overwrite an existing one`,
 		RunE: func(*cobra.Command, []string) error {
 			if _, err := os.Stat(model.ConfigFile); err == nil && !force {
 				return usageErr("%s exists; use --force to overwrite it", model.ConfigFile)

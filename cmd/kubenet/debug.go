@@ -10,7 +10,7 @@ import (
 )
 
 func newDebugCmd(io *streams) *cobra.Command {
-	cmd := &cobra.Command{Use: "debug", Short: "Tools for rule authors"}
+	cmd := &cobra.Command{Use: "debug", Short: "Tools for rule authors", Example: "  kubenet debug input k8s/ | jq .facts"}
 	var in inputFlags
 	input := &cobra.Command{
 		Use:     "input [PATH...]",

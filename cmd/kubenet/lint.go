@@ -133,8 +133,13 @@ func runLint(ctx context.Context, opts *lintOptions) error {
 		}
 	}
 	timings := os.Getenv("KUBENET_TIMINGS") != ""
+	prog := startProgress(opts.io.err, opts.quiet || timings)
+	defer prog.Stop()
+	// A stage is reported when it ends; the progress line names the one that follows.
+	next := map[string]string{"load": "computing facts", "facts": "building the rule input", "input": "evaluating rules", "rego": "reporting"}
 	start := time.Now()
 	stage := func(name string) {
+		prog.Stage(next[name])
 		if timings {
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
@@ -171,15 +176,16 @@ func runLint(ctx context.Context, opts *lintOptions) error {
 	}
 	ropts.Timings = stage
 	var perUnit [][]rules.Finding
+	var notes []string
 	files, objects := 0, 0
 	for _, g := range units {
 		if !opts.quiet {
 			if g.Unit != "" && len(units) > 1 {
-				fmt.Fprintf(opts.io.err, "kubenet: %s: built with kustomize, linted on its own\n", g.Unit)
+				notes = append(notes, fmt.Sprintf("kubenet: %s: built with kustomize, linted on its own", g.Unit))
 			}
 			for _, p := range g.Problems {
 				if p.Kind == model.Notice {
-					fmt.Fprintf(opts.io.err, "kubenet: notice: %s\n", p.Message)
+					notes = append(notes, "kubenet: notice: "+p.Message)
 				}
 			}
 		}
@@ -198,6 +204,10 @@ func runLint(ctx context.Context, opts *lintOptions) error {
 		objects += len(g.Objects)
 	}
 	findings := mergeUnits(perUnit)
+	prog.Stop()
+	for _, n := range notes {
+		fmt.Fprintln(opts.io.err, n)
+	}
 	rep := report{Findings: findings, Files: files, Objects: objects, Sources: sources}
 	write := func(w io.Writer, format string, color bool) error {
 		switch format {

@@ -59,11 +59,16 @@ func newRootCmd(io *streams) *cobra.Command {
 		Short: "Static analysis for Kubernetes networking manifests",
 		Long: `kubenet reads Kubernetes manifests and reports networking mistakes before they are
 deployed: Services that select nothing, ports that do not exist, Ingress routes to
-missing backends, removed APIs, and more. Every finding names the file and line at fault
-and a concrete fix.`,
+missing backends, NetworkPolicies that break DNS or block the ingress controller, names a
+pod cannot resolve, and more. Every finding names the file and line at fault and a
+concrete fix.
+
+Shell completion: kubenet completion bash|zsh|fish|powershell --help`,
 		Example: `  kubenet lint deploy/
   kubenet lint -n shop k8s/ --format json
   helm template ./chart | kubenet lint -
+  kubenet reach k8s/ --from shop/Deployment/frontend --to shop/Service/cart --port 80
+  kubenet graph k8s/ --format mermaid
   kubenet rules service-port-mismatch`,
 		SilenceUsage:  true,
 		SilenceErrors: true,

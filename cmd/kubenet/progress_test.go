@@ -1,0 +1,45 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestProgressOnlyOnATerminal(t *testing.T) {
+	var buf bytes.Buffer
+	assert.Nil(t, startProgress(&buf, false), "a pipe or file gets no progress line")
+	f, err := os.CreateTemp(t.TempDir(), "stderr")
+	assert.NoError(t, err)
+	defer f.Close()
+	assert.Nil(t, startProgress(f, false), "a regular file is not a terminal")
+	var p *progress
+	p.Stage("x") // nil progress: no-ops
+	p.Stop()
+}
+
+func TestProgressLine(t *testing.T) {
+	var buf bytes.Buffer
+	p := newProgress(&buf)
+	p.Stage("evaluating rules")
+	p.draw(0)
+	p.draw(1)
+	close(p.done) // no goroutine in this test
+	p.Stop()
+	out := buf.String()
+	assert.True(t, strings.HasPrefix(out, "\r\033[K⠋ kubenet: evaluating rules ("), out)
+	assert.Contains(t, out, "\r\033[K⠙ kubenet: evaluating rules (", "each frame overwrites the last")
+	assert.True(t, strings.HasSuffix(out, "\r\033[K"), "the line is erased before output")
+}
+
+func TestProgressNotDrawnForShortRuns(t *testing.T) {
+	var buf bytes.Buffer
+	p := newProgress(&buf)
+	go p.run(time.Hour, time.Millisecond)
+	p.Stop()
+	assert.Empty(t, buf.String(), "a run that ends before the delay prints nothing")
+}
