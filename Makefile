@@ -55,9 +55,10 @@ docs:
 golden:
 	go test ./cmd/kubenet -update
 
-## fuzz: fuzz the loader (FUZZTIME=10m for a longer run)
+## fuzz: fuzz the loader and the helm stdin split (FUZZTIME=10m for longer runs)
 fuzz:
-	go test ./model -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME)
+	go test ./model -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
+	go test ./model -run '^$$' -fuzz '^FuzzHelmStdin$$' -fuzztime $(FUZZTIME)
 
 ## bench: the benchmarks (BENCH=regexp to pick, COUNT=6 for benchstat); see docs/performance.md
 BENCH ?= .

@@ -157,3 +157,35 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// FuzzHelmStdin feeds `helm template`-like streams through stdin: the split by Source
+// comments must never panic, must keep every object, and must give each finding a line
+// that exists in the file it names.
+func FuzzHelmStdin(f *testing.F) {
+	f.Add("---\n# Source: c/templates/a.yaml\n" + cm("a") + "---\n# Source: c/templates/b.yaml\n" + cm("b") + "---\n# Source: c/templates/a.yaml\n" + cm("c"))
+	f.Add("# Source: x.yaml\n" + cm("a") + "---\n" + cm("b"))
+	f.Add("---\n# Source: \n" + cm("a") + "---\n# Source: t.yaml\n: [\n")
+	f.Add("\ufeff---\r\n# Source: w.yaml\r\n" + cm("a"))
+	for _, s := range fuzzSeeds {
+		f.Add("---\n# Source: s.yaml\n" + s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		helm, err := Load(Options{Stdin: strings.NewReader(in)}, "-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain := LoadBytes(Options{}, NamedData{Name: StdinName, Data: []byte(in)})
+		if strings.Contains(in, helmSource) && len(helm.Objects) < len(plain.Objects) && len(problems(helm, Invalid)) == 0 {
+			t.Fatalf("the split lost objects: %d of %d", len(helm.Objects), len(plain.Objects))
+		}
+		for _, o := range helm.Objects {
+			src, ok := helm.Sources[o.Pos.File]
+			if !ok {
+				t.Fatalf("%s names %s, which is not a source", o.ID, o.Pos.File)
+			}
+			if n := bytes.Count(src, []byte("\n")) + 1; o.Pos.Line > n {
+				t.Fatalf("%s at %s: the file has %d lines", o.ID, o.Pos, n)
+			}
+		}
+	})
+}

@@ -227,9 +227,9 @@ func kustomize(dir string) (*kustomized, error) {
 	line := 1
 	for _, res := range m.Resources() {
 		origin, _ := res.GetOrigin()
-		_ = res.RNode.PipeE(yaml.ClearAnnotation("config.kubernetes.io/origin"))
+		_ = res.PipeE(yaml.ClearAnnotation("config.kubernetes.io/origin"))
 		if a := res.GetAnnotations(); len(a) == 0 {
-			_ = res.RNode.PipeE(yaml.Lookup("metadata"), yaml.Clear("annotations"))
+			_ = res.PipeE(yaml.Lookup("metadata"), yaml.Clear("annotations"))
 		}
 		out, err := res.AsYAML()
 		if err != nil {

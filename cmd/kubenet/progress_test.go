@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestProgressOnlyOnATerminal(t *testing.T) {
 	var buf bytes.Buffer
 	assert.Nil(t, startProgress(&buf, false), "a pipe or file gets no progress line")
 	f, err := os.CreateTemp(t.TempDir(), "stderr")
-	assert.NoError(t, err)
+	require.NoError(t, err)
 	defer f.Close()
 	assert.Nil(t, startProgress(f, false), "a regular file is not a terminal")
 	var p *progress
