@@ -63,9 +63,8 @@ type source struct {
 
 // Load reads every path (files, folders walked recursively, "-" for stdin) and builds
 // the graph. A path that does not exist or cannot be read is an error; a bad document
-// inside a file is a Problem and loading goes on. When the paths hold more than one
-// thing to deploy (several kustomizations, or one and plain manifests), Load refuses:
-// see LoadUnits.
+// inside a file is a Problem and loading goes on. When the paths hold several variants
+// of one deployment (overlays of one base), Load refuses: see LoadUnits.
 func Load(opts Options, paths ...string) (*Graph, error) {
 	units, err := LoadUnits(opts, paths...)
 	if err != nil {
@@ -81,11 +80,13 @@ func Load(opts Options, paths ...string) (*Graph, error) {
 	return units[0], nil
 }
 
-// LoadUnits reads every path like Load and returns one graph per deployment: the plain
-// manifests together, and, with Options.Kustomize, each kustomization that no other
-// one pulls in, built in memory. Each is a cluster of its own (a dev and a prod overlay
-// define the same objects), so each is analysed on its own. Problems that concern no
-// unit in particular (skipped folders) go to the first.
+// LoadUnits reads every path like Load and returns one graph per deployment. With
+// Options.Kustomize, each kustomization that no other one pulls in is built in memory
+// and takes the place of its folder in the input order. Overlays of one base are
+// variants (a dev and a prod overlay define the same objects for different clusters):
+// each variant is a graph of its own, holding everything else too (see deployments).
+// Without variants there is one graph. Problems that concern no graph in particular
+// (skipped folders) go to the first.
 func LoadUnits(opts Options, paths ...string) ([]*Graph, error) {
 	var srcs []source
 	var notices []Problem
