@@ -73,6 +73,9 @@ errors, unreadable paths and broken policies.`,
 	f.StringSliceVar(&opts.enable, "rule", nil, "run only these rules (comma-separated ids)")
 	f.StringArrayVar(&opts.expect, "expect", nil, "file of connectivity expectations to check (repeatable); see docs/reachability.md")
 	f.StringVar(&opts.config, "config", "", "config file (default: the first .kubenet.yaml from the working directory upwards)")
+	_ = cmd.RegisterFlagCompletionFunc("rule", completeRuleIDs)
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(formats, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("fail-on", cobra.FixedCompletions([]string{"error", "warning", "info", "none"}, cobra.ShellCompDirectiveNoFileComp))
 	f.BoolVar(&opts.kustomize, "kustomize", true, "build folders holding a kustomization.yaml in memory and lint the output (false: lint the files as they are)")
 	return cmd
 }

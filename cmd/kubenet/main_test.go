@@ -332,3 +332,30 @@ func TestGraphGolden(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, errOut, `unknown format "svg"`)
 }
+
+// TestHelpAndCompletion: every command explains itself with examples, and the shell
+// completion cobra generates completes rule ids and flag values.
+func TestHelpAndCompletion(t *testing.T) {
+	root := newRootCmd(&streams{})
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" || c.Name() == "help" {
+			continue
+		}
+		assert.NotEmpty(t, c.Example, "kubenet %s --help shows examples", c.Name())
+		assert.NotEmpty(t, c.Short, c.Name())
+	}
+	code, out, _ := kubenet(t, "", "completion", "bash")
+	assert.Equal(t, exitClean, code)
+	assert.Contains(t, out, "__start_kubenet")
+
+	code, out, _ = kubenet(t, "", "__complete", "rules", "service-p")
+	assert.Equal(t, exitClean, code)
+	assert.Contains(t, out, "service-port-mismatch\t")
+	assert.NotContains(t, out, "ingress-port-mismatch")
+
+	_, out, _ = kubenet(t, "", "__complete", "lint", "--rule", "service-port-mismatch,dns-egress")
+	assert.Contains(t, out, "service-port-mismatch,dns-egress-missing\t", "the last element of a list is completed")
+
+	_, out, _ = kubenet(t, "", "__complete", "lint", "--format", "")
+	assert.Contains(t, out, "sarif\n")
+}

@@ -20,7 +20,8 @@ func newRulesCmd(io *streams) *cobra.Command {
 		Example: `  kubenet rules
   kubenet rules service-port-mismatch
   kubenet rules --format markdown > docs/rules.md`,
-		Args: cobra.MaximumNArgs(1),
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: completeRuleIDs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			e, err := rules.NewEngine(policies...)
 			if err != nil {
@@ -78,4 +79,21 @@ func rulesMarkdown(rs []*rules.Rule) string {
 		fmt.Fprintf(&b, " · engine: %s (`%s`)\n\n%s\n\n**How to fix:** %s\n", r.Engine, r.Source, wrap(r.Doc.Description), wrap(r.Doc.Remediation))
 	}
 	return b.String()
+}
+
+// completeRuleIDs completes the ids of the built-in rules (shell completion).
+func completeRuleIDs(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	e, err := rules.NewEngine()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveError
+	}
+	var out []cobra.Completion
+	// --rule takes a comma-separated list: complete its last element.
+	prefix := toComplete[:strings.LastIndexByte(toComplete, ',')+1]
+	for _, r := range e.Rules() {
+		if strings.HasPrefix(prefix+r.ID, toComplete) {
+			out = append(out, cobra.CompletionWithDesc(prefix+r.ID, r.Doc.Title))
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
 }
