@@ -287,7 +287,7 @@ func kustomize(dir string) (*kustomized, error) {
 		}
 		k.fallback = append(k.fallback, fb)
 	}
-	k.data = buf.Bytes()
+	k.data = append([]byte{}, buf.Bytes()...) // never nil: an empty build is an empty stream
 	return k, nil
 }
 

@@ -199,3 +199,25 @@ func keys(m map[string][]byte) []string {
 	}
 	return out
 }
+
+func TestKustomizeNestedFolders(t *testing.T) {
+	root := tree(t, map[string]string{
+		"apps/kustomization.yaml":         "resources:\n  - cart\n",
+		"apps/cart/kustomization.yaml":    "resources:\n  - service.yaml\n",
+		"apps/cart/service.yaml":          kustService,
+		"apps/notes/kustomization.yml":    "resources: []\n",
+		"apps/extra.yaml":                 cm("not-listed"),
+		"base/kustomization.yaml":         "resources:\n  - service.yaml\n",
+		"base/service.yaml":               strings.Replace(kustService, "name: cart", "name: web", 1),
+		"base/overlay/kustomization.yaml": "namespace: prod\nresources:\n  - ..\n",
+	})
+	g, err := Load(Options{Kustomize: true}, root)
+	require.NoError(t, err)
+	assert.Empty(t, cmNames(g), "files inside a kustomization are kustomize's to read")
+	require.Len(t, g.Services, 1, "apps/cart is built through apps, once: %s", dumpProblems(g))
+	assert.Equal(t, filepath.Join(root, "apps/cart/service.yaml"), g.Services[0].Pos.File)
+	inv := problems(g, Invalid)
+	require.Len(t, inv, 1, "an empty kustomization builds to nothing, quietly: %s", dumpProblems(g))
+	assert.Equal(t, filepath.Join(root, "base/overlay/kustomization.yaml"), inv[0].Pos.File)
+	assert.Contains(t, inv[0].Message, "cycle detected", "kustomize refuses an overlay inside its base, and so does kubenet")
+}

@@ -286,14 +286,15 @@ func walk(p string, ignore func(string) bool, kust bool) ([]string, []string, []
 				return filepath.SkipDir
 			}
 			if kust && kustomizationFile(path) != "" {
-				// Listed with the files too, so that its objects keep their place in the input order.
+				// Listed with the files too, so that its objects keep their place in the
+				// input order. Its files are kustomize's to read; folders below it are
+				// walked, for overlays that live under their base.
 				kdirs = append(kdirs, filepath.Clean(path))
 				files = append(files, filepath.Clean(path))
-				return filepath.SkipDir
 			}
 			return nil
 		}
-		if !manifestExt[strings.ToLower(filepath.Ext(name))] {
+		if !manifestExt[strings.ToLower(filepath.Ext(name))] || underAny(path, kdirs) {
 			return nil
 		}
 		if d.Type().IsRegular() {
@@ -312,6 +313,16 @@ func walk(p string, ignore func(string) bool, kust bool) ([]string, []string, []
 	}
 	sort.Strings(files)
 	return files, kdirs, notices, nil
+}
+
+// underAny reports whether path is inside one of the folders.
+func underAny(path string, dirs []string) bool {
+	for _, d := range dirs {
+		if strings.HasPrefix(path, d+string(filepath.Separator)) {
+			return true
+		}
+	}
+	return false
 }
 
 // fileResult is what decoding one file yields; files are decoded in parallel and
