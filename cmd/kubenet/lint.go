@@ -280,7 +280,7 @@ func mergeUnits(perUnit [][]rules.Finding) []rules.Finding {
 	}
 	kept := out[:0]
 	for _, f := range out {
-		unknown := f.Rule == "connectivity-expectation" && strings.HasPrefix(f.Message, "no workload")
+		unknown := f.Rule == "connectivity-expectation" && strings.Contains(f.Message, "cannot be checked: no workload")
 		if unknown && seen[key{f.Rule, f.File, f.Message, f.Line, f.Column}] < len(perUnit) {
 			continue
 		}
