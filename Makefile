@@ -2,6 +2,9 @@
 GOLANGCI_LINT_VERSION := v2.15.0
 ACTIONLINT_VERSION    := v1.7.12
 SARIF_MULTITOOL_VERSION := 5.7.0
+MERMAID_VERSION := 11.17.2
+JSDOM_VERSION   := 29.1.1
+NPM_TOOLS = $(BIN)/node_modules/.kubenet-$(SARIF_MULTITOOL_VERSION)-$(MERMAID_VERSION)-$(JSDOM_VERSION)
 BIN      := $(CURDIR)/bin
 GOLANGCI := $(BIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 FUZZTIME ?= 30s
@@ -22,20 +25,17 @@ test: vet lint tools gotest
 
 ## tools: the clients the integration tests drive, into bin/ (pre-commit comes from
 ## Debian: .ci/run installs it)
-tools: $(BIN)/actionlint $(BIN)/node_modules/.bin/sarif-multitool
+tools: $(BIN)/actionlint $(NPM_TOOLS)
 
 $(BIN)/actionlint:
 	GOBIN=$(BIN) go install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
 
-$(BIN)/node_modules/.bin/sarif-multitool:
-	npm install --prefix $(BIN) --no-save --no-audit --no-fund --loglevel=error @microsoft/sarif-multitool@$(SARIF_MULTITOOL_VERSION)
-
-vet:
-	go vet ./...
-
-$(GOLANGCI):
-	GOBIN=$(BIN) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
-	mv $(BIN)/golangci-lint $(GOLANGCI)
+# From npm, in one install (npm prunes what a later install does not name): Microsoft's
+# SARIF validator, and mermaid's own parser (in a jsdom window) for the pictures.
+$(NPM_TOOLS):
+	npm install --prefix $(BIN) --no-save --no-audit --no-fund --loglevel=error \
+	  @microsoft/sarif-multitool@$(SARIF_MULTITOOL_VERSION) mermaid@$(MERMAID_VERSION) jsdom@$(JSDOM_VERSION)
+	touch $@
 
 lint: $(GOLANGCI)
 	$(GOLANGCI) run ./...

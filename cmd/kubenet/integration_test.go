@@ -431,3 +431,46 @@ func validateSARIF(t *testing.T, in string) []string {
 	}
 	return problems
 }
+
+// TestMermaidParses parses every Mermaid picture kubenet draws with mermaid itself, the
+// renderer of GitHub's Markdown (job summaries, comments): the network picture and the
+// reach matrix, on the example shop and on the kustomize example.
+func TestMermaidParses(t *testing.T) {
+	node := requireTool(t, "node")
+	mermaid := filepath.Join(repoRoot, "bin/node_modules/mermaid/package.json")
+	if _, err := os.Stat(mermaid); err != nil {
+		if os.Getenv("KUBENET_REQUIRE_TOOLS") != "" {
+			t.Fatal("mermaid is not installed in bin/; `make tools` installs it")
+		}
+		t.Skip("mermaid is not installed in bin/; `make tools` installs it")
+	}
+	script, err := os.ReadFile(filepath.Join(repoRoot, "cmd/kubenet/testdata/mermaid-parse.mjs"))
+	require.NoError(t, err)
+	// Beside bin/node_modules, where node resolves its imports.
+	runner := filepath.Join(repoRoot, "bin", "mermaid-parse.mjs")
+	require.NoError(t, os.WriteFile(runner, script, 0o644))
+
+	dir := t.TempDir()
+	var files []string
+	for _, tc := range [][]string{
+		{"graph", "--format", "mermaid", "examples/shop"},
+		{"reach", "--format", "mermaid", "examples/shop"},
+		{"graph", "--format", "mermaid", "examples/kustomize/overlays/prod"},
+		{"graph", "--format", "mermaid", "cmd/kubenet/testdata/clean"},
+	} {
+		code, out, errOut := kubenet(t, "", tc...)
+		require.Equal(t, exitClean, code, errOut)
+		f := filepath.Join(dir, fmt.Sprintf("%d.mmd", len(files)))
+		require.NoError(t, os.WriteFile(f, []byte(out), 0o644))
+		files = append(files, f)
+	}
+	broken := filepath.Join(dir, "broken.mmd")
+	require.NoError(t, os.WriteFile(broken, []byte("flowchart LR\n  a --> |x b\n"), 0o644))
+
+	out, code := sh(t, dir, nil, node, append([]string{runner}, files...)...)
+	assert.Equal(t, 0, code, out)
+	assert.Equal(t, len(files), strings.Count(out, " ok flowchart-v2"), out)
+
+	out, code = sh(t, dir, nil, node, runner, broken)
+	assert.Equal(t, 1, code, "the check is not vacuous: %s", out)
+}
