@@ -20,7 +20,7 @@ build:
 
 ## test: vet, golangci-lint, the Go tests with the race detector (rule testdata, goldens,
 ## corpus, Rego unit tests in policies/*_test.rego, and the real clients: pre-commit, the
-## Action's steps, actionlint, the SARIF validator)
+## Action's steps, actionlint, the SARIF validator, mermaid)
 test: vet lint tools gotest
 
 ## tools: the clients the integration tests drive, into bin/ (pre-commit comes from
@@ -36,6 +36,13 @@ $(NPM_TOOLS):
 	npm install --prefix $(BIN) --no-save --no-audit --no-fund --loglevel=error \
 	  @microsoft/sarif-multitool@$(SARIF_MULTITOOL_VERSION) mermaid@$(MERMAID_VERSION) jsdom@$(JSDOM_VERSION)
 	touch $@
+
+vet:
+	go vet ./...
+
+$(GOLANGCI):
+	GOBIN=$(BIN) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+	mv $(BIN)/golangci-lint $(GOLANGCI)
 
 lint: $(GOLANGCI)
 	$(GOLANGCI) run ./...
