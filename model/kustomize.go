@@ -2,9 +2,7 @@ package model
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -352,8 +350,7 @@ func parseDocs(data []byte) []*yaml.Node {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for {
 		var n yaml.Node
-		err := decodeSafely(dec, &n)
-		if errors.Is(err, io.EOF) || err != nil {
+		if err := decodeSafely(dec, &n); err != nil { // io.EOF at the end
 			return out
 		}
 		if len(n.Content) > 0 {
@@ -362,30 +359,11 @@ func parseDocs(data []byte) []*yaml.Node {
 	}
 }
 
-// keyNode returns the key node of field in the first document that has it.
-func keyNode(docs []*yaml.Node, field string) *yaml.Node {
+// keyNode returns the key node of name in the first document that has it.
+func keyNode(docs []*yaml.Node, name string) *yaml.Node {
 	for _, d := range docs {
-		if d.Kind != yaml.MappingNode {
-			continue
-		}
-		for i := 0; i+1 < len(d.Content); i += 2 {
-			if d.Content[i].Value == field {
-				return d.Content[i]
-			}
-		}
-	}
-	return nil
-}
-
-// mapValue returns the value of key in a mapping node, or nil.
-func mapValue(n *yaml.Node, key string) *yaml.Node {
-	n = deref(n)
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return deref(n.Content[i+1])
+		if k, _ := field(d, name); k != nil {
+			return k
 		}
 	}
 	return nil
@@ -399,13 +377,13 @@ func matchDoc(docs []*yaml.Node, kind, name string) *yaml.Node {
 	bestLen, sameKind := -1, 0
 	var only *yaml.Node
 	for _, d := range docs {
-		if k := mapValue(d, "kind"); k == nil || k.Value != kind {
+		if k := val(d, "kind"); k == nil || k.Value != kind {
 			continue
 		}
 		sameKind++
 		only = d
 		n := ""
-		if v := mapValue(mapValue(d, "metadata"), "name"); v != nil {
+		if v := path(d, "metadata", "name"); v != nil {
 			n = v.Value
 		}
 		if n != "" && strings.Contains(name, n) && len(n) > bestLen {
@@ -433,7 +411,7 @@ func (k *kustomized) align(b, s *yaml.Node, file string, off int, key string) {
 	switch {
 	case b.Kind == yaml.MappingNode && s.Kind == yaml.MappingNode:
 		for i := 0; i+1 < len(b.Content); i += 2 {
-			if sv, sk := lookupPair(s, b.Content[i].Value); sv != nil {
+			if sk, sv := field(s, b.Content[i].Value); sv != nil {
 				k.put(b.Content[i], sk, file, off)
 				k.align(b.Content[i+1], sv, file, off, b.Content[i].Value)
 				if k.changed[[2]int{deref(b.Content[i+1]).Line + off, deref(b.Content[i+1]).Column}] {
@@ -475,7 +453,7 @@ func (k *kustomized) alignPatch(b, s *yaml.Node, file string, off int) {
 	switch {
 	case b.Kind == yaml.MappingNode && s.Kind == yaml.MappingNode:
 		for i := 0; i+1 < len(b.Content); i += 2 {
-			sv, sk := lookupPair(s, b.Content[i].Value)
+			sk, sv := field(s, b.Content[i].Value)
 			if sv == nil {
 				continue
 			}
@@ -513,16 +491,6 @@ func (k *kustomized) known(at [2]int) bool {
 	return ok
 }
 
-// lookupPair returns the value and key nodes of key in a mapping node.
-func lookupPair(n *yaml.Node, key string) (*yaml.Node, *yaml.Node) {
-	for j := 0; j+1 < len(n.Content); j += 2 {
-		if n.Content[j].Value == key {
-			return deref(n.Content[j+1]), n.Content[j]
-		}
-	}
-	return nil, nil
-}
-
 // itemKeys identify list items across a build (strategic merge keys of the lists
 // networking cares about).
 var itemKeys = []string{"name", "containerPort", "port", "path", "host", "key"}
@@ -530,12 +498,12 @@ var itemKeys = []string{"name", "containerPort", "port", "path", "host", "key"}
 func matchItem(b *yaml.Node, items []*yaml.Node, i int) *yaml.Node {
 	if b = deref(b); b != nil && b.Kind == yaml.MappingNode {
 		for _, key := range itemKeys {
-			v := mapValue(b, key)
+			v := val(b, key)
 			if v == nil || v.Kind != yaml.ScalarNode {
 				continue
 			}
 			for _, s := range items {
-				if sv := mapValue(s, key); sv != nil && sv.Value == v.Value {
+				if sv := val(s, key); sv != nil && sv.Value == v.Value {
 					return s
 				}
 			}

@@ -144,7 +144,7 @@ func buildPicture(f *analyzer.Facts, g *model.Graph) *picture {
 		if len(sf.Selects) == 0 {
 			hole := id + "#nopods"
 			n := p.node(hole, "no pods")
-			n.label, n.missing, n.namespace = "no pod matches "+selectorText(s.Selector), true, s.Namespace
+			n.label, n.missing, n.namespace = "no pod matches "+model.FormatLabels(s.Selector), true, s.Namespace
 			p.edge(id, hole, "✗ selects nothing", "selects", true)
 			continue
 		}
@@ -209,19 +209,6 @@ func shortNames(ids []string) []string {
 		out[i] = id[strings.LastIndexByte(id, '/')+1:]
 	}
 	return out
-}
-
-func selectorText(sel map[string]string) string {
-	keys := make([]string, 0, len(sel))
-	for k := range sel {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + "=" + sel[k]
-	}
-	return strings.Join(parts, ",")
 }
 
 // byNamespace returns the namespaces in order, each with its nodes in order.
