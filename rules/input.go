@@ -54,10 +54,10 @@ func nonNil[T any](s []T) []T {
 type builtinInput struct {
 	Namespaces     []*model.Namespace    `json:"namespaces"`
 	Workloads      []slimObject          `json:"workloads"`
-	Services       []*model.Service      `json:"services"`
+	Services       []slimService         `json:"services"`
 	Ingresses      []*model.Ingress      `json:"ingresses"`
 	IngressClasses []*model.IngressClass `json:"ingressClasses"`
-	Policies       []*model.Policy       `json:"networkPolicies"`
+	Policies       []slimPolicy          `json:"networkPolicies"`
 	ConfigMaps     []slimObject          `json:"configMaps"`
 	Objects        []slimObject          `json:"objects"`
 	Endpoints      []string              `json:"endpoints"`
@@ -88,12 +88,82 @@ func slim(o *model.Object) slimObject {
 	return s
 }
 
+// slimService is a Service with the fields the built-in rules read: no labels,
+// annotations or positions of fields they never blame.
+type slimService struct {
+	ID             string               `json:"id"`
+	Namespace      string               `json:"namespace"`
+	Invalid        bool                 `json:"invalid"`
+	Type           string               `json:"type"`
+	Selector       map[string]string    `json:"selector"`
+	SelectorPos    model.Pos            `json:"selectorPos"`
+	SelectorKeyPos map[string]model.Pos `json:"selectorKeyPos"`
+	Ports          []slimServicePort    `json:"ports"`
+}
+
+type slimServicePort struct {
+	Name          string            `json:"name"`
+	Protocol      string            `json:"protocol"`
+	Port          int               `json:"port"`
+	TargetPort    model.IntOrString `json:"targetPort"`
+	TargetPortPos model.Pos         `json:"targetPortPos"`
+	NodePort      int               `json:"nodePort"`
+	NodePortPos   model.Pos         `json:"nodePortPos"`
+}
+
+func slimSvc(s *model.Service) slimService {
+	out := slimService{ID: s.ID, Namespace: s.Namespace, Invalid: s.Invalid, Type: s.Type, Selector: s.Selector,
+		SelectorPos: s.SelectorPos, SelectorKeyPos: s.SelectorKeyPos, Ports: make([]slimServicePort, len(s.Ports))}
+	for i, p := range s.Ports {
+		out.Ports[i] = slimServicePort{Name: p.Name, Protocol: p.Protocol, Port: p.Port, TargetPort: p.TargetPort,
+			TargetPortPos: p.TargetPortPos, NodePort: p.NodePort, NodePortPos: p.NodePortPos}
+	}
+	if s.Ports == nil {
+		out.Ports = nil
+	}
+	return out
+}
+
+// slimPolicy is a NetworkPolicy with what the built-in rules read: the pod selector
+// and the peers of each rule (ports are judged in Go, see facts.policies).
+type slimPolicy struct {
+	ID          string           `json:"id"`
+	Namespace   string           `json:"namespace"`
+	Invalid     bool             `json:"invalid"`
+	PodSelector model.Selector   `json:"podSelector"`
+	Ingress     []slimPolicyRule `json:"ingress"`
+	Egress      []slimPolicyRule `json:"egress"`
+}
+
+type slimPolicyRule struct {
+	Peers []model.Peer `json:"peers"`
+}
+
+func slimRules(rs []model.PolicyRule) []slimPolicyRule {
+	if rs == nil {
+		return nil
+	}
+	out := make([]slimPolicyRule, len(rs))
+	for i, r := range rs {
+		out[i].Peers = r.Peers
+	}
+	return out
+}
+
 // builtin returns the slim document for the built-in rules.
 func (in *Input) builtin() *builtinInput {
 	b := &builtinInput{
-		Namespaces: in.Namespaces, Services: in.Services, Ingresses: in.Ingresses, IngressClasses: in.IngressClasses,
-		Policies: in.Policies, Endpoints: in.Endpoints, Config: in.Config,
+		Namespaces: in.Namespaces, Ingresses: in.Ingresses, IngressClasses: in.IngressClasses,
+		Endpoints: in.Endpoints, Config: in.Config,
 		Workloads: make([]slimObject, len(in.Workloads)), ConfigMaps: []slimObject{}, Objects: make([]slimObject, len(in.Objects)),
+		Services: make([]slimService, len(in.Services)), Policies: make([]slimPolicy, len(in.Policies)),
+	}
+	for i, s := range in.Services {
+		b.Services[i] = slimSvc(s)
+	}
+	for i, p := range in.Policies {
+		b.Policies[i] = slimPolicy{ID: p.ID, Namespace: p.Namespace, Invalid: p.Invalid, PodSelector: p.PodSelector,
+			Ingress: slimRules(p.Ingress), Egress: slimRules(p.Egress)}
 	}
 	for i, w := range in.Workloads {
 		b.Workloads[i] = slim(&w.Object)
@@ -125,7 +195,8 @@ func (in *Input) builtin() *builtinInput {
 		nf.Workloads = map[string]*analyzer.WorkloadFacts{}
 		for id, wf := range f.Workloads {
 			if wf.DNS != nil {
-				nf.Workloads[id] = wf
+				// DNS reachability is the only workload fact built-in rules read.
+				nf.Workloads[id] = &analyzer.WorkloadFacts{DNS: wf.DNS}
 			}
 		}
 		f.NetFacts = &nf

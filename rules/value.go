@@ -22,13 +22,27 @@ import (
 // goroutine uses its own.
 type converter struct {
 	strs map[string]*ast.Term
+	nums map[int]*ast.Term
 	// compactPos renders model.Pos as [file, line, column] instead of an object: for the
 	// built-in rules, which only pass positions through, it saves most of the memory.
 	compactPos bool
 }
 
 func newConverter(compactPos bool) *converter {
-	return &converter{strs: map[string]*ast.Term{}, compactPos: compactPos}
+	return &converter{strs: map[string]*ast.Term{}, nums: map[int]*ast.Term{}, compactPos: compactPos}
+}
+
+// num interns integers (lines, columns, ports repeat across the whole input).
+func (c *converter) num(i int) *ast.Term {
+	if i >= -1 && i <= 512 {
+		return ast.InternedTerm(i) // OPA's own table
+	}
+	if t, ok := c.nums[i]; ok {
+		return t
+	}
+	t := ast.IntNumberTerm(i)
+	c.nums[i] = t
+	return t
 }
 
 func (c *converter) str(s string) *ast.Term {
@@ -100,21 +114,21 @@ func (c *converter) term(v reflect.Value) (*ast.Term, error) {
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if v.IsNil() {
-			return ast.NullTerm(), nil
+			return ast.InternedNullTerm, nil
 		}
 		return c.term(v.Elem())
 	}
 	t := v.Type()
 	if t == posType && c.compactPos {
 		p := v.Interface().(model.Pos)
-		return ast.ArrayTerm(c.str(p.File), ast.IntNumberTerm(p.Line), ast.IntNumberTerm(p.Column)), nil
+		return ast.ArrayTerm(c.str(p.File), c.num(p.Line), c.num(p.Column)), nil
 	}
 	if t == intOrString {
 		ios := v.Interface().(model.IntOrString)
 		if ios.IsStr {
 			return c.str(ios.Str), nil
 		}
-		return ast.IntNumberTerm(ios.Int), nil
+		return c.num(ios.Int), nil
 	}
 	if t.Implements(marshaler) || t.Implements(textMarsh) {
 		b, err := json.Marshal(v.Interface())
@@ -131,16 +145,19 @@ func (c *converter) term(v reflect.Value) (*ast.Term, error) {
 	case reflect.String:
 		return c.str(v.String()), nil
 	case reflect.Bool:
-		return ast.BooleanTerm(v.Bool()), nil
+		return ast.InternedTerm(v.Bool()), nil
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return ast.IntNumberTerm(int(v.Int())), nil
+		return c.num(int(v.Int())), nil
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		return ast.UIntNumberTerm(v.Uint()), nil
 	case reflect.Float32, reflect.Float64:
 		return ast.FloatNumberTerm(v.Float()), nil
 	case reflect.Slice, reflect.Array:
 		if v.Kind() == reflect.Slice && v.IsNil() {
-			return ast.NullTerm(), nil
+			return ast.InternedNullTerm, nil
+		}
+		if v.Len() == 0 {
+			return ast.InternedEmptyArray, nil
 		}
 		terms := make([]*ast.Term, v.Len())
 		for i := range terms {
@@ -153,10 +170,13 @@ func (c *converter) term(v reflect.Value) (*ast.Term, error) {
 		return ast.ArrayTerm(terms...), nil
 	case reflect.Map:
 		if v.IsNil() {
-			return ast.NullTerm(), nil
+			return ast.InternedNullTerm, nil
 		}
 		if v.Type().Key().Kind() != reflect.String {
 			return nil, fmt.Errorf("input: map key %s is not a string", v.Type().Key())
+		}
+		if v.Len() == 0 {
+			return ast.InternedEmptyObject, nil
 		}
 		pairs := make([][2]*ast.Term, 0, v.Len())
 		it := v.MapRange()
@@ -175,7 +195,7 @@ func (c *converter) term(v reflect.Value) (*ast.Term, error) {
 			fv, ok := fieldByIndex(v, f.index)
 			var e *ast.Term
 			if !ok {
-				e = ast.NullTerm()
+				e = ast.InternedNullTerm
 			} else {
 				var err error
 				if e, err = c.term(fv); err != nil {
