@@ -1,6 +1,7 @@
 package analyzer
 
 import (
+	"bytes"
 	"maps"
 	"net"
 	"regexp"
@@ -63,10 +64,12 @@ var envHostKeys = []string{"HOST", "HOSTNAME", "ADDR", "ADDRESS", "URL", "URI", 
 // dashboards and other configs use for labels rather than hosts (service).
 var configHostKeys = []string{"HOST", "HOSTNAME", "ADDR", "ADDRESS", "URL", "URI", "ENDPOINT", "SERVER", "UPSTREAM"}
 
+var keySeparators = strings.NewReplacer("-", "_", ".", "_")
+
 func keyIn(k string, suffixes []string) bool {
 	k = strings.ToUpper(strings.TrimLeft(strings.TrimSpace(k), "-\"'"))
 	k = strings.TrimRight(k, ":=\"' ")
-	k = strings.NewReplacer("-", "_", ".", "_").Replace(k)
+	k = keySeparators.Replace(k)
 	for _, s := range suffixes {
 		if k == s || strings.HasSuffix(k, "_"+s) {
 			return true
@@ -392,9 +395,9 @@ func (f *Facts) linePos(cm *model.ConfigMap, key string, i int, text string) mod
 	p.Line, p.Column = line, 1
 	if src, ok := f.graph.Sources[p.File]; ok {
 		if l, ok := f.nthLine(p.File, src, line); ok {
-			if j := strings.Index(l, text); j >= 0 {
+			if j := bytes.Index(l, []byte(text)); j >= 0 {
 				p.Column = j + 1
-			} else if j := len(l) - len(strings.TrimLeft(l, " \t")); j >= 0 {
+			} else if j := len(l) - len(bytes.TrimLeft(l, " \t")); j >= 0 {
 				p.Column = j + 1
 			}
 		}
@@ -404,7 +407,7 @@ func (f *Facts) linePos(cm *model.ConfigMap, key string, i int, text string) mod
 
 // nthLine returns line n (1-based) of a source file, indexing each file's line starts
 // once.
-func (f *Facts) nthLine(file string, src []byte, n int) (string, bool) {
+func (f *Facts) nthLine(file string, src []byte, n int) ([]byte, bool) {
 	f.linesMu.Lock()
 	defer f.linesMu.Unlock()
 	starts, ok := f.lineStarts[file]
@@ -418,13 +421,13 @@ func (f *Facts) nthLine(file string, src []byte, n int) (string, bool) {
 		f.lineStarts[file] = starts
 	}
 	if n < 1 || n > len(starts) {
-		return "", false
+		return nil, false
 	}
 	end := len(src)
 	if n < len(starts) {
 		end = starts[n] - 1
 	}
-	return string(src[starts[n-1]:end]), true
+	return src[starts[n-1]:end], true
 }
 
 // isTokenSep separates the words of a value: white space, quotes and punctuation that
