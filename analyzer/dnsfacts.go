@@ -3,9 +3,11 @@ package analyzer
 import (
 	"fmt"
 	"maps"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/kubenet/kubenet/model"
 )
@@ -100,6 +102,31 @@ var publicSuffixes = map[string]bool{
 // common corporate ones): probably meant for a corporate resolver, but intent is unclear.
 var privateSuffixes = map[string]bool{"internal": true, "local": true, "lan": true, "corp": true, "home": true, "intranet": true, "private": true, "localdomain": true}
 
+// judgeRef resolves one reference under its pod's search path and checks its port and
+// reachability; ok is false for a bare word that is not a name of the cluster.
+func (f *Facts) judgeRef(ref DNSRef, d *DNS, svcNS map[string]int, nsKnown map[string]bool, byName map[string][]*model.Service) (RefFacts, bool) {
+	rf := RefFacts{DNSRef: ref, PortOK: true}
+	rc := PodResolvConf(ref.workload, ref.Namespace, d.Domain())
+	name := ref.Name
+	if ref.Source == SourceExternalName {
+		// The CNAME target is resolved by CoreDNS itself, not through a pod's search path.
+		rc = ResolvConf{Cluster: true, Ndots: 1}
+		if !strings.HasSuffix(name, ".") {
+			name += "."
+		}
+	}
+	rf.Resolution = outcome(d.Resolve(name, rc))
+	f.classify(&rf, svcNS, nsKnown, byName)
+	if rf.Context == ContextBare && (rf.Resolution.Status != DNSResolved || rf.Resolution.Answer.Kind == RecordPodIP) {
+		return rf, false // a bare word counts only when it is a name of the cluster
+	}
+	f.checkPort(&rf)
+	if rf.Blocked == nil {
+		f.checkReach(&rf)
+	}
+	return rf, true
+}
+
 func (f *Facts) dnsFacts() *DNSFacts {
 	g := f.graph
 	d := f.DNS()
@@ -115,28 +142,25 @@ func (f *Facts) dnsFacts() *DNSFacts {
 		nsKnown[ns.Name] = true
 	}
 	refs := f.references()
-	df.References = make([]RefFacts, 0, len(refs))
-	for _, ref := range refs {
-		rf := RefFacts{DNSRef: ref, PortOK: true}
-		rc := PodResolvConf(ref.workload, ref.Namespace, d.Domain())
-		name := ref.Name
-		if ref.Source == SourceExternalName {
-			// The CNAME target is resolved by CoreDNS itself, not through a pod's search path.
-			rc = ResolvConf{Cluster: true, Ndots: 1}
-			if !strings.HasSuffix(name, ".") {
-				name += "."
+	// Each reference is judged on its own against read-only records, indexes and the
+	// solved reachability: chunks of them are judged side by side, in input order.
+	judged := make([]RefFacts, len(refs))
+	keep := make([]bool, len(refs))
+	workers := min(runtime.GOMAXPROCS(0), len(refs)/256+1)
+	var wg sync.WaitGroup
+	for k := range workers {
+		wg.Go(func() {
+			for i := k * len(refs) / workers; i < (k+1)*len(refs)/workers; i++ {
+				judged[i], keep[i] = f.judgeRef(refs[i], d, svcNS, nsKnown, byName)
 			}
+		})
+	}
+	wg.Wait()
+	df.References = judged[:0]
+	for i := range judged {
+		if keep[i] {
+			df.References = append(df.References, judged[i])
 		}
-		rf.Resolution = outcome(d.Resolve(name, rc))
-		f.classify(&rf, svcNS, nsKnown, byName)
-		if rf.Context == ContextBare && (rf.Resolution.Status != DNSResolved || rf.Resolution.Answer.Kind == RecordPodIP) {
-			continue // a bare word counts only when it is a name of the cluster
-		}
-		f.checkPort(&rf)
-		if rf.Blocked == nil {
-			f.checkReach(&rf)
-		}
-		df.References = append(df.References, rf)
 	}
 	for _, ns := range g.Namespaces {
 		if publicSuffixes[ns.Name] && ns.Declared {
