@@ -102,10 +102,11 @@ var publicSuffixes = map[string]bool{
 // common corporate ones): probably meant for a corporate resolver, but intent is unclear.
 var privateSuffixes = map[string]bool{"internal": true, "local": true, "lan": true, "corp": true, "home": true, "intranet": true, "private": true, "localdomain": true}
 
-// judgeRef resolves one reference under its pod's search path and checks its port and
-// reachability; ok is false for a bare word that is not a name of the cluster.
-func (f *Facts) judgeRef(ref DNSRef, d *DNS, svcNS map[string]int, nsKnown map[string]bool, byName map[string][]*model.Service) (RefFacts, bool) {
-	rf := RefFacts{DNSRef: ref, PortOK: true}
+// judgeRef resolves one reference under its pod's search path into rf (in place: the
+// facts are large) and checks its port and reachability; it returns false for a bare
+// word that is not a name of the cluster.
+func (f *Facts) judgeRef(rf *RefFacts, ref *DNSRef, d *DNS, svcNS map[string]int, nsKnown map[string]bool, byName map[string][]*model.Service) bool {
+	rf.DNSRef, rf.PortOK = *ref, true
 	rc := PodResolvConf(ref.workload, ref.Namespace, d.Domain())
 	name := ref.Name
 	if ref.Source == SourceExternalName {
@@ -116,15 +117,15 @@ func (f *Facts) judgeRef(ref DNSRef, d *DNS, svcNS map[string]int, nsKnown map[s
 		}
 	}
 	rf.Resolution = outcome(d.Resolve(name, rc))
-	f.classify(&rf, svcNS, nsKnown, byName)
+	f.classify(rf, svcNS, nsKnown, byName)
 	if rf.Context == ContextBare && (rf.Resolution.Status != DNSResolved || rf.Resolution.Answer.Kind == RecordPodIP) {
-		return rf, false // a bare word counts only when it is a name of the cluster
+		return false // a bare word counts only when it is a name of the cluster
 	}
-	f.checkPort(&rf)
+	f.checkPort(rf)
 	if rf.Blocked == nil {
-		f.checkReach(&rf)
+		f.checkReach(rf)
 	}
-	return rf, true
+	return true
 }
 
 func (f *Facts) dnsFacts() *DNSFacts {
@@ -151,7 +152,7 @@ func (f *Facts) dnsFacts() *DNSFacts {
 	for k := range workers {
 		wg.Go(func() {
 			for i := k * len(refs) / workers; i < (k+1)*len(refs)/workers; i++ {
-				judged[i], keep[i] = f.judgeRef(refs[i], d, svcNS, nsKnown, byName)
+				keep[i] = f.judgeRef(&judged[i], &refs[i], d, svcNS, nsKnown, byName)
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package analyzer
 import (
 	"bytes"
 	"maps"
+	"math"
 	"net"
 	"regexp"
 	"slices"
@@ -233,6 +234,7 @@ func hostLike(h string) bool {
 // references collects every reference of the graph.
 func (f *Facts) references() []DNSRef {
 	g := f.graph
+	lines := lineIndex{sources: g.Sources, starts: map[string][]int32{}}
 	cms := map[string]*model.ConfigMap{}
 	for _, cm := range g.ConfigMaps {
 		cms[cm.Namespace+"/"+cm.Name] = cm
@@ -337,7 +339,7 @@ func (f *Facts) references() []DNSRef {
 						continue
 					}
 					r.Source, r.Key, r.Namespace, r.Object = SourceConfigMap, key, cm.Namespace, cm.ID
-					r.Pos = f.linePos(cm, key, i, r.Raw)
+					r.Pos = lines.pos(cm, key, i, r.Raw)
 					r.ConsumedBy = ids
 					if from != nil {
 						r.Workload, r.workload, r.consumers = from.ID, from, ws
@@ -385,47 +387,53 @@ func pairPorts(refs []DNSRef, w *model.Workload, env map[string]string) {
 	}
 }
 
-// linePos locates text on line i of a ConfigMap value.
-func (f *Facts) linePos(cm *model.ConfigMap, key string, i int, text string) model.Pos {
+// lineIndex locates text inside ConfigMap values in their source files; it indexes a
+// file's line starts on first use and lives only while references are collected.
+type lineIndex struct {
+	sources map[string][]byte
+	starts  map[string][]int32
+}
+
+// pos locates text on line i of a ConfigMap value.
+func (x *lineIndex) pos(cm *model.ConfigMap, key string, i int, text string) model.Pos {
 	p := cm.DataPos[key]
 	if cm.DataLine[key] == 0 {
 		return p // the value's lines do not map to file lines: point at the value
 	}
 	line := cm.DataLine[key] + i
 	p.Line, p.Column = line, 1
-	if src, ok := f.graph.Sources[p.File]; ok {
-		if l, ok := f.nthLine(p.File, src, line); ok {
-			if j := bytes.Index(l, []byte(text)); j >= 0 {
-				p.Column = j + 1
-			} else if j := len(l) - len(bytes.TrimLeft(l, " \t")); j >= 0 {
-				p.Column = j + 1
-			}
+	if l, ok := x.line(p.File, line); ok {
+		if j := bytes.Index(l, []byte(text)); j >= 0 {
+			p.Column = j + 1
+		} else if j := len(l) - len(bytes.TrimLeft(l, " \t")); j >= 0 {
+			p.Column = j + 1
 		}
 	}
 	return p
 }
 
-// nthLine returns line n (1-based) of a source file, indexing each file's line starts
-// once.
-func (f *Facts) nthLine(file string, src []byte, n int) ([]byte, bool) {
-	f.linesMu.Lock()
-	defer f.linesMu.Unlock()
-	starts, ok := f.lineStarts[file]
+// line returns line n (1-based) of a source file.
+func (x *lineIndex) line(file string, n int) ([]byte, bool) {
+	src, ok := x.sources[file]
+	if !ok || len(src) > math.MaxInt32 {
+		return nil, false
+	}
+	starts, ok := x.starts[file]
 	if !ok {
-		starts = []int{0}
+		starts = make([]int32, 1, bytes.Count(src, []byte{'\n'})+1)
 		for i, b := range src {
 			if b == '\n' {
-				starts = append(starts, i+1)
+				starts = append(starts, int32(i+1))
 			}
 		}
-		f.lineStarts[file] = starts
+		x.starts[file] = starts
 	}
 	if n < 1 || n > len(starts) {
 		return nil, false
 	}
 	end := len(src)
 	if n < len(starts) {
-		end = starts[n] - 1
+		end = int(starts[n]) - 1
 	}
 	return src[starts[n-1]:end], true
 }

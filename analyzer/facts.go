@@ -89,16 +89,13 @@ type Facts struct {
 	cfg     Config
 	reach   func() *Reach
 	compute func()
-	// lineStarts indexes the lines of source files, for positions inside ConfigMap values.
-	lineStarts map[string][]int
-	linesMu    *sync.Mutex
-	dns        func() *DNS
+	dns     func() *DNS
 }
 
 // New prepares the facts of g under the cluster assumptions cfg. Nothing is computed
 // until asked: Reach and DNS on first use, the facts the rules read by Compute.
 func New(g *model.Graph, cfg Config) *Facts {
-	f := &Facts{graph: g, sel: newSelectionIndex(g), cfg: cfg, lineStarts: map[string][]int{}, linesMu: &sync.Mutex{}}
+	f := &Facts{graph: g, sel: newSelectionIndex(g), cfg: cfg}
 	f.reach = sync.OnceValue(func() *Reach { return solve(g, cfg) })
 	f.dns = sync.OnceValue(func() *DNS { return newDNS(f, cfg.ClusterDomain) })
 	f.compute = sync.OnceFunc(func() {
