@@ -53,7 +53,7 @@ func nonNil[T any](s []T) []T {
 // TestSlimInputEquivalent proves it yields the same findings as the full document.
 type builtinInput struct {
 	Namespaces     []*model.Namespace    `json:"namespaces"`
-	Workloads      []slimObject          `json:"workloads"`
+	Workloads      []slimWorkload        `json:"workloads"`
 	Services       []slimService         `json:"services"`
 	Ingresses      []*model.Ingress      `json:"ingresses"`
 	IngressClasses []*model.IngressClass `json:"ingressClasses"`
@@ -86,6 +86,12 @@ func slim(o *model.Object) slimObject {
 		s.Annotations = o.Annotations
 	}
 	return s
+}
+
+// slimWorkload is what built-in rules read of a workload: where to blame it.
+type slimWorkload struct {
+	ID  string    `json:"id"`
+	Pos model.Pos `json:"pos"`
 }
 
 // slimService is a Service with the fields the built-in rules read: no labels,
@@ -155,7 +161,7 @@ func (in *Input) builtin() *builtinInput {
 	b := &builtinInput{
 		Namespaces: in.Namespaces, Ingresses: in.Ingresses, IngressClasses: in.IngressClasses,
 		Endpoints: in.Endpoints, Config: in.Config,
-		Workloads: make([]slimObject, len(in.Workloads)), ConfigMaps: []slimObject{}, Objects: make([]slimObject, len(in.Objects)),
+		Workloads: make([]slimWorkload, len(in.Workloads)), ConfigMaps: []slimObject{}, Objects: make([]slimObject, len(in.Objects)),
 		Services: make([]slimService, len(in.Services)), Policies: make([]slimPolicy, len(in.Policies)),
 	}
 	for i, s := range in.Services {
@@ -166,7 +172,7 @@ func (in *Input) builtin() *builtinInput {
 			Ingress: slimRules(p.Ingress), Egress: slimRules(p.Egress)}
 	}
 	for i, w := range in.Workloads {
-		b.Workloads[i] = slim(&w.Object)
+		b.Workloads[i] = slimWorkload{ID: w.ID, Pos: w.Pos}
 	}
 	b.Objects = b.Objects[:0]
 	for _, o := range in.Objects {
