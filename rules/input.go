@@ -200,9 +200,10 @@ func (in *Input) builtin() *builtinInput {
 		nf := *f.NetFacts
 		nf.Workloads = map[string]*analyzer.WorkloadFacts{}
 		for id, wf := range f.Workloads {
-			if wf.DNS != nil {
-				// DNS reachability is the only workload fact built-in rules read.
-				nf.Workloads[id] = &analyzer.WorkloadFacts{DNS: wf.DNS}
+			// DNS reachability is the only workload fact built-in rules read, and only
+			// where it is not plainly allowed (dns-egress-missing).
+			if d := wf.DNS; d != nil && (d.UDP != analyzer.DNSAllowed || d.TCP != analyzer.DNSAllowed) {
+				nf.Workloads[id] = &analyzer.WorkloadFacts{DNS: d}
 			}
 		}
 		f.NetFacts = &nf
