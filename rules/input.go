@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/kubenet/kubenet/analyzer"
@@ -195,6 +196,19 @@ func (in *Input) builtin() *builtinInput {
 			d.References = []analyzer.RefFacts{}
 		}
 		f.DNSRefs = &d
+	}
+	// Service port facts: rules read the status and the hint, not the port lists.
+	f.Services = make(map[string]*analyzer.ServiceFacts, len(in.Facts.Services))
+	for id, sf := range in.Facts.Services {
+		c := *sf
+		c.Ports = slices.Clip(make([]analyzer.PortFacts, len(sf.Ports)))
+		if sf.Ports == nil {
+			c.Ports = nil
+		}
+		for i, p := range sf.Ports {
+			c.Ports[i] = analyzer.PortFacts{Status: p.Status, Hint: p.Hint}
+		}
+		f.Services[id] = &c
 	}
 	if f.NetFacts != nil {
 		nf := *f.NetFacts
