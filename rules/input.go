@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"slices"
 	"sort"
 
 	"github.com/kubenet/kubenet/analyzer"
@@ -201,9 +200,9 @@ func (in *Input) builtin() *builtinInput {
 	f.Services = make(map[string]*analyzer.ServiceFacts, len(in.Facts.Services))
 	for id, sf := range in.Facts.Services {
 		c := *sf
-		c.Ports = slices.Clip(make([]analyzer.PortFacts, len(sf.Ports)))
-		if sf.Ports == nil {
-			c.Ports = nil
+		c.Ports = nil
+		if sf.Ports != nil {
+			c.Ports = make([]analyzer.PortFacts, len(sf.Ports))
 		}
 		for i, p := range sf.Ports {
 			c.Ports[i] = analyzer.PortFacts{Status: p.Status, Hint: p.Hint}
