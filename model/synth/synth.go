@@ -136,6 +136,8 @@ spec:
 			// cannot resolve a name. Reported once, at the most specific egress policy.
 			dnsMark = " #@dns-egress-missing error"
 		} else {
+			st.Policies++
+			st.Objects++
 			w.doc(fmt.Sprintf(`apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:

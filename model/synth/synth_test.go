@@ -62,3 +62,24 @@ func TestDeterministic(t *testing.T) {
 	assert.Equal(t, a, b)
 	assert.Equal(t, ta, tb)
 }
+
+// TestStats: the counts the generator reports are those of the graph kubenet loads.
+func TestStats(t *testing.T) {
+	for _, defects := range []bool{false, true} {
+		files, _, st := synth.Generate(synth.Options{Namespaces: 12, Apps: 20, Seed: 1, Defects: defects})
+		var in []model.NamedData
+		bytes := 0
+		for _, f := range files {
+			in = append(in, model.NamedData{Name: f.Name, Data: f.Data})
+			bytes += len(f.Data)
+		}
+		g := model.LoadBytes(model.Options{}, in...)
+		assert.Equal(t, len(g.Objects), st.Objects, "objects")
+		assert.Equal(t, len(g.Workloads), st.Workloads, "workloads")
+		assert.Equal(t, len(g.Services), st.Services, "services")
+		assert.Equal(t, len(g.Policies), st.Policies, "policies")
+		assert.Equal(t, len(g.Ingresses), st.Ingresses, "ingresses")
+		assert.Equal(t, len(g.ConfigMaps), st.ConfigMaps, "configmaps")
+		assert.Equal(t, bytes, st.Bytes, "bytes")
+	}
+}
