@@ -330,7 +330,9 @@ func (f *Facts) references() []DNSRef {
 			if !strings.Contains(strings.TrimRight(value, "\n"), "\n") {
 				lineKeyOf = key
 			}
-			for i, line := range strings.Split(value, "\n") {
+			i := -1 // the line's index in the value
+			for line := range strings.SplitSeq(value, "\n") {
+				i++
 				if strings.HasPrefix(strings.TrimSpace(line), "#") {
 					continue
 				}
