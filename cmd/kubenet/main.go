@@ -35,7 +35,9 @@ func startProfiles(cpu, mem string, stderr io.Writer) (stop func()) {
 	if cpu != "" {
 		f, err := os.Create(cpu)
 		if err == nil {
-			err = pprof.StartCPUProfile(f)
+			if err = pprof.StartCPUProfile(f); err != nil {
+				f.Close()
+			}
 		}
 		if err != nil {
 			fmt.Fprintln(stderr, "kubenet: KUBENET_CPUPROFILE:", err)
