@@ -119,13 +119,13 @@ type slimServicePort struct {
 
 func slimSvc(s *model.Service) slimService {
 	out := slimService{ID: s.ID, Namespace: s.Namespace, Invalid: s.Invalid, Type: s.Type, Selector: s.Selector,
-		SelectorPos: s.SelectorPos, SelectorKeyPos: s.SelectorKeyPos, Ports: make([]slimServicePort, len(s.Ports))}
+		SelectorPos: s.SelectorPos, SelectorKeyPos: s.SelectorKeyPos}
+	if s.Ports != nil {
+		out.Ports = make([]slimServicePort, len(s.Ports))
+	}
 	for i, p := range s.Ports {
 		out.Ports[i] = slimServicePort{Name: p.Name, Protocol: p.Protocol, Port: p.Port, TargetPort: p.TargetPort,
 			TargetPortPos: p.TargetPortPos, NodePort: p.NodePort, NodePortPos: p.NodePortPos}
-	}
-	if s.Ports == nil {
-		out.Ports = nil
 	}
 	return out
 }
