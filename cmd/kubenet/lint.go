@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -140,7 +142,7 @@ func runLint(ctx context.Context, opts *lintOptions) error {
 	defer prog.Stop()
 	// A stage is reported when it ends; the progress line names the one that follows.
 	next := map[string]string{"load": "computing facts", "facts": "building the rule input", "input": "evaluating rules", "rego": "reporting"}
-	start := time.Now()
+	start, startCPU := time.Now(), processCPU()
 	stage := func(name string) {
 		prog.Stage(next[name])
 		if timings {
@@ -149,9 +151,11 @@ func runLint(ctx context.Context, opts *lintOptions) error {
 				runtime.GC() // the live heap, not what garbage waits for collection
 			}
 			runtime.ReadMemStats(&ms)
-			fmt.Fprintf(opts.io.err, "kubenet: %-8s %-8v heap %4d MiB, total alloc %5d MiB, %d GCs%s\n", name,
-				time.Since(start).Round(time.Millisecond), ms.HeapAlloc>>20, ms.TotalAlloc>>20, ms.NumGC, peakRSS())
-			start = time.Now()
+			cpu := processCPU()
+			fmt.Fprintf(opts.io.err, "kubenet: %-8s %-8v heap %4d MiB, total alloc %5d MiB, %d GCs%s%s\n", name,
+				time.Since(start).Round(time.Millisecond), ms.HeapAlloc>>20, ms.TotalAlloc>>20, ms.NumGC,
+				cpuSince(cpu, startCPU), peakRSS())
+			start, startCPU = time.Now(), cpu
 		}
 	}
 	lo := model.Options{DefaultNamespace: opts.namespace, Stdin: opts.io.in, Kustomize: opts.kustomize}
@@ -291,6 +295,40 @@ func mergeUnits(perUnit [][]rules.Finding) []rules.Finding {
 	}
 	rules.Sort(kept)
 	return kept
+}
+
+// processCPU is the CPU time (user and system) the process has used so far, or -1 where
+// the system does not tell it (Linux's /proc/self/stat).
+func processCPU() time.Duration {
+	stat, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return -1
+	}
+	// The command name (field 2) is in parentheses and may hold spaces: count from its end.
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 {
+		return -1
+	}
+	f := strings.Fields(string(stat[i+1:]))
+	// Fields 14 and 15 (utime, stime), in clock ticks; the state field 3 is f[0].
+	if len(f) < 13 {
+		return -1
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return -1
+	}
+	const ticks = 100 // USER_HZ, 100 on every Linux architecture Go supports
+	return time.Duration(utime+stime) * time.Second / ticks
+}
+
+// cpuSince formats the CPU time used since before, when both readings exist.
+func cpuSince(now, before time.Duration) string {
+	if now < 0 || before < 0 {
+		return ""
+	}
+	return fmt.Sprintf(", CPU %v", (now - before).Round(10*time.Millisecond))
 }
 
 // peakRSS is the process's peak resident set so far, where the system tells it (Linux).

@@ -33,7 +33,8 @@ func TestProfiles(t *testing.T) {
 	assert.Contains(t, stderr.String(), "KUBENET_MEMPROFILE")
 }
 
-// TestTimings: KUBENET_TIMINGS reports every stage, with the peak resident set on Linux.
+// TestTimings: KUBENET_TIMINGS reports every stage, with its CPU time and the peak
+// resident set on Linux.
 func TestTimings(t *testing.T) {
 	t.Setenv("KUBENET_TIMINGS", "live")
 	var stderr bytes.Buffer
@@ -43,5 +44,7 @@ func TestTimings(t *testing.T) {
 	}
 	if runtime.GOOS == "linux" {
 		assert.Contains(t, stderr.String(), "peak RSS")
+		assert.Regexp(t, `kubenet: load .*, CPU \d`, stderr.String())
+		assert.Positive(t, processCPU())
 	}
 }
