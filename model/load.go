@@ -31,6 +31,10 @@ type Options struct {
 	// Kustomize builds folders that hold a kustomization (see LoadUnits) instead of
 	// reading their files as they are.
 	Kustomize bool
+	// Sized, when set, is called before a graph's sources are decoded, with their
+	// total size in bytes (files by their size on disk), so that a caller can ready
+	// itself for the work ahead.
+	Sized func(bytes int64)
 }
 
 // StdinName is the file name findings use for standard input.
@@ -349,6 +353,9 @@ func build(opts Options, srcs []source) *Graph {
 	if opts.DefaultNamespace == "" {
 		opts.DefaultNamespace = "default"
 	}
+	if opts.Sized != nil {
+		opts.Sized(sourceBytes(srcs))
+	}
 	results := make([]fileResult, len(srcs))
 	workers := runtime.GOMAXPROCS(0)
 	var wg sync.WaitGroup
@@ -366,6 +373,20 @@ func build(opts Options, srcs []source) *Graph {
 	close(next)
 	wg.Wait()
 	return assemble(opts, results)
+}
+
+// sourceBytes is the size of the sources: their data, or the files' sizes on disk
+// (a file that cannot be read counts nothing; decoding reports it).
+func sourceBytes(srcs []source) int64 {
+	var n int64
+	for _, src := range srcs {
+		if src.data != nil {
+			n += int64(len(src.data))
+		} else if fi, err := os.Stat(src.path); err == nil {
+			n += fi.Size()
+		}
+	}
+	return n
 }
 
 func decodeFile(src source) fileResult {

@@ -156,6 +156,18 @@ func TestLoadStdin(t *testing.T) {
 	})
 }
 
+// TestLoadReportsInputSize: Options.Sized hears the bytes about to be decoded, files
+// by their size and standard input by its length, before decoding starts.
+func TestLoadReportsInputSize(t *testing.T) {
+	root := tree(t, map[string]string{"a.yaml": cm("a"), "sub/b.yaml": cm("bb"), "notes.txt": "not read"})
+	stdin := cm("in")
+	var sizes []int64
+	g, err := Load(Options{Stdin: strings.NewReader(stdin), Sized: func(n int64) { sizes = append(sizes, n) }}, root, "-")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a", "bb", "in"}, cmNames(g))
+	assert.Equal(t, []int64{int64(len(cm("a")) + len(cm("bb")) + len(stdin))}, sizes)
+}
+
 var errBoom = errors.New("boom")
 
 type errReader struct{}
