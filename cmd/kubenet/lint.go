@@ -158,11 +158,16 @@ func runLint(ctx context.Context, opts *lintOptions) error {
 			start, startCPU = time.Now(), cpu
 		}
 	}
-	lo := model.Options{DefaultNamespace: opts.namespace, Stdin: opts.io.in, Kustomize: opts.kustomize}
+	var readied int64
+	lo := model.Options{DefaultNamespace: opts.namespace, Stdin: opts.io.in, Kustomize: opts.kustomize,
+		Sized: heapReadier(&readied)}
 	if cfg != nil {
 		lo.Ignore = model.IgnoreMatcher(cfg.IgnorePaths)
 	}
 	units, err := model.LoadUnits(lo, opts.paths...)
+	if timings && readied > 0 {
+		fmt.Fprintf(opts.io.err, "kubenet: huge pages advised for %d MiB of heap\n", readied>>20)
+	}
 	stage("load")
 	if err != nil {
 		var pe *model.PathError

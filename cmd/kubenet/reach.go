@@ -77,7 +77,8 @@ func (in *inputFlags) register(f *pflag.FlagSet) {
 // loadGraph reads the manifests of one deployment: a folder of several kustomization
 // overlays is a usage error that names them.
 func loadGraph(io *streams, in inputFlags, paths []string) (*model.Graph, error) {
-	g, err := model.Load(model.Options{DefaultNamespace: in.namespace, Stdin: io.in, Kustomize: in.kustomize}, paths...)
+	g, err := model.Load(model.Options{DefaultNamespace: in.namespace, Stdin: io.in, Kustomize: in.kustomize,
+		Sized: heapReadier(nil)}, paths...)
 	if err != nil {
 		var pe *model.PathError
 		if errors.As(err, &pe) {

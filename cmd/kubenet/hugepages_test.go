@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bufio"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestHugeHeapSize(t *testing.T) {
+	assert.Zero(t, hugeHeapSize(0))
+	assert.Zero(t, hugeHeapSize(hugeMinInput-1), "small inputs are not worth a collection")
+	assert.Equal(t, int64(128<<20), hugeHeapSize(hugeMinInput), "4 MB of YAML: 80 MB of heap, in whole 64 MB arenas")
+	assert.Equal(t, int64(512<<20), hugeHeapSize(24_900_000), "the 44,004-object cluster: 498 MB, in whole arenas")
+	assert.Equal(t, int64(hugeMaxHeap), hugeHeapSize(200<<20), "bounded")
+}
+
+func TestTHPMode(t *testing.T) {
+	assert.Equal(t, "madvise", thpMode("always [madvise] never\n"))
+	assert.Equal(t, "always", thpMode("[always] madvise never\n"))
+	assert.Equal(t, "never", thpMode("always madvise [never]\n"))
+	assert.Empty(t, thpMode(""))
+	assert.Empty(t, thpMode("always [madvise"))
+}
+
+func TestHugePagesOff(t *testing.T) {
+	for _, v := range []string{"off", "0", "false", "NO"} {
+		t.Setenv("KUBENET_HUGEPAGES", v)
+		assert.True(t, hugePagesOff(), v)
+		assert.Zero(t, readyHeap(100<<20), "turned off with %q", v)
+	}
+	t.Setenv("KUBENET_HUGEPAGES", "")
+	assert.False(t, hugePagesOff())
+}
+
+// TestReadyHeap: on Linux in the kernel's "madvise" mode, a large input gets a heap
+// range advised for huge pages (the kernel lists it with the "hg" flag); in any other
+// mode, on other systems, and for small inputs, nothing is done.
+func TestReadyHeap(t *testing.T) {
+	t.Setenv("KUBENET_HUGEPAGES", "")
+	assert.Zero(t, readyHeap(hugeMinInput-1))
+	enabled, _ := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
+	advised := readyHeap(hugeMinInput)
+	if runtime.GOOS != "linux" || thpMode(string(enabled)) != "madvise" {
+		assert.Zero(t, advised)
+		return
+	}
+	assert.Greater(t, advised, int64(64<<20))
+	assert.GreaterOrEqual(t, hugeAdvisedBytes(t), advised)
+}
+
+// hugeAdvisedBytes sums the mappings of this process the kernel marks for huge pages.
+func hugeAdvisedBytes(t *testing.T) int64 {
+	f, err := os.Open("/proc/self/smaps")
+	require.NoError(t, err)
+	defer f.Close()
+	var total, size int64
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		if v, ok := strings.CutPrefix(line, "Size:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			require.NoError(t, err, line)
+			size = kb << 10
+		}
+		if v, ok := strings.CutPrefix(line, "VmFlags:"); ok && strings.Contains(" "+v+" ", " hg ") {
+			total += size
+		}
+	}
+	require.NoError(t, sc.Err())
+	return total
+}
+
+func TestHeapReadierOnce(t *testing.T) {
+	t.Setenv("KUBENET_HUGEPAGES", "off")
+	readied := int64(-1)
+	ready := heapReadier(&readied)
+	ready(100 << 20)
+	assert.Zero(t, readied, "turned off: nothing readied")
+	readied = -1
+	ready(100 << 20)
+	assert.Equal(t, int64(-1), readied, "a second graph does not ready again")
+}
