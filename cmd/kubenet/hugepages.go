@@ -10,7 +10,7 @@ import (
 //
 // A run over tens of thousands of objects touches hundreds of MB of fresh heap, and on
 // virtual machines each first touch of a 4 KB page is costly (2.5 ms per MB; huge pages
-// take 15-20% off the CPU and wall time of a 40,000-object run, see docs/performance.md). Where the kernel gives
+// take 13-20% off the CPU and wall time of a 40,000-object run, see docs/performance.md). Where the kernel gives
 // transparent huge pages only to memory that asks for them (the "madvise" mode, the
 // default of most distributions), the Go runtime does not ask. So before decoding a
 // large input, kubenet has the runtime map the heap it will need at once, asks for huge
