@@ -9,14 +9,14 @@ import (
 // Huge pages for the heap of a large run.
 //
 // A run over tens of thousands of objects touches hundreds of MB of fresh heap, and on
-// virtual machines each first touch of a 4 KB page is costly (2.5 ms per MB; huge pages
-// take 13-20% off the CPU and wall time of a 40,000-object run, see docs/performance.md). Where the kernel gives
-// transparent huge pages only to memory that asks for them (the "madvise" mode, the
-// default of most distributions), the Go runtime does not ask. So before decoding a
-// large input, kubenet has the runtime map the heap it will need at once, asks for huge
-// pages on that range, and hands it back: the allocator then fills it from the bottom,
-// 2 MB per page fault instead of 4 KB. This changes how memory is paged, never what is
-// computed; KUBENET_HUGEPAGES=off turns it off.
+// virtual machines each first touch of a 4 KB page is costly (2.5 ms per MB). Where the
+// kernel gives transparent huge pages only to memory that asks for them (the "madvise"
+// mode, the default of most distributions), the Go runtime does not ask. So before
+// decoding a large input, kubenet has the runtime map the heap it will need at once,
+// asks for huge pages on that range, and hands it back: the allocator then fills it
+// from the bottom, 2 MB per page fault instead of 4 KB, which takes 13-20% off the CPU
+// and wall time of a 40,000-object run (docs/performance.md). This changes how memory
+// is paged, never what is computed; KUBENET_HUGEPAGES=off turns it off.
 
 const (
 	// hugeMinInput is the smallest input worth it: smaller runs end before page faults
