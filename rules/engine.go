@@ -344,6 +344,7 @@ func (e *Engine) evalRego(ctx context.Context, in *Input, enabled func(string) b
 	if slim {
 		doc = in.builtin()
 	}
+	// Read before converting, so that nothing uses in afterwards and it can be collected.
 	large := len(in.Objects) >= collectAbove
 	v, err := inputValue(doc, slim)
 	if err != nil {
