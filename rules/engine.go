@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -51,17 +52,17 @@ const rulePrefix = "data.kubenet.rules"
 
 // NewEngine compiles the built-in rules and the Rego files under each policy dir.
 func NewEngine(policyDirs ...string) (*Engine, error) {
+	srcs, readErr := readPolicies(policyDirs)
+	parseAll(srcs)
 	modules := map[string]*ast.Module{}
-	if err := parseFS(modules, policies.FS, ".", "policies/", true); err != nil {
-		return nil, err
+	for _, src := range srcs {
+		if src.err != nil {
+			return nil, fmt.Errorf("parse policy: %w", src.err)
+		}
+		modules[src.name] = src.module
 	}
-	for _, dir := range policyDirs {
-		if _, err := os.Stat(dir); err != nil {
-			return nil, fmt.Errorf("policy folder: %w", err)
-		}
-		if err := parseFS(modules, os.DirFS(dir), ".", filepath.ToSlash(dir)+"/", false); err != nil {
-			return nil, err
-		}
+	if readErr != nil {
+		return nil, readErr
 	}
 	compiler := ast.NewCompiler().WithStrict(true)
 	compiler.Compile(modules)
@@ -122,29 +123,68 @@ func (e *Engine) Rules() []*Rule { return e.rules }
 // Rule returns the rule with that id, or nil.
 func (e *Engine) Rule(id string) *Rule { return e.byID[id] }
 
-func parseFS(modules map[string]*ast.Module, fsys fs.FS, root, prefix string, builtin bool) error {
-	return fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() || !strings.HasSuffix(p, ".rego") || strings.HasSuffix(p, "_test.rego") {
+// source is a Rego file of the rule set and, once parsed, its module or error.
+type source struct {
+	name    string
+	text    string
+	builtin bool
+	module  *ast.Module
+	err     error
+}
+
+// readPolicies reads the Rego files (tests aside) of the built-in rules, then of each
+// policy folder in turn. It stops at the first folder or file it cannot read and
+// returns what it read before, with that error.
+func readPolicies(dirs []string) ([]*source, error) {
+	var srcs []*source
+	read := func(fsys fs.FS, prefix string, builtin bool) error {
+		return fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() || !strings.HasSuffix(p, ".rego") || strings.HasSuffix(p, "_test.rego") {
+				return nil
+			}
+			text, err := fs.ReadFile(fsys, p)
+			if err != nil {
+				return err
+			}
+			srcs = append(srcs, &source{name: prefix + p, text: string(text), builtin: builtin})
 			return nil
+		})
+	}
+	if err := read(policies.FS, "policies/", true); err != nil {
+		return srcs, err
+	}
+	for _, dir := range dirs {
+		if _, err := os.Stat(dir); err != nil {
+			return srcs, fmt.Errorf("policy folder: %w", err)
 		}
-		src, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			return err
+		if err := read(os.DirFS(dir), filepath.ToSlash(dir)+"/", false); err != nil {
+			return srcs, err
 		}
-		name := prefix + p
-		m, err := ast.ParseModuleWithOpts(name, string(src), ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
-		if err != nil {
-			return fmt.Errorf("parse policy: %w", err)
-		}
-		if builtin {
-			m.Package.Location.File = name
-		}
-		modules[name] = m
-		return nil
-	})
+	}
+	return srcs, nil
+}
+
+// parseAll parses every source, on every core: parsing is a third of the rule set's
+// start-up, and start-up is most of a small repository's run (docs/performance.md).
+func parseAll(srcs []*source) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(srcs)) {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < len(srcs); i = int(next.Add(1)) - 1 {
+				src := srcs[i]
+				src.module, src.err = ast.ParseModuleWithOpts(src.name, src.text,
+					ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
+				if src.err == nil && src.builtin {
+					src.module.Package.Location.File = src.name
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // ruleFromModule builds the Rule of a module whose package is kubenet.rules["<id>"];
