@@ -144,6 +144,9 @@ func TestExitCodes(t *testing.T) {
 		{"bad expectations file", []string{"lint", "--expect", "cmd/kubenet/testdata/bad-expect.yaml", clean}, exitUsage,
 			`bad-expect.yaml:4:5: expectations[0]: unknown key "prot"`},
 		{"broken policy folder", []string{"lint", "--policy", "cmd/kubenet/testdata/badpolicy", clean}, exitUsage, "custom.severity"},
+		// The rules compile while the manifests load; their errors still come first.
+		{"broken policy folder and missing path", []string{"lint", "--policy", "cmd/kubenet/testdata/badpolicy", "does/not/exist"}, exitUsage, "custom.severity"},
+		{"unknown rule and missing path", []string{"lint", "--rule", "nope", "does/not/exist"}, exitUsage, "unknown rule"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -34,7 +34,7 @@ func TestProfiles(t *testing.T) {
 }
 
 // TestTimings: KUBENET_TIMINGS reports every stage, with its CPU time and the peak
-// resident set on Linux.
+// resident set on Linux, and how long the rules took to compile beside loading.
 func TestTimings(t *testing.T) {
 	t.Setenv("KUBENET_TIMINGS", "live")
 	var stderr bytes.Buffer
@@ -42,6 +42,7 @@ func TestTimings(t *testing.T) {
 	for _, stage := range []string{"load", "facts", "input", "rego", "report"} {
 		assert.Regexp(t, `kubenet: `+stage+` +\S+ +heap +\d+ MiB`, stderr.String())
 	}
+	assert.Regexp(t, `kubenet: rules +\S+ +waited for after loading; compiled in \d\S*s, beside it`, stderr.String())
 	if runtime.GOOS == "linux" {
 		assert.Contains(t, stderr.String(), "peak RSS")
 		assert.Regexp(t, `kubenet: load .*, CPU \d`, stderr.String())
