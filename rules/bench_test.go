@@ -25,6 +25,16 @@ func synthInput(ns, apps int) []model.NamedData {
 	return in
 }
 
+// BenchmarkCompile is the start-up every run pays whatever its size: reading, parsing
+// and compiling the built-in Rego rules and preparing their queries.
+func BenchmarkCompile(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		_, err := rules.NewEngine()
+		require.NoError(b, err)
+	}
+}
+
 // BenchmarkLint is the whole lint pipeline after reading files: decode, model, facts,
 // Rego, sorting.
 func BenchmarkLint(b *testing.B) {
