@@ -245,7 +245,8 @@ func (f *Facts) classify(rf *RefFacts, svcNS map[string]int, nsKnown map[string]
 	}
 	rf.Severity = "error"
 	if !nsKnown[target] || svcNS[target] == 0 {
-		rf.Severity = "warning"
+		// The input says nothing of that namespace's Services: no evidence either way.
+		rf.Severity = "info"
 		if !nsKnown[target] {
 			rf.Reason = fmt.Sprintf("namespace %s is not in the input; it may be deployed from other manifests", target)
 		} else {

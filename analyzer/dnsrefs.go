@@ -113,7 +113,8 @@ func extract(value, key string) []DNSRef {
 func extractWith(value, key string, keys []string) []DNSRef {
 	var out []DNSRef
 	last, pending := "", ""
-	for _, tok := range strings.FieldsFunc(value, isTokenSep) {
+	toks := strings.FieldsFunc(value, isTokenSep)
+	for i, tok := range toks {
 		if tok == "" || tok == "{" || tok == "}" {
 			continue
 		}
@@ -130,11 +131,56 @@ func extractWith(value, key string, keys []string) []DNSRef {
 		if pending != "" {
 			k = pending
 		}
-		out = append(out, extractToken(tok, k, keys)...)
+		for _, r := range extractToken(tok, k, keys) {
+			if key == "" && !configRef(r, k, keys, toks[i+1:]) {
+				continue
+			}
+			out = append(out, r)
+		}
 		last, pending = tok, ""
 	}
 	return out
 }
+
+// configRef tells whether a reference read from a line of a config file (a ConfigMap
+// value of several lines) is a host, not a word of code or of a data file. A name
+// read by its key must be the whole value of `key: value` or `key = value`, not the
+// start of an expression (`server = new Http.Server(...)`), and not a setting's word
+// (`forward-tls-upstream: yes`). A single label with a port must sit under a host key,
+// or stand alone, as in a list of targets: `"$$hashKey": "object:136"` in a dashboard
+// is no host.
+func configRef(r DNSRef, key string, keys []string, rest []string) bool {
+	single := !strings.Contains(r.Name, ".")
+	switch r.Context {
+	case ContextKey:
+		if single && settingWords[strings.ToLower(r.Name)] {
+			return false
+		}
+		for _, t := range rest {
+			if strings.HasPrefix(t, "#") || strings.HasPrefix(t, "//") {
+				break // a trailing comment
+			}
+			if strings.Trim(t, "{}()") != "" {
+				return false
+			}
+		}
+	case ContextHostPort:
+		if single && key != "" && !keyIn(key, keys) && !keyIn(key, listHostKeys) {
+			return false
+		}
+	}
+	return true
+}
+
+// settingWords are the values of on/off settings, never hosts.
+var settingWords = map[string]bool{
+	"yes": true, "no": true, "true": true, "false": true, "on": true, "off": true, "none": true,
+	"null": true, "nil": true, "enabled": true, "disabled": true, "auto": true, "default": true,
+}
+
+// listHostKeys are keys of config files that hold lists of host:port (Prometheus
+// static_configs targets, Kafka bootstrap servers, Redis and memcached nodes).
+var listHostKeys = []string{"TARGETS", "TARGET", "SERVERS", "BROKERS", "NODES", "HOSTS", "ENDPOINTS", "PEERS", "SEEDS"}
 
 func extractToken(tok, key string, keys []string) []DNSRef {
 	if hasPlaceholder(tok) {

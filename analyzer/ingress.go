@@ -15,6 +15,9 @@ type BackendFacts struct {
 	Service string `json:"service"`
 	// PortOK is true when the backend port is a port (number or name) of that Service.
 	PortOK bool `json:"portOK"`
+	// Elsewhere lists the Services of that name in other namespaces, when it is missing
+	// from the Ingress's own: evidence that the backend was meant to cross namespaces.
+	Elsewhere []string `json:"elsewhere"`
 	// Hint suggests a fix for a missing Service or port.
 	Hint string `json:"hint"`
 }
@@ -30,7 +33,8 @@ func (f *Facts) backendFacts() map[string][]BackendFacts {
 			}
 			s := g.Service(ing.Namespace, b.Service)
 			if s == nil {
-				bfs[i].Hint = f.missingServiceHint(ing.Namespace, b.Service)
+				bfs[i].Elsewhere = f.servicesElsewhere(ing.Namespace, b.Service)
+				bfs[i].Hint = f.missingServiceHint(ing.Namespace, b.Service, bfs[i].Elsewhere)
 				continue
 			}
 			bf := BackendFacts{Service: s.ID}
@@ -98,8 +102,19 @@ func describePorts(s *model.Service) string {
 	return strings.Join(parts, ", ")
 }
 
+// servicesElsewhere lists the Services named name outside namespace ns.
+func (f *Facts) servicesElsewhere(ns, name string) []string {
+	elsewhere := []string{}
+	for _, s := range f.graph.Services {
+		if s.Name == name && s.Namespace != ns {
+			elsewhere = append(elsewhere, s.ID)
+		}
+	}
+	return elsewhere
+}
+
 // missingServiceHint suggests a Service name for one that does not exist in ns.
-func (f *Facts) missingServiceHint(ns, name string) string {
+func (f *Facts) missingServiceHint(ns, name string, elsewhere []string) string {
 	g := f.graph
 	var names []string
 	for _, s := range g.ServicesIn(ns) {
@@ -107,12 +122,6 @@ func (f *Facts) missingServiceHint(ns, name string) string {
 	}
 	if m := closest(name, names); m != "" {
 		return fmt.Sprintf("did you mean `%s`?", m)
-	}
-	var elsewhere []string
-	for _, s := range g.Services {
-		if s.Name == name && s.Namespace != ns {
-			elsewhere = append(elsewhere, s.ID)
-		}
 	}
 	if len(elsewhere) > 0 {
 		return fmt.Sprintf("a Service of that name exists in another namespace (%s); an Ingress can only route to Services in its own namespace", strings.Join(elsewhere, ", "))

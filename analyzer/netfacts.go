@@ -132,6 +132,9 @@ type BackendReach struct {
 type NamespaceFacts struct {
 	Policies  int `json:"policies"`
 	Workloads int `json:"workloads"`
+	// Services counts the namespace's Services in the input. With no Service and no
+	// workload there, the input says nothing of what runs in the namespace.
+	Services int `json:"services"`
 	// NotIngressIsolated lists workloads no policy with Ingress type selects.
 	NotIngressIsolated []string `json:"notIngressIsolated"`
 }
@@ -196,6 +199,11 @@ func (f *Facts) netFacts() *NetFacts {
 	for _, p := range g.Policies {
 		if nsf := nf.Namespaces[p.Namespace]; nsf != nil {
 			nsf.Policies++
+		}
+	}
+	for _, s := range g.Services {
+		if nsf := nf.Namespaces[s.Namespace]; nsf != nil {
+			nsf.Services++
 		}
 	}
 	for _, n := range r.nodes {

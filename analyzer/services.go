@@ -40,8 +40,12 @@ const (
 	PortNameUndeclared = "name-undeclared"
 	// PortNameProtocol: the name is declared, but only for other protocols.
 	PortNameProtocol = "name-protocol-mismatch"
-	// PortNumberUndeclared: no selected pod declares that number for the protocol.
+	// PortNumberUndeclared: the selected pods declare ports or probe ports, and none of
+	// them, nor a port their env or args configure, is that number.
 	PortNumberUndeclared = "number-undeclared"
+	// PortNumberUnknown: a number the selected pods neither declare nor probe, but they
+	// declare and probe no port at all: no evidence either way.
+	PortNumberUnknown = "number-unknown"
 )
 
 // PortFacts tells what a Service port's targetPort resolves to on the selected pods.
@@ -51,6 +55,9 @@ type PortFacts struct {
 	Resolved []int `json:"resolved"`
 	// Declared describes the ports the selected pods declare, e.g. "http (8080/TCP)".
 	Declared []string `json:"declared"`
+	// Evidence says what the selected pods are known to listen on when the target port
+	// is not among it, e.g. "declared 8080/TCP; readinessProbe 8081".
+	Evidence string `json:"evidence"`
 	// Hint suggests a fix, e.g. the closest declared port name.
 	Hint string `json:"hint"`
 }
@@ -212,12 +219,14 @@ func resolvePort(p model.ServicePort, sel []*model.Workload) PortFacts {
 	var names []string
 	nameFound, otherProto, numFound := false, map[string]bool{}, false
 	resolved := map[int]bool{}
+	ev := listenEvidence{probed: map[int]string{}, configured: map[int]string{}}
 	for _, w := range known {
 		for ci := range w.Containers {
 			c := &w.Containers[ci]
 			if !c.Serves() {
 				continue
 			}
+			containerListenEvidence(c, &ev)
 			for _, cp := range c.Ports {
 				d := fmt.Sprintf("%d/%s", cp.ContainerPort, cp.Protocol)
 				if cp.Name != "" {
@@ -270,16 +279,46 @@ func resolvePort(p model.ServicePort, sel []*model.Workload) PortFacts {
 		} else {
 			pf.Hint = "the selected pods declare no ports; add the named port to the container, or use the port number"
 		}
+	case p.Protocol == "TCP" && ev.probed[p.TargetPort.Int] != "":
+		pf.Status = PortOK // a probe connects to it
+	case ev.configured[p.TargetPort.Int] != "":
+		pf.Status = PortOK // env or args tell the process to listen on it
+	case len(pf.Declared) == 0 && len(ev.probed) == 0:
+		pf.Status = PortNumberUnknown
 	default:
 		pf.Status = PortNumberUndeclared
+		pf.Evidence = listenSummary(pf.Declared, ev)
 		switch {
 		case len(protos) > 0:
 			pf.Hint = fmt.Sprintf("the pods declare %d for %s only", p.TargetPort.Int, strings.Join(protos, ", "))
-		case len(pf.Declared) > 0:
-			pf.Hint = "the selected pods declare " + strings.Join(pf.Declared, ", ") + "; if the container listens on " + strconv.Itoa(p.TargetPort.Int) + ", declare it in its ports"
+		case len(pf.Declared) == 1 && len(ev.probed) == 0:
+			pf.Hint = fmt.Sprintf("did you mean `targetPort: %s`? If the container listens on %d, declare it in its ports", declaredNumber(pf.Declared[0]), p.TargetPort.Int)
 		default:
-			pf.Hint = "the selected pods declare no ports; declare " + strconv.Itoa(p.TargetPort.Int) + " in the container's ports so the wiring can be checked"
+			pf.Hint = "point targetPort at a port the container listens on; if it listens on " + strconv.Itoa(p.TargetPort.Int) + ", declare it in its ports"
 		}
 	}
 	return pf
+}
+
+// listenSummary says what the pods are known to listen on: declared ports and probe
+// ports, e.g. "declared http (8080/TCP); readinessProbe 8081".
+func listenSummary(declared []string, ev listenEvidence) string {
+	var parts []string
+	if len(declared) > 0 {
+		parts = append(parts, "declared "+strings.Join(declared, ", "))
+	}
+	for _, port := range slices.Sorted(maps.Keys(ev.probed)) {
+		parts = append(parts, fmt.Sprintf("%s %d", ev.probed[port], port))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// declaredNumber is the port number of a declared-port description ("http (8080/TCP)"
+// or "8080/TCP").
+func declaredNumber(d string) string {
+	if i := strings.LastIndex(d, "("); i >= 0 {
+		d = d[i+1:]
+	}
+	n, _, _ := strings.Cut(d, "/")
+	return n
 }

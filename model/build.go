@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"maps"
+	"strconv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/validate/content"
@@ -489,7 +490,39 @@ func (c *docCtx) container(w *Workload, n *yaml.Node, where string, init bool) {
 	}
 	ct.Args = c.stringList(val(n, "args"), where+".args")
 	ct.Command = c.stringList(val(n, "command"), where+".command")
+	ct.ProbePorts = c.probePorts(n)
 	w.Containers = append(w.Containers, ct)
+}
+
+// probePorts reads the ports of a container's probes. They are evidence only, so a
+// value of the wrong shape is passed over here (the API server's validation, not a
+// port check, is the place to report it).
+func (c *docCtx) probePorts(n *yaml.Node) []ProbePort {
+	out := []ProbePort{}
+	for _, probe := range []string{"livenessProbe", "readinessProbe", "startupProbe"} {
+		pn := val(n, probe)
+		for _, handler := range []string{"httpGet", "tcpSocket", "grpc"} {
+			pv := val(val(pn, handler), "port")
+			if pv == nil || pv.Kind != yaml.ScalarNode {
+				continue
+			}
+			pp := ProbePort{Probe: probe, Pos: c.pos(pv)}
+			switch pv.ShortTag() {
+			case "!!int":
+				v, err := strconv.Atoi(pv.Value)
+				if err != nil || v < 1 || v > 65535 {
+					continue
+				}
+				pp.Port = IntOrString{Int: v}
+			case "!!str":
+				pp.Port = IntOrString{Str: pv.Value, IsStr: true}
+			default:
+				continue
+			}
+			out = append(out, pp)
+		}
+	}
+	return out
 }
 
 func (c *docCtx) keyRef(n *yaml.Node, where string) *KeyRef {

@@ -90,6 +90,17 @@ type Container struct {
 	EnvFrom []EnvFrom       `json:"envFrom"`
 	Args    []StringAt      `json:"args"`
 	Command []StringAt      `json:"command"`
+	// ProbePorts are the ports of the liveness, readiness and startup probes (httpGet,
+	// tcpSocket, grpc): evidence of what the container listens on.
+	ProbePorts []ProbePort `json:"probePorts"`
+}
+
+// ProbePort is the port a probe connects to: a number, or the name of a declared port.
+type ProbePort struct {
+	// Probe is livenessProbe, readinessProbe or startupProbe.
+	Probe string      `json:"probe"`
+	Port  IntOrString `json:"port"`
+	Pos   Pos         `json:"pos"`
 }
 
 // Serves reports whether the container runs alongside the pod's main containers.

@@ -7,12 +7,14 @@
 #   breaks an application. kubenet follows the kube-dns Service, when the input has it, to
 #   the DNS pods' real port (CoreDNS listens on 5353 on some distributions); otherwise it
 #   assumes kube-dns pods in kube-system on 53. Missing 53/TCP alone is
-#   a warning (large answers and some resolvers need it). DNS allowed only through an
+#   information (resolvers fall back to TCP only for answers too large for UDP). DNS allowed only through an
 #   ipBlock is a warning: whether an ipBlock matches pod IPs depends on the CNI. DNS
 #   allowed only on 5353 is information: that is OpenShift's DNS port. Workloads that do
 #   not use cluster DNS (dnsPolicy Default or None, hostNetwork) are not checked. When all
-#   egress of the pods is denied, DNS included, the finding is a warning: that is intended
-#   for pods that make no outgoing connection. A policy that selects no workload of the
+#   egress of the pods is denied, DNS included, the finding is information: that is
+#   intended for pods that make no outgoing connection (service-reference-blocked
+#   reports the names such pods use). The finding lists the workloads whose pods are
+#   affected as related objects. A policy that selects no workload of the
 #   input is checked for a pod it would select (with the namespace's select-all policies).
 # custom:
 #   severity: error
@@ -53,7 +55,11 @@ _kind(d) := "tcp" if {
 	d.tcp != "allowed"
 }
 
-_severity := {"udp": "error", "all": "warning", "ipblock": "warning", "alt-port": "info", "tcp": "warning"}
+# The strength of the evidence: pods whose egress rules admit traffic but not DNS
+# cannot resolve the names they connect to (error); an ipBlock works on some CNIs only
+# (warning). Pods denied all egress may make no connection at all, and resolvers
+# fall back to TCP only for answers too large for UDP: worth knowing (info).
+_severity := {"udp": "error", "all": "info", "ipblock": "warning", "alt-port": "info", "tcp": "info"}
 
 _problem(kind, port) := sprintf("cannot reach cluster DNS on %d/UDP, though their egress rules admit other traffic", [port]) if kind == "udp"
 
@@ -71,8 +77,14 @@ report contains f if {
 	some [policy, kind], wids in _blocked
 	some d in [wf.dns | some wid in wids; wf := input.facts.workloads[wid]; wf.dns.policy == policy]
 	msg := sprintf("pods of %s are isolated for egress and %s", [_list(wids), _problem(kind, d.port)])
-	f := lib.with_severity(lib.finding_hint(policy, d.pos, msg, d.fix), _severity[kind])
+	f := lib.with_related(lib.with_severity(lib.finding_hint(policy, d.pos, msg, d.fix), _severity[kind]), _related(wids))
 }
+
+_workload_pos := {w.id: w.pos | some w in input.workloads}
+
+_related(wids) := [{"object": wid, "pos": _workload_pos[wid], "message": "its pods are isolated for egress without DNS"} |
+	some wid in sort([id | some id in wids])
+]
 
 # Policies that select no workload of the input: judged for a pod they would select.
 report contains f if {

@@ -4,6 +4,8 @@
 #   An Ingress routes to Services of its own namespace. A backend (rule path or
 #   defaultBackend) that names a Service the input does not define in that namespace
 #   answers 503 or 404 from the ingress controller. Resource backends are not checked.
+#   When the input defines no Service at all in that namespace (and none of that name
+#   elsewhere), it says nothing of the Services there, and the finding is information.
 # custom:
 #   severity: error
 #   since: v0.1.0
@@ -21,9 +23,25 @@ report contains f if {
 	b.service != ""
 	bf := input.facts.backends[ing.id][i]
 	bf.service == ""
-	msg := sprintf("%s routes to Service %q, which does not exist in namespace %s", [_route(b), b.service, ing.namespace])
-	f := lib.finding_hint(ing.id, b.servicePos, msg, bf.hint)
+	msg := sprintf("%s routes to Service %q, which does not exist in namespace %s%s", [_route(b), b.service, ing.namespace, _why(ing, bf)])
+	f := lib.with_severity(lib.finding_hint(ing.id, b.servicePos, msg, bf.hint), _severity(ing, bf))
 }
+
+# With no Service at all in the namespace, the input says nothing of the Services
+# there: they are likely deployed from other manifests. A Service of that name in
+# another namespace is evidence of a mistake all the same.
+_unknown(ing, bf) if {
+	not input.facts.namespaces[ing.namespace].services > 0
+	count(bf.elsewhere) == 0
+}
+
+_severity(ing, bf) := "info" if _unknown(ing, bf)
+
+_severity(ing, bf) := "error" if not _unknown(ing, bf)
+
+_why(ing, bf) := ": the input defines no Service there, so it may be deployed from other manifests" if _unknown(ing, bf)
+
+_why(ing, bf) := "" if not _unknown(ing, bf)
 
 _route(b) := "defaultBackend" if b.default
 

@@ -3,11 +3,12 @@
 # description: |
 #   NetworkPolicies only restrict the pods they select. In a namespace that uses
 #   NetworkPolicies, a workload that no policy with Ingress type selects accepts traffic
-#   from every pod of the cluster: the gap a default-deny policy closes (warning). A
-#   namespace with workloads and no NetworkPolicy at all is reported as information:
-#   many teams do not use them yet.
+#   from every pod of the cluster: the gap a default-deny policy closes. A namespace
+#   with workloads and no NetworkPolicy at all is reported too. Both are information:
+#   an open workload is a choice (clients, jobs and tools need no ingress policy), not
+#   a breakage, and many teams do not use NetworkPolicies yet.
 # custom:
-#   severity: warning
+#   severity: info
 #   since: v0.1.0
 #   remediation: |
 #     Add a default-deny ingress policy to the namespace (podSelector: {}, policyTypes:
@@ -35,5 +36,5 @@ report contains f if {
 	nsf.policies == 0
 	nsf.workloads > 0
 	msg := sprintf("namespace %s has %d workloads and no NetworkPolicy: every pod accepts traffic from every pod", [ns.name, nsf.workloads])
-	f := lib.with_severity(lib.finding_hint(ns.id, ns.pos, msg, "start with a default-deny ingress policy and allow what each workload needs"), "info")
+	f := lib.finding_hint(ns.id, ns.pos, msg, "start with a default-deny ingress policy and allow what each workload needs")
 }

@@ -4,7 +4,9 @@
 #   A NetworkPolicy applies to the pods its podSelector matches in its own namespace.
 #   When a non-empty selector matches no pod template of the input, the policy protects
 #   nothing: usually a typo in a label, or a policy for pods that were renamed. An empty
-#   selector ({}) selects every pod of the namespace and is never reported.
+#   selector ({}) selects every pod of the namespace and is never reported. When the
+#   input has no workload at all in the policy's namespace, the pods are likely
+#   deployed from other manifests, and the finding is only information.
 # custom:
 #   severity: warning
 #   since: v0.1.0
@@ -21,9 +23,19 @@ report contains f if {
 	not p.podSelector.empty
 	facts := input.facts.policies[p.id]
 	count(facts.selects) == 0
-	msg := sprintf("podSelector %s matches no pod in namespace %s", [lib.selector_string(p.podSelector), p.namespace])
-	f := lib.finding_hint(p.id, p.podSelector.pos, msg, _hint(p))
+	msg := sprintf("podSelector %s matches no pod in namespace %s%s", [lib.selector_string(p.podSelector), p.namespace, _why(p)])
+	f := lib.with_severity(lib.finding_hint(p.id, p.podSelector.pos, msg, _hint(p)), _severity(p))
 }
+
+_empty_namespace(p) if input.facts.namespaces[p.namespace].workloads == 0
+
+_severity(p) := "info" if _empty_namespace(p)
+
+_severity(p) := "warning" if not _empty_namespace(p)
+
+_why(p) := ": the input has no workload there, so the pods may be deployed from other manifests" if _empty_namespace(p)
+
+_why(p) := "" if not _empty_namespace(p)
 
 _hint(p) := sprintf("the input has no workload in namespace %s; if its pods are deployed from other manifests, lint them together", [p.namespace]) if {
 	input.facts.namespaces[p.namespace].workloads == 0

@@ -5,8 +5,13 @@
 #   itself when targetPort is omitted or 0). A named targetPort is looked up by name
 #   and protocol in the pods' containers: when no selected pod declares it, the
 #   endpoints get no port and the Service port is dead (error). A numeric targetPort
-#   is forwarded whether or not a container declares it, so an undeclared number is
-#   suspicious rather than certainly broken (warning).
+#   is forwarded whether or not a container declares it (containerPort is
+#   informational), so a number is judged only against evidence: it is a warning when
+#   the pods declare ports or probe ports and none of them, nor a port their env or
+#   args configure (PORT=8080, --listen :8080), is that number. Pods that declare and
+#   probe nothing give no evidence, and nothing is reported. A headless Service is not
+#   proxied (clients connect to the pod addresses on ports of their own choosing), so
+#   its numeric targetPorts are not judged and an undeclared name is a warning.
 # custom:
 #   severity: error
 #   since: v0.1.0
@@ -29,6 +34,7 @@ _checked contains [svc, port, pf] if {
 report contains f if {
 	some [svc, port, pf] in _checked
 	pf.status == "name-undeclared"
+	not svc.headless
 	msg := sprintf("targetPort %q of port %s is not declared by the selected pods (%s)", [
 		port.targetPort, lib.port_label(port), lib.join(input.facts.services[svc.id].selects),
 	])
@@ -46,9 +52,21 @@ report contains f if {
 
 report contains f if {
 	some [svc, port, pf] in _checked
+	pf.status == "name-undeclared"
+	svc.headless
+	msg := sprintf(
+		"targetPort %q of port %s is not declared by the selected pods (%s); the Service is headless, so only its endpoints and SRV records lack the port",
+		[port.targetPort, lib.port_label(port), lib.join(input.facts.services[svc.id].selects)],
+	)
+	f := lib.with_severity(lib.finding_hint(svc.id, port.targetPortPos, msg, pf.hint), "warning")
+}
+
+report contains f if {
+	some [svc, port, pf] in _checked
 	pf.status == "number-undeclared"
-	msg := sprintf("targetPort %d/%s of port %s is not declared by the selected pods (%s)", [
-		port.targetPort, port.protocol, lib.port_label(port), lib.join(input.facts.services[svc.id].selects),
+	not svc.headless
+	msg := sprintf("targetPort %d/%s of port %s is not a port the selected pods (%s) are known to listen on: %s", [
+		port.targetPort, port.protocol, lib.port_label(port), lib.join(input.facts.services[svc.id].selects), pf.evidence,
 	])
 	f := lib.with_severity(lib.finding_hint(svc.id, port.targetPortPos, msg, pf.hint), "warning")
 }

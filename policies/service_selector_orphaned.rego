@@ -4,10 +4,11 @@
 #   A Service sends traffic to the pods its selector matches in its own namespace. When
 #   no pod template in the input carries every label of the selector, the Service has
 #   no endpoints and every connection to it fails. Selector-less and ExternalName
-#   Services are not checked. The finding is a warning, saying why, when the pods may
-#   come from elsewhere: the namespace holds custom resources that may create pods
-#   kubenet cannot see (operators, rollouts), or the input has no workload at all in
-#   that namespace.
+#   Services are not checked. The finding is a warning, saying why, when the namespace
+#   holds custom resources that may create pods kubenet cannot see (operators it does
+#   not know). When the input has no workload at all in that namespace, it says
+#   nothing of the pods there: the pods are likely deployed from other manifests, and
+#   the finding is only information.
 # custom:
 #   severity: error
 #   since: v0.1.0
@@ -38,6 +39,7 @@ report contains f if {
 report contains f if {
 	some [svc, facts] in _orphans
 	count(facts.podCreators) > 0
+	facts.namespaceWorkloads > 0
 	msg := sprintf(
 		"selector %s matches no pod template in the input; custom resources in namespace %s may create the pods (%s)",
 		[_selector(svc), svc.namespace, _first(facts.podCreators)],
@@ -47,13 +49,12 @@ report contains f if {
 
 report contains f if {
 	some [svc, facts] in _orphans
-	count(facts.podCreators) == 0
 	facts.namespaceWorkloads == 0
 	msg := sprintf(
 		"selector %s matches no pod template: the input has no workload in namespace %s, so the pods may be deployed from other manifests",
 		[_selector(svc), svc.namespace],
 	)
-	f := lib.with_severity(lib.finding_hint(svc.id, _blame(svc, facts), msg, facts.hint), "warning")
+	f := lib.with_severity(lib.finding_hint(svc.id, _blame(svc, facts), msg, facts.hint), "info")
 }
 
 _selector(svc) := concat(",", sort([sprintf("%s=%s", [k, v]) | some k, v in svc.selector]))

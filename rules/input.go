@@ -101,6 +101,7 @@ type slimService struct {
 	Namespace      string               `json:"namespace"`
 	Invalid        bool                 `json:"invalid"`
 	Type           string               `json:"type"`
+	Headless       bool                 `json:"headless"`
 	Selector       map[string]string    `json:"selector"`
 	SelectorPos    model.Pos            `json:"selectorPos"`
 	SelectorKeyPos map[string]model.Pos `json:"selectorKeyPos"`
@@ -118,7 +119,7 @@ type slimServicePort struct {
 }
 
 func slimSvc(s *model.Service) slimService {
-	out := slimService{ID: s.ID, Namespace: s.Namespace, Invalid: s.Invalid, Type: s.Type, Selector: s.Selector,
+	out := slimService{ID: s.ID, Namespace: s.Namespace, Invalid: s.Invalid, Type: s.Type, Headless: s.Headless, Selector: s.Selector,
 		SelectorPos: s.SelectorPos, SelectorKeyPos: s.SelectorKeyPos}
 	if s.Ports != nil {
 		out.Ports = make([]slimServicePort, len(s.Ports))
@@ -205,7 +206,7 @@ func (in *Input) builtin() *builtinInput {
 			c.Ports = make([]analyzer.PortFacts, len(sf.Ports))
 		}
 		for i, p := range sf.Ports {
-			c.Ports[i] = analyzer.PortFacts{Status: p.Status, Hint: p.Hint}
+			c.Ports[i] = analyzer.PortFacts{Status: p.Status, Evidence: p.Evidence, Hint: p.Hint}
 		}
 		f.Services[id] = &c
 	}

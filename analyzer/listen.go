@@ -1,0 +1,136 @@
+package analyzer
+
+import (
+	"net"
+	"strconv"
+	"strings"
+
+	"github.com/kubenet/kubenet/model"
+)
+
+// A container's ports list is informational: a process listens wherever it binds,
+// declared or not. So what a container listens on is collected from every place a
+// manifest says it: declared ports, probe ports, and the port a process is told to use
+// in env and args. Declared and probed ports can be held against a Service's numeric
+// targetPort; ports read from env and args only ever vouch for one.
+
+// listenEvidence is what one workload's serving containers say they listen on.
+type listenEvidence struct {
+	// probed are the numeric ports of probes (always TCP), with the probe's name.
+	probed map[int]string
+	// configured are ports read from env values and args, with where each was read.
+	configured map[int]string
+}
+
+func (e *listenEvidence) addConfigured(port int, where string) {
+	if port < 1 || port > 65535 {
+		return
+	}
+	if _, ok := e.configured[port]; !ok {
+		e.configured[port] = where
+	}
+}
+
+// containerListenEvidence collects the probe, env and args evidence of a container.
+func containerListenEvidence(c *model.Container, e *listenEvidence) {
+	for _, p := range c.ProbePorts {
+		if !p.Port.IsStr {
+			if _, ok := e.probed[p.Port.Int]; !ok {
+				e.probed[p.Port.Int] = p.Probe
+			}
+		}
+	}
+	for _, env := range c.Env {
+		if env.HasValue {
+			if port, ok := envListenPort(env.Name, env.Value); ok {
+				e.addConfigured(port, "env "+env.Name)
+			}
+		}
+	}
+	for _, list := range [][]model.StringAt{c.Command, c.Args} {
+		for i, a := range list {
+			next := ""
+			if i+1 < len(list) {
+				next = list[i+1].Value
+			}
+			if port, flag, ok := argListenPort(a.Value, next); ok {
+				e.addConfigured(port, "arg "+flag)
+			}
+		}
+	}
+}
+
+// envListenPort reads a listening port from an env var: PORT or *_PORT with a number
+// (HTTP_PORT=8080), or a listen address in a variable named for one (LISTEN_ADDR=:8080,
+// SERVER_ADDRESS=0.0.0.0:8080, BIND=[::]:8080).
+func envListenPort(name, value string) (int, bool) {
+	n := strings.ToUpper(name)
+	if n == "PORT" || strings.HasSuffix(n, "_PORT") {
+		return portNumber(value)
+	}
+	if listenWord(n) {
+		return listenAddrPort(value)
+	}
+	return 0, false
+}
+
+// argListenPort reads a listening port from a command-line flag: --port=8080,
+// -port 8080, --http-port 8080, --listen :8080, --bind=0.0.0.0:8080,
+// --web.listen-address=:9090. next is the following argument, the value of a flag
+// written without "=".
+func argListenPort(arg, next string) (port int, flag string, ok bool) {
+	if !strings.HasPrefix(arg, "-") {
+		return 0, "", false
+	}
+	flag, value, hasValue := strings.Cut(arg, "=")
+	if !hasValue {
+		value = next
+	}
+	name := strings.ToUpper(strings.TrimLeft(flag, "-"))
+	if name == "" {
+		return 0, "", false
+	}
+	if name == "P" || name == "PORT" || strings.HasSuffix(name, "PORT") {
+		if p, ok := portNumber(value); ok {
+			return p, flag, true
+		}
+	}
+	if listenWord(name) {
+		if p, ok := listenAddrPort(value); ok {
+			return p, flag, true
+		}
+	}
+	return 0, "", false
+}
+
+// listenWord: the name of a setting that holds a listen address.
+func listenWord(name string) bool {
+	for _, w := range []string{"LISTEN", "BIND", "ADDR"} {
+		if strings.Contains(name, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// listenAddrPort reads the port of a listen address: ":8080", "0.0.0.0:8080",
+// "[::]:8080", "localhost:8080", or a URL such as "http://0.0.0.0:8080".
+func listenAddrPort(v string) (int, bool) {
+	if _, rest, ok := strings.Cut(v, "://"); ok {
+		v = rest
+	}
+	v, _, _ = strings.Cut(v, "/")
+	_, port, err := net.SplitHostPort(v)
+	if err != nil {
+		return 0, false
+	}
+	return portNumber(port)
+}
+
+func portNumber(s string) (int, bool) {
+	p, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || p < 1 || p > 65535 {
+		return 0, false
+	}
+	return p, true
+}
