@@ -15,12 +15,21 @@ type BackendFacts struct {
 	Service string `json:"service"`
 	// PortOK is true when the backend port is a port (number or name) of that Service.
 	PortOK bool `json:"portOK"`
+	// Action is the annotation that makes the backend an action of the AWS Load
+	// Balancer Controller (alb.ingress.kubernetes.io/actions.<name>, with the port name
+	// use-annotation): the controller forwards as the annotation says, and the backend
+	// names no Service port. The port name alone is enough: Argo Rollouts writes the
+	// annotation at run time.
+	Action string `json:"action"`
 	// Elsewhere lists the Services of that name in other namespaces, when it is missing
 	// from the Ingress's own: evidence that the backend was meant to cross namespaces.
 	Elsewhere []string `json:"elsewhere"`
 	// Hint suggests a fix for a missing Service or port.
 	Hint string `json:"hint"`
 }
+
+// albActions prefixes the AWS Load Balancer Controller's action annotations.
+const albActions = "alb.ingress.kubernetes.io/actions."
 
 func (f *Facts) backendFacts() map[string][]BackendFacts {
 	g := f.graph
@@ -29,6 +38,10 @@ func (f *Facts) backendFacts() map[string][]BackendFacts {
 		bfs := make([]BackendFacts, len(ing.Backends))
 		for i, b := range ing.Backends {
 			if b.Service == "" {
+				continue
+			}
+			if a := albActions + b.Service; ing.Annotations[a] != "" || b.Port.IsStr && b.Port.Str == "use-annotation" {
+				bfs[i].Action = a
 				continue
 			}
 			s := g.Service(ing.Namespace, b.Service)

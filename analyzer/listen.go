@@ -31,6 +31,105 @@ func (e *listenEvidence) addConfigured(port int, where string) {
 	}
 }
 
+// listenIndex memoises the listen evidence of workloads and of the ConfigMaps they
+// consume, for one computation of the Service facts.
+type listenIndex struct {
+	configMaps map[string]*model.ConfigMap
+	files      map[string]map[int]bool // ConfigMap id -> ports its files mention
+	workloads  map[string]*listenEvidence
+}
+
+func newListenIndex(g *model.Graph) *listenIndex {
+	x := &listenIndex{configMaps: map[string]*model.ConfigMap{}, files: map[string]map[int]bool{},
+		workloads: map[string]*listenEvidence{}}
+	for _, cm := range g.ConfigMaps {
+		x.configMaps[cm.Namespace+"/"+cm.Name] = cm
+	}
+	return x
+}
+
+// of returns the evidence of a workload's serving containers and the ConfigMaps they
+// consume: env values, mounted config files.
+func (x *listenIndex) of(w *model.Workload) *listenEvidence {
+	if e, ok := x.workloads[w.ID]; ok {
+		return e
+	}
+	e := &listenEvidence{probed: map[int]string{}, configured: map[int]string{}}
+	x.workloads[w.ID] = e
+	for ci := range w.Containers {
+		c := &w.Containers[ci]
+		if !c.Serves() {
+			continue
+		}
+		containerListenEvidence(c, e)
+		for _, env := range c.Env {
+			if r := env.ConfigMapKeyRef; r != nil {
+				if cm := x.configMaps[w.Namespace+"/"+r.Name]; cm != nil {
+					if port, ok := envListenPort(env.Name, cm.Data[r.Key]); ok {
+						e.addConfigured(port, "env "+env.Name)
+					}
+				}
+			}
+		}
+		for _, ef := range c.EnvFrom {
+			if cm := x.configMaps[w.Namespace+"/"+ef.ConfigMap]; cm != nil && ef.ConfigMap != "" {
+				for k, v := range cm.Data {
+					if port, ok := envListenPort(ef.Prefix+k, v); ok {
+						e.addConfigured(port, "env "+ef.Prefix+k)
+					}
+				}
+			}
+		}
+	}
+	for _, v := range w.Volumes {
+		cm := x.configMaps[w.Namespace+"/"+v.ConfigMap]
+		if cm == nil || v.ConfigMap == "" {
+			continue
+		}
+		ports, ok := x.files[cm.ID]
+		if !ok {
+			ports = map[int]bool{}
+			for _, text := range cm.Data {
+				configFilePorts(text, ports)
+			}
+			x.files[cm.ID] = ports
+		}
+		for port := range ports {
+			e.addConfigured(port, "ConfigMap "+cm.Name)
+		}
+	}
+	return e
+}
+
+// configFilePorts adds the ports a config file (or a script) mentions as listening
+// ports: a number on a line that speaks of a port, of listening or of binding
+// ("port: 53", "listen 8080;", "http_port 3128", `flag.Int("port", 9002, ...)`), and
+// a local listen address (":8080", "0.0.0.0:8080", "localhost:9002").
+func configFilePorts(text string, ports map[int]bool) {
+	for line := range strings.SplitSeq(text, "\n") {
+		l := strings.ToLower(line)
+		portLine := strings.Contains(l, "port") || strings.Contains(l, "listen") || strings.Contains(l, "bind")
+		for tok := range strings.FieldsFuncSeq(l, func(r rune) bool {
+			return r != ':' && r != '.' && r != '[' && r != ']' && r != '*' && (r < '0' || r > '9') && (r < 'a' || r > 'z')
+		}) {
+			if portLine {
+				if p, ok := portNumber(tok); ok {
+					ports[p] = true
+					continue
+				}
+			}
+			if i := strings.LastIndexByte(tok, ':'); i >= 0 {
+				switch tok[:i] {
+				case "", "0.0.0.0", "localhost", "127.0.0.1", "[::]", "::", "*":
+					if p, ok := portNumber(tok[i+1:]); ok {
+						ports[p] = true
+					}
+				}
+			}
+		}
+	}
+}
+
 // containerListenEvidence collects the probe, env and args evidence of a container.
 func containerListenEvidence(c *model.Container, e *listenEvidence) {
 	for _, p := range c.ProbePorts {

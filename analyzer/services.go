@@ -18,6 +18,10 @@ type ServiceFacts struct {
 	// PodCreators lists custom resources in the Service's namespace that may create
 	// pods kubenet cannot see (set only when Selects is empty).
 	PodCreators []string `json:"podCreators"`
+	// Assumed names the cluster component kubenet assumes runs outside the input (the
+	// cluster DNS pods, an ingress controller) whose pods the selector matches, when it
+	// matches no workload of the input.
+	Assumed string `json:"assumed"`
 	// NamespaceWorkloads counts the workloads of the Service's namespace in the input;
 	// when it is 0 the pods are likely deployed from other manifests.
 	NamespaceWorkloads int `json:"namespaceWorkloads"`
@@ -73,6 +77,7 @@ func workloadIDs(ws []*model.Workload) []string {
 func (f *Facts) serviceFacts() map[string]*ServiceFacts {
 	g := f.graph
 	creators := podCreators(g)
+	listen := newListenIndex(g)
 	out := make(map[string]*ServiceFacts, len(g.Services))
 	for _, s := range g.Services {
 		sf := &ServiceFacts{Selects: []string{}, PodCreators: []string{}, Ports: make([]PortFacts, len(s.Ports)),
@@ -87,6 +92,9 @@ func (f *Facts) serviceFacts() map[string]*ServiceFacts {
 		sel := f.sel.subset(s.Namespace, s.Selector)
 		sf.Selects = workloadIDs(sel)
 		if len(sel) == 0 {
+			sf.Assumed = f.assumedPods(s)
+		}
+		if len(sel) == 0 && sf.Assumed == "" {
 			sf.PodCreators = creators[s.Namespace]
 			if sf.PodCreators == nil {
 				sf.PodCreators = []string{}
@@ -94,10 +102,38 @@ func (f *Facts) serviceFacts() map[string]*ServiceFacts {
 			sf.Hint, sf.Blame = f.selectorHint(s)
 		}
 		for i, p := range s.Ports {
-			sf.Ports[i] = resolvePort(p, sel)
+			sf.Ports[i] = resolvePort(p, sel, listen)
 		}
 	}
 	return out
+}
+
+// assumedPods names the cluster component of the configuration whose pods a selector
+// matches: the cluster DNS pods (a NodeLocal DNSCache manifest's kube-dns-upstream
+// Service selects them), or an ingress controller in its namespace.
+func (f *Facts) assumedPods(s *model.Service) string {
+	if s.Namespace == f.cfg.DNS.Namespace && subsetOf(s.Selector, f.cfg.DNS.Labels) {
+		return "the cluster DNS pods"
+	}
+	for _, c := range f.cfg.IngressControllers {
+		if c.Namespace != "" && s.Namespace == c.Namespace && subsetOf(s.Selector, c.Labels) {
+			return "the ingress controller " + c.Name
+		}
+	}
+	return ""
+}
+
+// subsetOf: every label of sel is in labels with the same value (a non-empty sel).
+func subsetOf(sel, labels map[string]string) bool {
+	if len(sel) == 0 {
+		return false
+	}
+	for k, v := range sel {
+		if lv, ok := labels[k]; !ok || lv != v {
+			return false
+		}
+	}
+	return true
 }
 
 // podCreators lists, per namespace, custom resources that are not known pod sources
@@ -201,7 +237,7 @@ func (f *Facts) selectorHint(s *model.Service) (hint, blame string) {
 // resolvePort resolves a Service port against the selected workloads the way the
 // endpoints controller does: a named targetPort is looked up by name and protocol in
 // each pod's serving containers; a number is forwarded as is.
-func resolvePort(p model.ServicePort, sel []*model.Workload) PortFacts {
+func resolvePort(p model.ServicePort, sel []*model.Workload, listen *listenIndex) PortFacts {
 	pf := PortFacts{Status: PortUnchecked, Resolved: []int{}, Declared: []string{}}
 	var known []*model.Workload
 	for _, w := range sel {
@@ -221,12 +257,14 @@ func resolvePort(p model.ServicePort, sel []*model.Workload) PortFacts {
 	resolved := map[int]bool{}
 	ev := listenEvidence{probed: map[int]string{}, configured: map[int]string{}}
 	for _, w := range known {
+		we := listen.of(w)
+		maps.Copy(ev.probed, we.probed)
+		maps.Copy(ev.configured, we.configured)
 		for ci := range w.Containers {
 			c := &w.Containers[ci]
 			if !c.Serves() {
 				continue
 			}
-			containerListenEvidence(c, &ev)
 			for _, cp := range c.Ports {
 				d := fmt.Sprintf("%d/%s", cp.ContainerPort, cp.Protocol)
 				if cp.Name != "" {

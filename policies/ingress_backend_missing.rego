@@ -3,7 +3,9 @@
 # description: |
 #   An Ingress routes to Services of its own namespace. A backend (rule path or
 #   defaultBackend) that names a Service the input does not define in that namespace
-#   answers 503 or 404 from the ingress controller. Resource backends are not checked.
+#   answers 503 or 404 from the ingress controller. Resource backends, and backends
+#   the AWS Load Balancer Controller takes from an action annotation
+#   (alb.ingress.kubernetes.io/actions.<name>), are not checked.
 #   When the input defines no Service at all in that namespace (and none of that name
 #   elsewhere), it says nothing of the Services there, and the finding is information.
 # custom:
@@ -23,6 +25,7 @@ report contains f if {
 	b.service != ""
 	bf := input.facts.backends[ing.id][i]
 	bf.service == ""
+	bf.action == ""
 	msg := sprintf("%s routes to Service %q, which does not exist in namespace %s%s", [_route(b), b.service, ing.namespace, _why(ing, bf)])
 	f := lib.with_severity(lib.finding_hint(ing.id, b.servicePos, msg, bf.hint), _severity(ing, bf))
 }

@@ -4,7 +4,10 @@
 #   An Ingress backend names a Service port by number or name. The controller looks
 #   the port up on the Service; when the Service has no such port, the route fails.
 #   A common mistake is to name the container port (the Service's targetPort) instead
-#   of the Service port.
+#   of the Service port. A backend that the AWS Load Balancer Controller takes from an
+#   action annotation (alb.ingress.kubernetes.io/actions.<name>, or the port name
+#   use-annotation, when a controller such as Argo Rollouts writes the annotation at
+#   run time) names no Service port and is not checked.
 # custom:
 #   severity: error
 #   since: v0.1.0
@@ -21,6 +24,7 @@ report contains f if {
 	bf := input.facts.backends[ing.id][i]
 	bf.service != ""
 	not bf.portOK
+	bf.action == ""
 	svc := lib.services[bf.service]
 	not lib.invalid(svc)
 	msg := sprintf("backend port %v is not a port of %s", [_port(b.port), bf.service])

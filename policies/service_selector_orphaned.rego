@@ -4,7 +4,9 @@
 #   A Service sends traffic to the pods its selector matches in its own namespace. When
 #   no pod template in the input carries every label of the selector, the Service has
 #   no endpoints and every connection to it fails. Selector-less and ExternalName
-#   Services are not checked. The finding is a warning, saying why, when the namespace
+#   Services are not checked, nor are Services that select pods kubenet assumes the
+#   cluster runs (the cluster DNS pods, an ingress controller; see cluster in
+#   .kubenet.yaml). The finding is a warning, saying why, when the namespace
 #   holds custom resources that may create pods kubenet cannot see (operators it does
 #   not know). When the input has no workload at all in that namespace, it says
 #   nothing of the pods there: the pods are likely deployed from other manifests, and
@@ -26,6 +28,7 @@ _orphans contains [svc, facts] if {
 	svc.type != "ExternalName"
 	facts := input.facts.services[svc.id]
 	count(facts.selects) == 0
+	facts.assumed == ""
 }
 
 report contains f if {
