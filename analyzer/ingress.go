@@ -60,8 +60,10 @@ func (f *Facts) backendFacts() map[string][]BackendFacts {
 					names = append(names, p.Name)
 				}
 			}
-			if !b.PortSet {
-				bf.PortOK = true // reported as invalid by the loader when required
+			if !b.PortSet || s.PortsUnknown {
+				// Reported as invalid by the loader when required; or the ports of an
+				// operator's Service depend on what kubenet cannot see.
+				bf.PortOK = true
 			}
 			if !bf.PortOK {
 				switch {

@@ -316,8 +316,9 @@ func buildTemplated(tpath ...string) builder {
 }
 
 // buildCustomPodSource recognises custom resources that create pods: a pod template at
-// spec.template (Argo Rollouts and many operators) or pod labels at spec.podMetadata
-// (the Prometheus operator's Prometheus and Alertmanager). It never reports type errors:
+// spec.template (Argo Rollouts and many operators), any other pod-template-shaped
+// structure in the spec (spec.podTemplate, an Experiment's templates), or pod labels
+// at spec.podMetadata (the Prometheus operator's Prometheus and Alertmanager). It never reports type errors:
 // the schema of a custom resource is not kubenet's to judge.
 func buildCustomPodSource(c *docCtx, o *Object, n *yaml.Node) *Workload {
 	spec := val(n, "spec")
@@ -334,6 +335,15 @@ func buildCustomPodSource(c *docCtx, o *Object, n *yaml.Node) *Workload {
 			quiet.podSpec(w, ps, "spec.template.spec")
 			w.ContainersKnown = len(quiet.res.problems) == 0
 		}
+		return w
+	}
+	if lk, lv, ps := findPodTemplate(spec, 4); lv != nil {
+		quiet := &docCtx{file: c.file, off: c.off, doc: c.doc, res: &fileResult{}, remap: c.remap}
+		w := &Workload{Object: *o, CustomResource: true}
+		w.PodLabels = quiet.stringMap(lv, "labels")
+		w.PodLabelsPos = c.pos(lk)
+		quiet.podSpec(w, ps, "spec")
+		w.ContainersKnown = len(quiet.res.problems) == 0
 		return w
 	}
 	if pm := val(spec, "podMetadata"); pm != nil && pm.Kind == yaml.MappingNode {

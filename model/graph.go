@@ -209,6 +209,12 @@ type Service struct {
 	Ports           []ServicePort `json:"ports"`
 	// PublishNotReadyAddresses matters for headless DNS records.
 	PublishNotReadyAddresses bool `json:"publishNotReadyAddresses"`
+	// ProvidedBy is the id of the custom resource whose operator creates this Service
+	// (see OperatorKind); "" for a Service of the input.
+	ProvidedBy string `json:"providedBy"`
+	// PortsUnknown is true when the Service's ports depend on what kubenet cannot see
+	// (an operator's configuration): no port is judged against it.
+	PortsUnknown bool `json:"portsUnknown"`
 }
 
 // ServicePort is one entry of a Service's ports.

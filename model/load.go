@@ -35,6 +35,9 @@ type Options struct {
 	// total size in bytes (files by their size on disk), so that a caller can ready
 	// itself for the work ahead.
 	Sized func(bytes int64)
+	// Operators says what operators create from custom resources; nil means
+	// DefaultOperators.
+	Operators []OperatorKind
 }
 
 // StdinName is the file name findings use for standard input.
@@ -699,6 +702,12 @@ func assemble(opts Options, results []fileResult) *Graph {
 	implied := map[string]*Namespace{}
 	generated := map[string]int{}
 	var order []string
+	catalogue := opts.Operators
+	if catalogue == nil {
+		catalogue = DefaultOperators
+	}
+	operators := newOperatorIndex(catalogue)
+	var provided []*Service
 	for _, r := range results {
 		if r.built != nil {
 			for name, data := range r.built.files {
@@ -737,6 +746,12 @@ func assemble(opts Options, results []fileResult) *Graph {
 				generated[o.ID]++
 				o.ID = fmt.Sprintf("%s*%d", o.ID, generated[o.ID])
 			}
+			op := operators.lookup(o)
+			if op != nil && it.namespaced {
+				if w := operatorWorkload(op, o, it.entity); w != nil {
+					it.entity, o = w, &w.Object
+				}
+			}
 			g.Objects = append(g.Objects, o)
 			key := canonicalGroup(o.Group(), o.Kind) + "/" + o.Kind + "/" + o.Namespace + "/" + o.Name
 			if prev, dup := keys[key]; dup && o.Name != "" && !o.GenerateName {
@@ -763,6 +778,9 @@ func assemble(opts Options, results []fileResult) *Graph {
 						Labels: map[string]string{MetadataNameLabel: o.Namespace}}
 					order = append(order, o.Namespace)
 				}
+			}
+			if op != nil && it.namespaced {
+				provided = append(provided, op.services(o)...)
 			}
 			switch e := it.entity.(type) {
 			case *Namespace:
@@ -794,6 +812,39 @@ func assemble(opts Options, results []fileResult) *Graph {
 	for _, name := range order {
 		g.Namespaces = append(g.Namespaces, implied[name])
 	}
+	// Services operators create, unless the input defines one of that name itself.
+	defined := map[string]bool{}
+	for _, s := range g.Services {
+		defined[s.ID] = true
+	}
+	for _, s := range provided {
+		if !defined[s.ID] {
+			defined[s.ID] = true
+			g.Services = append(g.Services, s)
+		}
+	}
 	g.index()
 	return g
+}
+
+// operatorWorkload makes a custom resource an operator turns into pods a pod source
+// with the labels the operator sets: it adds them to the pod labels the resource
+// spells out, or makes a workload of an opaque resource (whose containers kubenet
+// cannot know). It returns nil when the entity is not a workload to change.
+func operatorWorkload(op *OperatorKind, o *Object, entity any) *Workload {
+	if len(op.PodLabels) == 0 {
+		return nil
+	}
+	switch e := entity.(type) {
+	case *Workload:
+		labels := op.podLabels(o)
+		for k, v := range e.PodLabels {
+			labels[k] = v
+		}
+		e.PodLabels = labels
+		return e
+	case nil:
+		return &Workload{Object: *o, CustomResource: true, PodLabels: op.podLabels(o), PodLabelsPos: o.Pos}
+	}
+	return nil
 }

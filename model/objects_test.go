@@ -299,7 +299,9 @@ spec:
 	assert.True(t, p.CustomResource)
 	assert.False(t, p.ContainersKnown)
 	assert.Empty(t, p.Containers)
-	assert.Equal(t, map[string]string{"app.kubernetes.io/name": "prometheus"}, p.PodLabels)
+	// The operator's own labels (the catalogue) and the ones podMetadata adds.
+	assert.Equal(t, map[string]string{"app.kubernetes.io/name": "prometheus", "prometheus": "k8s",
+		"app.kubernetes.io/instance": "k8s", "operator.prometheus.io/name": "k8s"}, p.PodLabels)
 	assert.Equal(t, lineOf(t, src, "labels:", 2), p.PodLabelsPos.Line)
 
 	w := workload(t, g, "default/Widget/odd")
@@ -312,6 +314,91 @@ spec:
 	// No labels: not a pod source. Built-in groups are never custom pod sources.
 	object(t, g, "default/NoLabels/nl")
 	object(t, g, "default/ControllerRevision/rev")
+}
+
+func TestOperatorCatalogue(t *testing.T) {
+	src := `apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata:
+  name: db
+  namespace: data
+spec:
+  instances: 3
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: db-ro
+  namespace: data
+spec:
+  selector: {cnpg.io/cluster: db, role: replica}
+  ports: [{port: 5433}]
+---
+apiVersion: kafka.strimzi.io/v1beta2
+kind: Kafka
+metadata:
+  name: events
+  namespace: data
+spec:
+  kafka: {replicas: 3}
+---
+apiVersion: example.com/v1
+kind: Worker
+metadata:
+  name: w
+spec:
+  podTemplate:
+    metadata:
+      labels: {app: worker}
+    spec:
+      containers:
+      - name: w
+        ports: [{containerPort: 7000}]
+`
+	g := load(t, "ops.yaml", src)
+	noProblems(t, g)
+
+	// CloudNativePG: pods labelled cnpg.io/cluster, Services -rw, -ro and -r, of which
+	// the input defines -ro itself (its own definition wins).
+	db := workload(t, g, "data/Cluster/db")
+	assert.Equal(t, map[string]string{"cnpg.io/cluster": "db"}, db.PodLabels)
+	assert.False(t, db.ContainersKnown)
+	rw := g.Service("data", "db-rw")
+	require.NotNil(t, rw)
+	assert.Equal(t, "data/Cluster/db", rw.ProvidedBy)
+	assert.Equal(t, db.Pos, rw.Pos, "positioned at the resource")
+	require.Len(t, rw.Ports, 1)
+	assert.Equal(t, 5432, rw.Ports[0].Port)
+	assert.Equal(t, "", g.Service("data", "db-ro").ProvidedBy)
+	assert.Equal(t, 5433, g.Service("data", "db-ro").Ports[0].Port)
+	require.NotNil(t, g.Service("data", "db-r"))
+
+	// Strimzi: the bootstrap Service's ports depend on the listeners: unknown.
+	boot := g.Service("data", "events-kafka-bootstrap")
+	require.NotNil(t, boot)
+	assert.True(t, boot.PortsUnknown)
+	assert.True(t, g.Service("data", "events-kafka-brokers").Headless)
+
+	// A pod template under another name than spec.template.
+	w := workload(t, g, "default/Worker/w")
+	assert.Equal(t, map[string]string{"app": "worker"}, w.PodLabels)
+	assert.True(t, w.ContainersKnown)
+	require.Len(t, w.Containers, 1)
+	assert.Equal(t, 7000, w.Containers[0].Ports[0].ContainerPort)
+}
+
+func TestOperatorCatalogueFromOptions(t *testing.T) {
+	src := `apiVersion: example.com/v1
+kind: Cache
+metadata: {name: c, namespace: x}
+`
+	g := LoadBytes(Options{Operators: []OperatorKind{{
+		Group: "example.com", Kind: "Cache", PodLabels: map[string]string{"cache": "{name}"},
+		Services: []OperatorService{{Name: "{name}-redis", Ports: []int{6379}}},
+	}}}, NamedData{Name: "in.yaml", Data: []byte(src)})
+	assert.Equal(t, map[string]string{"cache": "c"}, workload(t, g, "x/Cache/c").PodLabels)
+	require.NotNil(t, g.Service("x", "c-redis"))
+	assert.Nil(t, g.Service("x", "c-rw"), "a catalogue of the options replaces the default one")
 }
 
 func TestBuiltInWorkloads(t *testing.T) {
