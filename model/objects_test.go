@@ -301,7 +301,7 @@ spec:
 	assert.Empty(t, p.Containers)
 	// The operator's own labels (the catalogue) and the ones podMetadata adds.
 	assert.Equal(t, map[string]string{"app.kubernetes.io/name": "prometheus", "prometheus": "k8s",
-		"app.kubernetes.io/instance": "k8s", "operator.prometheus.io/name": "k8s"}, p.PodLabels)
+		"app.kubernetes.io/instance": "k8s", "operator.prometheus.io/name": "k8s", "app.kubernetes.io/managed-by": "prometheus-operator"}, p.PodLabels)
 	assert.Equal(t, lineOf(t, src, "labels:", 2), p.PodLabelsPos.Line)
 
 	w := workload(t, g, "default/Widget/odd")
@@ -361,7 +361,7 @@ spec:
 	// CloudNativePG: pods labelled cnpg.io/cluster, Services -rw, -ro and -r, of which
 	// the input defines -ro itself (its own definition wins).
 	db := workload(t, g, "data/Cluster/db")
-	assert.Equal(t, map[string]string{"cnpg.io/cluster": "db"}, db.PodLabels)
+	assert.Equal(t, "db", db.PodLabels["cnpg.io/cluster"])
 	assert.False(t, db.ContainersKnown)
 	rw := g.Service("data", "db-rw")
 	require.NotNil(t, rw)

@@ -38,18 +38,25 @@ type OperatorService struct {
 	Selector map[string]string `json:"selector"`
 }
 
-// DefaultOperators is the built-in catalogue, from each operator's documentation.
+// DefaultOperators is the built-in catalogue, from each operator's source and
+// documentation (docs/operators.md lists it). Ports that depend on the resource's spec
+// or the operator's version are left unknown.
 var DefaultOperators = []OperatorKind{
 	{Group: "postgresql.cnpg.io", Kind: "Cluster", Operator: "CloudNativePG",
-		PodLabels: map[string]string{"cnpg.io/cluster": "{name}"},
+		PodLabels: map[string]string{"cnpg.io/cluster": "{name}", "cnpg.io/podRole": "instance",
+			"app.kubernetes.io/name": "postgresql", "app.kubernetes.io/instance": "{name}",
+			"app.kubernetes.io/component": "database", "app.kubernetes.io/managed-by": "cloudnative-pg"},
 		Services: []OperatorService{
 			{Name: "{name}-rw", Ports: []int{5432}}, {Name: "{name}-ro", Ports: []int{5432}}, {Name: "{name}-r", Ports: []int{5432}},
 		}},
 	{Group: "postgresql.cnpg.io", Kind: "Pooler", Operator: "CloudNativePG",
-		PodLabels: map[string]string{"cnpg.io/poolerName": "{name}"},
+		PodLabels: map[string]string{"cnpg.io/poolerName": "{name}", "cnpg.io/podRole": "pooler",
+			"app.kubernetes.io/component": "pooler", "app.kubernetes.io/managed-by": "cloudnative-pg"},
 		Services:  []OperatorService{{Name: "{name}", Ports: []int{5432}}}},
 	{Group: "kafka.strimzi.io", Kind: "Kafka", Operator: "Strimzi",
-		PodLabels: map[string]string{"strimzi.io/cluster": "{name}", "strimzi.io/kind": "Kafka"},
+		PodLabels: map[string]string{"strimzi.io/cluster": "{name}", "strimzi.io/kind": "Kafka",
+			"strimzi.io/name": "{name}-kafka", "strimzi.io/component-type": "kafka",
+			"app.kubernetes.io/name": "kafka", "app.kubernetes.io/instance": "{name}"},
 		Services: []OperatorService{
 			{Name: "{name}-kafka-bootstrap"}, {Name: "{name}-kafka-brokers", Headless: true},
 		}},
@@ -64,22 +71,25 @@ var DefaultOperators = []OperatorKind{
 		Services:  []OperatorService{{Name: "{name}-mirrormaker2-api", Ports: []int{8083}}}},
 	{Group: "monitoring.coreos.com", Kind: "Prometheus", Operator: "the Prometheus operator",
 		PodLabels: map[string]string{"prometheus": "{name}", "app.kubernetes.io/name": "prometheus",
-			"app.kubernetes.io/instance": "{name}", "operator.prometheus.io/name": "{name}"},
-		Services: []OperatorService{{Name: "prometheus-operated", Headless: true, Ports: []int{9090},
+			"app.kubernetes.io/instance": "{name}", "operator.prometheus.io/name": "{name}",
+			"app.kubernetes.io/managed-by": "prometheus-operator"},
+		// 10901 (grpc) only with spec.thanos; listed so that no client of it is misjudged.
+		Services: []OperatorService{{Name: "prometheus-operated", Headless: true, Ports: []int{9090, 10901},
 			Selector: map[string]string{"app.kubernetes.io/name": "prometheus"}}}},
 	{Group: "monitoring.coreos.com", Kind: "PrometheusAgent", Operator: "the Prometheus operator",
 		PodLabels: map[string]string{"app.kubernetes.io/name": "prometheus-agent",
-			"app.kubernetes.io/instance": "{name}", "operator.prometheus.io/name": "{name}"},
+			"app.kubernetes.io/instance": "{name}", "operator.prometheus.io/name": "{name}",
+			"app.kubernetes.io/managed-by": "prometheus-operator"},
 		Services: []OperatorService{{Name: "prometheus-agent-operated", Headless: true, Ports: []int{9090},
 			Selector: map[string]string{"app.kubernetes.io/name": "prometheus-agent"}}}},
 	{Group: "monitoring.coreos.com", Kind: "Alertmanager", Operator: "the Prometheus operator",
 		PodLabels: map[string]string{"alertmanager": "{name}", "app.kubernetes.io/name": "alertmanager",
-			"app.kubernetes.io/instance": "{name}"},
+			"app.kubernetes.io/instance": "{name}", "app.kubernetes.io/managed-by": "prometheus-operator"},
 		Services: []OperatorService{{Name: "alertmanager-operated", Headless: true, Ports: []int{9093, 9094},
 			Selector: map[string]string{"app.kubernetes.io/name": "alertmanager"}}}},
 	{Group: "monitoring.coreos.com", Kind: "ThanosRuler", Operator: "the Prometheus operator",
 		PodLabels: map[string]string{"thanos-ruler": "{name}", "app.kubernetes.io/name": "thanos-ruler",
-			"app.kubernetes.io/instance": "{name}"},
+			"app.kubernetes.io/instance": "{name}", "app.kubernetes.io/managed-by": "prometheus-operator"},
 		Services: []OperatorService{{Name: "thanos-ruler-operated", Headless: true, Ports: []int{10901, 10902},
 			Selector: map[string]string{"app.kubernetes.io/name": "thanos-ruler"}}}},
 	{Group: "elasticsearch.k8s.elastic.co", Kind: "Elasticsearch", Operator: "ECK",
@@ -89,12 +99,14 @@ var DefaultOperators = []OperatorKind{
 			{Name: "{name}-es-transport", Headless: true, Ports: []int{9300}},
 		}},
 	{Group: "kibana.k8s.elastic.co", Kind: "Kibana", Operator: "ECK",
-		PodLabels: map[string]string{"kibana.k8s.elastic.co/name": "{name}", "common.k8s.elastic.co/type": "kibana"},
+		PodLabels: map[string]string{"kibana.k8s.elastic.co/name": "{name}"},
 		Services:  []OperatorService{{Name: "{name}-kb-http", Ports: []int{5601}}}},
 	{Group: "rabbitmq.com", Kind: "RabbitmqCluster", Operator: "the RabbitMQ cluster operator",
 		PodLabels: map[string]string{"app.kubernetes.io/name": "{name}", "app.kubernetes.io/component": "rabbitmq",
 			"app.kubernetes.io/part-of": "rabbitmq"},
-		Services: []OperatorService{{Name: "{name}"}, {Name: "{name}-nodes", Headless: true}}},
+		// The main Service's ports depend on TLS and plugins: unknown.
+		Services: []OperatorService{{Name: "{name}", Selector: map[string]string{"app.kubernetes.io/name": "{name}"}},
+			{Name: "{name}-nodes", Headless: true, Ports: []int{4369, 25672}, Selector: map[string]string{"app.kubernetes.io/name": "{name}"}}}},
 	{Group: "serving.knative.dev", Kind: "Service", Operator: "Knative Serving",
 		PodLabels: map[string]string{"serving.knative.dev/service": "{name}"},
 		Services:  []OperatorService{{Name: "{name}", Ports: []int{80, 443}}}},
@@ -103,7 +115,7 @@ var DefaultOperators = []OperatorKind{
 		Services:  []OperatorService{{Name: "{name}"}, {Name: "{name}-predictor"}}},
 	{Group: "kaito.sh", Kind: "Workspace", Operator: "KAITO",
 		PodLabels: map[string]string{"kaito.sh/workspace": "{name}"},
-		Services:  []OperatorService{{Name: "{name}"}}},
+		Services:  []OperatorService{{Name: "{name}"}, {Name: "{name}-headless", Headless: true}}},
 }
 
 // operatorIndex finds a catalogue entry by group and kind.
