@@ -21,6 +21,9 @@ type DNSFacts struct {
 	TLDNamespaces []TLDNamespace `json:"tldNamespaces"`
 	// ClusterDomain is the cluster's DNS domain.
 	ClusterDomain string `json:"clusterDomain"`
+	// NameUsers lists, sorted, the workloads the input shows using a hostname (in env,
+	// args, command or a ConfigMap they consume): pods that need DNS.
+	NameUsers []string `json:"nameUsers"`
 }
 
 // RefFacts is a reference and what becomes of it.
@@ -157,6 +160,19 @@ func (f *Facts) dnsFacts() *DNSFacts {
 		})
 	}
 	wg.Wait()
+	users := map[string]bool{}
+	for i := range refs {
+		if refs[i].Context == ContextBare {
+			continue
+		}
+		if refs[i].Workload != "" {
+			users[refs[i].Workload] = true
+		}
+		for _, id := range refs[i].ConsumedBy {
+			users[id] = true
+		}
+	}
+	df.NameUsers = slices.Sorted(maps.Keys(users))
 	df.References = judged[:0]
 	for i := range judged {
 		if keep[i] {

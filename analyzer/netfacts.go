@@ -111,6 +111,10 @@ type DNSReach struct {
 	// EgressAny is false when the egress rules admit nothing at all: the pods are cut off
 	// on purpose, DNS included.
 	EgressAny bool `json:"egressAny"`
+	// PodPeers is true when the egress rules admit pods (a podSelector or
+	// namespaceSelector peer, or every destination): pods are reached through Service
+	// names, so the pods need DNS. With ipBlock peers only they may connect by address.
+	PodPeers bool `json:"podPeers"`
 	// Policy is the policy to change (the most specific egress policy), and Fix the rule to add.
 	Policy string    `json:"policy"`
 	Pos    model.Pos `json:"pos"`
@@ -309,6 +313,18 @@ func (r *Reach) dnsReach(src *class, out []*admit, policies []*model.Policy, por
 	for _, a := range out {
 		if (a.allPeers || a.npeers > 0) && (a.ports.all || !a.ports.fixed.IsEmpty() || len(a.ports.named) > 0) {
 			d.EgressAny = true
+		}
+	}
+	for _, p := range policies {
+		for _, rule := range p.Egress {
+			if len(rule.Peers) == 0 {
+				d.PodPeers = true
+			}
+			for _, peer := range rule.Peers {
+				if peer.PodSelector != nil || peer.NamespaceSelector != nil {
+					d.PodPeers = true
+				}
+			}
 		}
 	}
 	if len(policies) > 0 && (d.UDP != DNSAllowed || d.TCP != DNSAllowed) {

@@ -108,10 +108,18 @@ func (f *Facts) serviceFacts() map[string]*ServiceFacts {
 	return out
 }
 
-// assumedPods names the cluster component of the configuration whose pods a selector
-// matches: the cluster DNS pods (a NodeLocal DNSCache manifest's kube-dns-upstream
-// Service selects them), or an ingress controller in its namespace.
+// assumedPods names pods outside the input's pod templates that a selector matches:
+// pods a custom resource may create with other labels of its spec (an Argo Rollout's
+// experiment), the cluster DNS pods (a NodeLocal DNSCache manifest's
+// kube-dns-upstream Service selects them), or an ingress controller in its namespace.
 func (f *Facts) assumedPods(s *model.Service) string {
+	for _, w := range f.graph.WorkloadsIn(s.Namespace) {
+		for _, labels := range w.ExtraPodLabels {
+			if subsetOf(s.Selector, labels) {
+				return "pods " + w.ID + " may create (labels in its spec)"
+			}
+		}
+	}
 	if s.Namespace == f.cfg.DNS.Namespace && subsetOf(s.Selector, f.cfg.DNS.Labels) {
 		return "the cluster DNS pods"
 	}

@@ -151,7 +151,9 @@ func (c *docCtx) object(n *yaml.Node, listWhere, defAPIVersion, defKind string) 
 			it.entity = nil
 		}
 	} else if !KnownGroup(o.Group()) {
+		o.specLabels = specLabels(val(n, "spec"), 10, nil)
 		if w := buildCustomPodSource(c, o, n); w != nil {
+			w.ExtraPodLabels = extraLabels(w.PodLabels, w.specLabels)
 			it.entity = w
 			it.obj = &w.Object
 		}
@@ -358,6 +360,60 @@ func buildCustomPodSource(c *docCtx, o *Object, n *yaml.Node) *Workload {
 		return w
 	}
 	return nil
+}
+
+// maxSpecLabels bounds the label sets read from one custom resource.
+const maxSpecLabels = 16
+
+// specLabels collects the string maps under a "labels" key in a custom resource's spec.
+func specLabels(n *yaml.Node, depth int, out []map[string]string) []map[string]string {
+	if n == nil || depth < 0 || len(out) >= maxSpecLabels {
+		return out
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Value == "labels" && v.Kind == yaml.MappingNode {
+				m := map[string]string{}
+				for j := 0; j+1 < len(v.Content); j += 2 {
+					if v.Content[j].Kind == yaml.ScalarNode && v.Content[j+1].Kind == yaml.ScalarNode {
+						m[v.Content[j].Value] = v.Content[j+1].Value
+					}
+				}
+				if len(m) > 0 && len(out) < maxSpecLabels {
+					out = append(out, m)
+				}
+				continue
+			}
+			out = specLabels(v, depth-1, out)
+		}
+	case yaml.SequenceNode:
+		for _, c := range n.Content {
+			out = specLabels(c, depth-1, out)
+		}
+	}
+	return out
+}
+
+// extraLabels are the spec label sets other than the pod labels themselves, each
+// merged over the pod labels (the controller adds them to the pods it makes).
+func extraLabels(pod map[string]string, sets []map[string]string) []map[string]string {
+	var out []map[string]string
+	for _, set := range sets {
+		if maps.Equal(set, pod) {
+			continue
+		}
+		m := maps.Clone(pod)
+		if m == nil {
+			m = map[string]string{}
+		}
+		maps.Copy(m, set)
+		if !maps.Equal(m, pod) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func (c *docCtx) podSpec(w *Workload, spec *yaml.Node, where string) {

@@ -29,6 +29,10 @@ type Object struct {
 	// a manifest-invalid finding says which. Rules do not judge invalid objects, but
 	// references to them still resolve, so one mistake does not cascade.
 	Invalid bool `json:"invalid"`
+
+	// specLabels are the labels mappings in a custom resource's spec, other than its
+	// pod template's: labels the resource may give pods its controller creates.
+	specLabels []map[string]string
 }
 
 // Namespace is a declared Namespace object or one implied by an object living in it.
@@ -69,6 +73,10 @@ type Workload struct {
 	DNSConfig      *DNSConfig `json:"dnsConfig"`
 	Hostname       string     `json:"hostname"`
 	Subdomain      string     `json:"subdomain"`
+	// ExtraPodLabels are other label sets a custom resource may give pods its
+	// controller creates, merged over PodLabels: an Argo Rollout's experiment
+	// templates, an operator's pod template overrides (Strimzi's template.pod).
+	ExtraPodLabels []map[string]string `json:"extraPodLabels"`
 	// ServiceName is a StatefulSet's governing Service.
 	ServiceName    string `json:"serviceName"`
 	ServiceNamePos Pos    `json:"serviceNamePos"`

@@ -842,9 +842,12 @@ func operatorWorkload(op *OperatorKind, o *Object, entity any) *Workload {
 			labels[k] = v
 		}
 		e.PodLabels = labels
+		e.ExtraPodLabels = extraLabels(labels, e.specLabels)
 		return e
 	case nil:
-		return &Workload{Object: *o, CustomResource: true, PodLabels: op.podLabels(o), PodLabelsPos: o.Pos}
+		labels := op.podLabels(o)
+		return &Workload{Object: *o, CustomResource: true, PodLabels: labels, PodLabelsPos: o.Pos,
+			ExtraPodLabels: extraLabels(labels, o.specLabels)}
 	}
 	return nil
 }

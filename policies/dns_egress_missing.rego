@@ -4,7 +4,10 @@
 #   A pod isolated for egress may only send what its egress rules admit. When no rule
 #   admits the cluster DNS pods on 53/UDP, every name lookup times out and the
 #   application cannot reach anything by name: the most common way a NetworkPolicy
-#   breaks an application. kubenet follows the kube-dns Service, when the input has it, to
+#   breaks an application. That is an error when the input shows a hostname the pods
+#   use, or their egress admits pods (which clients reach through Service names); pods
+#   allowed only ipBlocks, with no hostname in the input, may connect by address, and
+#   the finding is a warning. kubenet follows the kube-dns Service, when the input has it, to
 #   the DNS pods' real port (CoreDNS listens on 5353 on some distributions); otherwise it
 #   assumes kube-dns pods in kube-system on 53. Missing 53/TCP alone is
 #   information (resolvers fall back to TCP only for answers too large for UDP). DNS allowed only through an
@@ -76,8 +79,34 @@ _problem(kind, port) := sprintf("reach cluster DNS on %d/UDP but not on %d/TCP",
 report contains f if {
 	some [policy, kind], wids in _blocked
 	some d in [wf.dns | some wid in wids; wf := input.facts.workloads[wid]; wf.dns.policy == policy]
-	msg := sprintf("pods of %s are isolated for egress and %s", [_list(wids), _problem(kind, d.port)])
-	f := lib.with_related(lib.with_severity(lib.finding_hint(policy, d.pos, msg, d.fix), _severity[kind]), _related(wids))
+	msg := sprintf("pods of %s are isolated for egress and %s%s", [_list(wids), _problem(kind, d.port), _evidence(kind, wids, d)])
+	f := lib.with_related(lib.with_severity(lib.finding_hint(policy, d.pos, msg, d.fix), _workload_severity(kind, wids, d)), _related(wids))
+}
+
+_name_users := {id | some id in input.facts.dns.nameUsers}
+
+_uses_names(wids) if {
+	some wid in wids
+	wid in _name_users
+}
+
+# Pods whose egress admits other traffic but not DNS are broken for certain when the
+# input shows a name they look up, or when their egress admits pods (reached through
+# Service names). Pods allowed only ipBlocks may connect by address and need no DNS.
+_certain(kind, _, _) if kind != "udp"
+
+_certain(_, wids, _) if _uses_names(wids)
+
+_certain(_, _, d) if d.podPeers
+
+_workload_severity(kind, wids, d) := _severity[kind] if _certain(kind, wids, d)
+
+_workload_severity(kind, wids, d) := "warning" if not _certain(kind, wids, d)
+
+_evidence(kind, wids, d) := "" if _certain(kind, wids, d)
+
+_evidence(kind, wids, d) := "; they may connect by address only: their egress admits ipBlocks, and the input shows no hostname they use" if {
+	not _certain(kind, wids, d)
 }
 
 _workload_pos := {w.id: w.pos | some w in input.workloads}
@@ -93,8 +122,8 @@ report contains f if {
 	d := input.facts.policies[p.id].dns
 	d != null
 	kind := _kind(d)
-	msg := sprintf("pods this policy selects are isolated for egress and %s", [_problem(kind, d.port)])
-	f := lib.with_severity(lib.finding_hint(p.id, d.pos, msg, d.fix), _severity[kind])
+	msg := sprintf("pods this policy selects are isolated for egress and %s%s", [_problem(kind, d.port), _evidence(kind, set(), d)])
+	f := lib.with_severity(lib.finding_hint(p.id, d.pos, msg, d.fix), _workload_severity(kind, set(), d))
 }
 
 _list(ids) := concat(", ", sort([id | some id in ids])) if count(ids) <= 3
