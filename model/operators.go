@@ -52,7 +52,7 @@ var DefaultOperators = []OperatorKind{
 	{Group: "postgresql.cnpg.io", Kind: "Pooler", Operator: "CloudNativePG",
 		PodLabels: map[string]string{"cnpg.io/poolerName": "{name}", "cnpg.io/podRole": "pooler",
 			"app.kubernetes.io/component": "pooler", "app.kubernetes.io/managed-by": "cloudnative-pg"},
-		Services:  []OperatorService{{Name: "{name}", Ports: []int{5432}}}},
+		Services: []OperatorService{{Name: "{name}", Ports: []int{5432}}}},
 	{Group: "kafka.strimzi.io", Kind: "Kafka", Operator: "Strimzi",
 		PodLabels: map[string]string{"strimzi.io/cluster": "{name}", "strimzi.io/kind": "Kafka",
 			"strimzi.io/name": "{name}-kafka", "strimzi.io/component-type": "kafka",

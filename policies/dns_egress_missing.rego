@@ -5,9 +5,9 @@
 #   admits the cluster DNS pods on 53/UDP, every name lookup times out and the
 #   application cannot reach anything by name: the most common way a NetworkPolicy
 #   breaks an application. That is an error when the input shows a hostname the pods
-#   use, or their egress admits pods (which clients reach through Service names); pods
-#   allowed only ipBlocks, with no hostname in the input, may connect by address, and
-#   the finding is a warning. kubenet follows the kube-dns Service, when the input has it, to
+#   use. Without one it is a warning when their egress admits pods (which clients
+#   reach through Service names), and information when it admits only ipBlocks (the
+#   pods may connect by address). kubenet follows the kube-dns Service, when the input has it, to
 #   the DNS pods' real port (CoreDNS listens on 5353 on some distributions); otherwise it
 #   assumes kube-dns pods in kube-system on 53. Missing 53/TCP alone is
 #   information (resolvers fall back to TCP only for answers too large for UDP). DNS allowed only through an
@@ -91,22 +91,35 @@ _uses_names(wids) if {
 }
 
 # Pods whose egress admits other traffic but not DNS are broken for certain when the
-# input shows a name they look up, or when their egress admits pods (reached through
-# Service names). Pods allowed only ipBlocks may connect by address and need no DNS.
-_certain(kind, _, _) if kind != "udp"
+# input shows a hostname they use (error). Without one, pods their egress admits are
+# usually reached through Service names (warning); pods allowed only ipBlocks may well
+# connect by address (info).
+_certain(kind, _) if kind != "udp"
 
-_certain(_, wids, _) if _uses_names(wids)
+_certain(_, wids) if _uses_names(wids)
 
-_certain(_, _, d) if d.podPeers
+_workload_severity(kind, wids, _) := _severity[kind] if _certain(kind, wids)
 
-_workload_severity(kind, wids, d) := _severity[kind] if _certain(kind, wids, d)
+_workload_severity(kind, wids, d) := "warning" if {
+	not _certain(kind, wids)
+	d.podPeers
+}
 
-_workload_severity(kind, wids, d) := "warning" if not _certain(kind, wids, d)
+_workload_severity(kind, wids, d) := "info" if {
+	not _certain(kind, wids)
+	not d.podPeers
+}
 
-_evidence(kind, wids, d) := "" if _certain(kind, wids, d)
+_evidence(kind, wids, _) := "" if _certain(kind, wids)
 
-_evidence(kind, wids, d) := "; they may connect by address only: their egress admits ipBlocks, and the input shows no hostname they use" if {
-	not _certain(kind, wids, d)
+_evidence(kind, wids, d) := "; the input shows no hostname they use, but the pods their egress admits are usually reached by Service name" if {
+	not _certain(kind, wids)
+	d.podPeers
+}
+
+_evidence(kind, wids, d) := "; the input shows no hostname they use, and their egress admits only address blocks, which they may reach by address" if {
+	not _certain(kind, wids)
+	not d.podPeers
 }
 
 _workload_pos := {w.id: w.pos | some w in input.workloads}
