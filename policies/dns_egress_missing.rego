@@ -5,9 +5,7 @@
 #   admits the cluster DNS pods on 53/UDP, every name lookup times out and the
 #   application cannot reach anything by name: the most common way a NetworkPolicy
 #   breaks an application. That is an error when the input shows a hostname the pods
-#   use. Without one it is a warning when their egress admits pods (which clients
-#   reach through Service names), and information when it admits only ipBlocks (the
-#   pods may connect by address). kubenet follows the kube-dns Service, when the input has it, to
+#   use; without one, a warning (the pods may connect by address only). kubenet follows the kube-dns Service, when the input has it, to
 #   the DNS pods' real port (CoreDNS listens on 5353 on some distributions); otherwise it
 #   assumes kube-dns pods in kube-system on 53. Missing 53/TCP alone is
 #   information (resolvers fall back to TCP only for answers too large for UDP). DNS allowed only through an
@@ -80,7 +78,7 @@ report contains f if {
 	some [policy, kind], wids in _blocked
 	some d in [wf.dns | some wid in wids; wf := input.facts.workloads[wid]; wf.dns.policy == policy]
 	msg := sprintf("pods of %s are isolated for egress and %s%s", [_list(wids), _problem(kind, d.port), _evidence(kind, wids, d)])
-	f := lib.with_related(lib.with_severity(lib.finding_hint(policy, d.pos, msg, d.fix), _workload_severity(kind, wids, d)), _related(wids))
+	f := lib.with_related(lib.with_severity(lib.finding_hint(policy, d.pos, msg, d.fix), _workload_severity(kind, wids)), _related(wids))
 }
 
 _name_users := {id | some id in input.facts.dns.nameUsers}
@@ -91,24 +89,15 @@ _uses_names(wids) if {
 }
 
 # Pods whose egress admits other traffic but not DNS are broken for certain when the
-# input shows a hostname they use (error). Without one, pods their egress admits are
-# usually reached through Service names (warning); pods allowed only ipBlocks may well
-# connect by address (info).
+# input shows a hostname they use (error). Without one, they are likely broken, but
+# may connect by address only (warning).
 _certain(kind, _) if kind != "udp"
 
 _certain(_, wids) if _uses_names(wids)
 
-_workload_severity(kind, wids, _) := _severity[kind] if _certain(kind, wids)
+_workload_severity(kind, wids) := _severity[kind] if _certain(kind, wids)
 
-_workload_severity(kind, wids, d) := "warning" if {
-	not _certain(kind, wids)
-	d.podPeers
-}
-
-_workload_severity(kind, wids, d) := "info" if {
-	not _certain(kind, wids)
-	not d.podPeers
-}
+_workload_severity(kind, wids) := "warning" if not _certain(kind, wids)
 
 _evidence(kind, wids, _) := "" if _certain(kind, wids)
 
@@ -117,7 +106,7 @@ _evidence(kind, wids, d) := "; the input shows no hostname they use, but the pod
 	d.podPeers
 }
 
-_evidence(kind, wids, d) := "; the input shows no hostname they use, and their egress admits only address blocks, which they may reach by address" if {
+_evidence(kind, wids, d) := "; the input shows no hostname they use, and their egress admits only address blocks, which they may dial by address" if {
 	not _certain(kind, wids)
 	not d.podPeers
 }
@@ -136,7 +125,7 @@ report contains f if {
 	d != null
 	kind := _kind(d)
 	msg := sprintf("pods this policy selects are isolated for egress and %s%s", [_problem(kind, d.port), _evidence(kind, set(), d)])
-	f := lib.with_severity(lib.finding_hint(p.id, d.pos, msg, d.fix), _workload_severity(kind, set(), d))
+	f := lib.with_severity(lib.finding_hint(p.id, d.pos, msg, d.fix), _workload_severity(kind, set()))
 }
 
 _list(ids) := concat(", ", sort([id | some id in ids])) if count(ids) <= 3
