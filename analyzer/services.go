@@ -120,15 +120,30 @@ func (f *Facts) assumedPods(s *model.Service) string {
 			}
 		}
 	}
-	if s.Namespace == f.cfg.DNS.Namespace && subsetOf(s.Selector, f.cfg.DNS.Labels) {
+	if s.Namespace == f.cfg.DNS.Namespace && compatible(s.Selector, f.cfg.DNS.Labels) {
 		return "the cluster DNS pods"
 	}
 	for _, c := range f.cfg.IngressControllers {
-		if c.Namespace != "" && s.Namespace == c.Namespace && subsetOf(s.Selector, c.Labels) {
+		if c.Namespace != "" && s.Namespace == c.Namespace && compatible(s.Selector, c.Labels) {
 			return "the ingress controller " + c.Name
 		}
 	}
 	return ""
+}
+
+// compatible: a selector may match pods of which only some labels are known: it names
+// at least one of them, with the same value, and none with another value.
+func compatible(sel, known map[string]string) bool {
+	shared := 0
+	for k, v := range sel {
+		if kv, ok := known[k]; ok {
+			if kv != v {
+				return false
+			}
+			shared++
+		}
+	}
+	return shared > 0
 }
 
 // subsetOf: every label of sel is in labels with the same value (a non-empty sel).

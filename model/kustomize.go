@@ -197,6 +197,37 @@ func (k *kustomized) remap(p Pos) Pos {
 	return Pos{File: k.file, Line: 1, Column: 1}
 }
 
+// baseBuildError is a build that failed in one of its bases (file, the base's
+// kustomization): the finding belongs there.
+type baseBuildError struct{ file, msg string }
+
+func (e *baseBuildError) Error() string { return "kustomize build failed: " + e.msg }
+
+// recursedPath marks kustomize's descent into a base in its error messages.
+const recursedPath = "recursed accumulation of path '"
+
+// failedBase finds the innermost base a kustomize error happened in (below the root
+// absDir), and the error in that base's own terms, with its paths relative to it.
+func failedBase(msg, absDir string) (base, inner string, ok bool) {
+	i := strings.LastIndex(msg, recursedPath)
+	if i < 0 {
+		return "", "", false
+	}
+	rest := msg[i+len(recursedPath):]
+	j := strings.Index(rest, "': ")
+	if j < 0 {
+		return "", "", false
+	}
+	base = filepath.Clean(rest[:j])
+	if base == absDir || !filepath.IsAbs(base) || kustomizationFile(base) == "" {
+		return "", "", false
+	}
+	inner = rest[j+3:]
+	inner = strings.ReplaceAll(inner, base+string(filepath.Separator), "")
+	inner = strings.ReplaceAll(inner, base, ".")
+	return base, inner, true
+}
+
 // kustomize builds the kustomization in dir in memory, as `kustomize build dir` does,
 // with no network, no exec plugins and no helm.
 func kustomize(dir string) (*kustomized, error) {
@@ -211,6 +242,12 @@ func kustomize(dir string) (*kustomized, error) {
 	absDir := filepath.Dir(absFile)
 	m, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(originFS{filesys.MakeFsOnDisk(), absFile}, absDir)
 	if err != nil {
+		if base, msg, ok := failedBase(err.Error(), absDir); ok {
+			// The failure is in a base: blame the base, in words every overlay of it
+			// shares, so that the variants report it once.
+			rel, _ := filepath.Rel(absDir, base)
+			return nil, &baseBuildError{file: kustomizationFile(filepath.Join(dir, rel)), msg: msg}
+		}
 		// Paths in kustomize's words are absolute; the finding names the kustomization.
 		msg := strings.ReplaceAll(err.Error(), absDir+string(filepath.Separator), "")
 		return nil, fmt.Errorf("kustomize build failed: %s", msg)

@@ -221,3 +221,25 @@ func TestKustomizeNestedFolders(t *testing.T) {
 	assert.Equal(t, filepath.Join(root, "base/overlay/kustomization.yaml"), inv[0].Pos.File)
 	assert.Contains(t, inv[0].Message, "cycle detected", "kustomize refuses an overlay inside its base, and so does kubenet")
 }
+
+func TestKustomizeBuildFailureInABaseBlamesTheBase(t *testing.T) {
+	root := tree(t, map[string]string{
+		"base/kustomization.yaml":          "configMapGenerator:\n  - name: scripts\n    files: [scripts/warm.sh]\n",
+		"overlays/dev/kustomization.yaml":  "resources: [../../base]\nnamespace: dev\n",
+		"overlays/prod/kustomization.yaml": "resources: [../../base]\nnamespace: prod\n",
+	})
+	units, err := LoadUnits(Options{Kustomize: true}, filepath.Join(root, "overlays"))
+	require.NoError(t, err)
+	require.Len(t, units, 2)
+	var msgs []string
+	for _, g := range units {
+		inv := problems(g, Invalid)
+		require.Len(t, inv, 1)
+		assert.Equal(t, Pos{File: filepath.Join(root, "base", "kustomization.yaml"), Line: 1, Column: 1}, inv[0].Pos,
+			"the failure is the base's, not the overlay's")
+		assert.NotContains(t, inv[0].Message, root)
+		msgs = append(msgs, inv[0].Message)
+	}
+	assert.Equal(t, msgs[0], msgs[1], "every variant says it in the same words, so it is reported once")
+	assert.Contains(t, msgs[0], "scripts/warm.sh")
+}

@@ -147,7 +147,12 @@ func LoadUnits(opts Options, paths ...string) ([]*Graph, error) {
 		case errors.As(err, &skipped):
 			notices = append(notices, Problem{Kind: Notice, Pos: Pos{File: file}, Message: "skipped " + err.Error()})
 		case err != nil:
-			built[dir] = source{name: file, path: file, failed: &Problem{Kind: Invalid, Pos: Pos{File: file, Line: 1, Column: 1}, Message: err.Error()}}
+			at := file
+			var inBase *baseBuildError
+			if errors.As(err, &inBase) && inBase.file != "" {
+				at = inBase.file
+			}
+			built[dir] = source{name: file, path: file, failed: &Problem{Kind: Invalid, Pos: Pos{File: at, Line: 1, Column: 1}, Message: err.Error()}}
 		default:
 			built[dir] = source{name: k.file + " (built)", data: k.data, built: k}
 		}

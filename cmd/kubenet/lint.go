@@ -211,13 +211,19 @@ func runLint(ctx context.Context, opts *lintOptions) error {
 	}
 	ropts.Timings = stage
 	var perUnit [][]rules.Finding
-	var notes []string
+	var notes, built []string
 	files, objects := 0, 0
 	for _, g := range units {
+		if g.Unit != "" && len(units) > 1 {
+			built = append(built, g.Unit)
+		}
+	}
+	if len(built) > 0 && !opts.quiet {
+		// One notice for all of them: a finding they share is reported once.
+		notes = append(notes, fmt.Sprintf("kubenet: built with kustomize and linted each on its own (a finding they share is reported once): %s", strings.Join(built, ", ")))
+	}
+	for _, g := range units {
 		if !opts.quiet {
-			if g.Unit != "" && len(units) > 1 {
-				notes = append(notes, fmt.Sprintf("kubenet: %s: built with kustomize, linted on its own", g.Unit))
-			}
 			for _, p := range g.Problems {
 				if p.Kind == model.Notice {
 					notes = append(notes, "kubenet: notice: "+p.Message)
