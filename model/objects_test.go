@@ -369,7 +369,7 @@ spec:
 	assert.Equal(t, db.Pos, rw.Pos, "positioned at the resource")
 	require.Len(t, rw.Ports, 1)
 	assert.Equal(t, 5432, rw.Ports[0].Port)
-	assert.Equal(t, "", g.Service("data", "db-ro").ProvidedBy)
+	assert.Empty(t, g.Service("data", "db-ro").ProvidedBy)
 	assert.Equal(t, 5433, g.Service("data", "db-ro").Ports[0].Port)
 	require.NotNil(t, g.Service("data", "db-r"))
 
