@@ -22,6 +22,9 @@ type ServiceFacts struct {
 	// cluster DNS pods, an ingress controller) whose pods the selector matches, when it
 	// matches no workload of the input.
 	Assumed string `json:"assumed"`
+	// Through names the sidecar injector whose labels the selector needs to match the
+	// selected pods ("" when their own labels match).
+	Through string `json:"through"`
 	// NamespaceWorkloads counts the workloads of the Service's namespace in the input;
 	// when it is 0 the pods are likely deployed from other manifests.
 	NamespaceWorkloads int `json:"namespaceWorkloads"`
@@ -91,6 +94,7 @@ func (f *Facts) serviceFacts() map[string]*ServiceFacts {
 		}
 		sel := f.sel.subset(s.Namespace, s.Selector)
 		sf.Selects = workloadIDs(sel)
+		sf.Through = injectedOnly(s.Selector, sel)
 		if len(sel) == 0 {
 			sf.Assumed = f.assumedPods(s)
 		}
@@ -129,6 +133,25 @@ func (f *Facts) assumedPods(s *model.Service) string {
 		}
 	}
 	return ""
+}
+
+// injectedOnly names the injector whose labels every selected workload needs to match
+// the selector, or "".
+func injectedOnly(sel map[string]string, ws []*model.Workload) string {
+	by := ""
+	for _, w := range ws {
+		needs := ""
+		for k := range sel {
+			if inj := w.InjectedLabels[k]; inj != "" {
+				needs = inj
+			}
+		}
+		if needs == "" {
+			return ""
+		}
+		by = needs
+	}
+	return by
 }
 
 // compatible: a selector may match pods of which only some labels are known: it names

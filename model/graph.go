@@ -73,6 +73,9 @@ type Workload struct {
 	DNSConfig      *DNSConfig `json:"dnsConfig"`
 	Hostname       string     `json:"hostname"`
 	Subdomain      string     `json:"subdomain"`
+	// InjectedLabels are the pod labels a sidecar injector adds (already in
+	// PodLabels), each with the injector's name.
+	InjectedLabels map[string]string `json:"injectedLabels"`
 	// ExtraPodLabels are other label sets a custom resource may give pods its
 	// controller creates, merged over PodLabels: an Argo Rollout's experiment
 	// templates, an operator's pod template overrides (Strimzi's template.pod).

@@ -829,6 +829,7 @@ func assemble(opts Options, results []fileResult) *Graph {
 		}
 	}
 	g.index()
+	g.injectLabels()
 	return g
 }
 

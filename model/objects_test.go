@@ -530,3 +530,30 @@ items:
 	object(t, g, "shop/ConfigMap/explicit")
 	assert.Nil(t, object(t, g, "shop/ConfigMap/explicit").Owner)
 }
+
+func TestIstioInjectedLabels(t *testing.T) {
+	src := `apiVersion: v1
+kind: Namespace
+metadata: {name: mesh, labels: {istio.io/rev: stable}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: in, namespace: mesh, labels: {app.kubernetes.io/name: cart, version: v2}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: out, namespace: mesh, labels: {app: x, sidecar.istio.io/inject: "false"}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: opted-in, namespace: plain, annotations: {sidecar.istio.io/inject: "true"}}
+`
+	g := load(t, "mesh.yaml", src)
+	in := workload(t, g, "mesh/Pod/in")
+	assert.Equal(t, map[string]string{"app.kubernetes.io/name": "cart", "version": "v2", "security.istio.io/tlsMode": "istio",
+		"service.istio.io/canonical-name": "cart", "service.istio.io/canonical-revision": "v2"}, in.PodLabels)
+	assert.Len(t, in.InjectedLabels, 3)
+	assert.Equal(t, map[string]string{"app.kubernetes.io/name": "cart", "version": "v2"}, in.Labels, "the object's own labels are untouched")
+	assert.Empty(t, workload(t, g, "mesh/Pod/out").InjectedLabels, "the pod opts out")
+	assert.Equal(t, "opted-in", workload(t, g, "plain/Pod/opted-in").PodLabels["service.istio.io/canonical-name"], "the pod opts in; the name is the workload's")
+}

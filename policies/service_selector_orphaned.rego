@@ -10,7 +10,10 @@
 #   holds custom resources that may create pods kubenet cannot see (operators it does
 #   not know). When the input has no workload at all in that namespace, it says
 #   nothing of the pods there: the pods are likely deployed from other manifests, and
-#   the finding is only information.
+#   the finding is only information. Pods get the labels sidecar injectors add (Istio's
+#   security.istio.io/tlsMode and service.istio.io/canonical-name, in namespaces
+#   labelled for injection); a selector that matches only through them is not
+#   orphaned, and an information finding says so.
 # custom:
 #   severity: error
 #   since: v0.1.0
@@ -58,6 +61,18 @@ report contains f if {
 		[_selector(svc), svc.namespace],
 	)
 	f := lib.with_severity(lib.finding_hint(svc.id, _blame(svc, facts), msg, facts.hint), "info")
+}
+
+report contains f if {
+	some svc in input.services
+	not lib.invalid(svc)
+	facts := input.facts.services[svc.id]
+	facts.through != ""
+	msg := sprintf(
+		"selector %s matches %s only through labels %s adds to their pods: without it, the Service has no endpoints",
+		[_selector(svc), lib.join(facts.selects), facts.through],
+	)
+	f := lib.with_severity(lib.finding(svc.id, svc.selectorPos, msg), "info")
 }
 
 _selector(svc) := concat(",", sort([sprintf("%s=%s", [k, v]) | some k, v in svc.selector]))
