@@ -260,6 +260,13 @@ func (f *Facts) classify(rf *RefFacts, svcNS map[string]int, nsKnown map[string]
 		}
 	}
 	rf.Severity = "error"
+	if rf.Discovery != "" {
+		// A discovery candidate is probed; that some candidates answer nothing is normal.
+		rf.Severity = "info"
+		rf.Reason = fmt.Sprintf("it is a candidate of %s, which Prometheus probes, not a dependency", rf.Discovery)
+		rf.Hint = f.nameHint(labels[0], target, rf.Namespace, byName)
+		return
+	}
 	if !nsKnown[target] || svcNS[target] == 0 {
 		// The input says nothing of that namespace's Services: no evidence either way.
 		rf.Severity = "info"

@@ -52,6 +52,9 @@ type DNSRef struct {
 	Pos     model.Pos `json:"pos"`
 	// ConsumedBy lists the workloads that consume the ConfigMap (for ConfigMap references).
 	ConsumedBy []string `json:"consumedBy"`
+	// Discovery names the service-discovery section of a config file the name was read
+	// in (Prometheus's dns_sd_configs, ...): a candidate probed, not a dependency.
+	Discovery string `json:"discovery"`
 
 	workload *model.Workload
 	// consumers are the workloads that use the name (all consumers of a ConfigMap).
@@ -377,15 +380,18 @@ func (f *Facts) references() []DNSRef {
 				lineKeyOf = key
 			}
 			i := -1 // the line's index in the value
+			var sections sectionStack
 			for line := range strings.SplitSeq(value, "\n") {
 				i++
 				if strings.HasPrefix(strings.TrimSpace(line), "#") {
 					continue
 				}
+				discovery := sections.enter(line)
 				for _, r := range extract(line, lineKeyOf) {
 					if r.Context == ContextBare {
 						continue
 					}
+					r.Discovery = discovery
 					r.Source, r.Key, r.Namespace, r.Object = SourceConfigMap, key, cm.Namespace, cm.ID
 					r.Pos = lines.pos(cm, key, i, r.Raw)
 					r.ConsumedBy = ids
@@ -557,4 +563,48 @@ func dnsName(h string) bool {
 		}
 	}
 	return true
+}
+
+// sectionStack follows the YAML sections of a config file by indentation, to tell
+// the names of a service-discovery section (a key ending in _sd_configs, as
+// Prometheus's dns_sd_configs) from hard references (static_configs targets).
+type sectionStack []struct {
+	indent int
+	key    string
+}
+
+// enter moves to line and returns the discovery section it is in, or "".
+func (st *sectionStack) enter(line string) string {
+	trimmed := strings.TrimLeft(line, " ")
+	if trimmed == "" {
+		return st.discovery()
+	}
+	indent := len(line) - len(trimmed)
+	for strings.HasPrefix(trimmed, "- ") { // a list item's key sits after the dash
+		trimmed = strings.TrimLeft(trimmed[2:], " ")
+		indent = len(line) - len(trimmed)
+	}
+	for len(*st) > 0 && (*st)[len(*st)-1].indent >= indent {
+		*st = (*st)[:len(*st)-1]
+	}
+	d := st.discovery()
+	if k, _, ok := strings.Cut(trimmed, ":"); ok && !strings.ContainsAny(k, " \t\"'{[") {
+		*st = append(*st, struct {
+			indent int
+			key    string
+		}{indent, k})
+		if d == "" && strings.HasSuffix(k, "_sd_configs") {
+			d = k
+		}
+	}
+	return d
+}
+
+func (st sectionStack) discovery() string {
+	for _, s := range st {
+		if strings.HasSuffix(s.key, "_sd_configs") {
+			return s.key
+		}
+	}
+	return ""
 }
