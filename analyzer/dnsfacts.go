@@ -267,6 +267,10 @@ func (f *Facts) classify(rf *RefFacts, svcNS map[string]int, nsKnown map[string]
 		rf.Hint = f.nameHint(labels[0], target, rf.Namespace, byName)
 		return
 	}
+	if sk := f.skippedFor(target); sk != "" && nsKnown[target] && svcNS[target] > 0 {
+		rf.Severity = "warning"
+		rf.Reason = fmt.Sprintf("%s, which kubenet did not build, may define it", sk)
+	}
 	if !nsKnown[target] || svcNS[target] == 0 {
 		// The input says nothing of that namespace's Services: no evidence either way.
 		rf.Severity = "info"

@@ -114,6 +114,17 @@ func New(g *model.Graph, cfg Config) *Facts {
 	return f
 }
 
+// skippedFor returns a build kubenet skipped (a kustomization it did not build, a Helm
+// chart folder) that may define objects in namespace ns, or "".
+func (f *Facts) skippedFor(ns string) string {
+	for _, s := range f.graph.Skipped {
+		if s.Namespace == "" || s.Namespace == ns {
+			return s.File
+		}
+	}
+	return ""
+}
+
 // Compute computes every fact the rules read (once); it returns f.
 func (f *Facts) Compute() *Facts {
 	f.compute()

@@ -21,6 +21,8 @@ type BackendFacts struct {
 	// names no Service port. The port name alone is enough: Argo Rollouts writes the
 	// annotation at run time.
 	Action string `json:"action"`
+	// Skipped is a build kubenet did not build that may define the missing Service.
+	Skipped string `json:"skipped"`
 	// Elsewhere lists the Services of that name in other namespaces, when it is missing
 	// from the Ingress's own: evidence that the backend was meant to cross namespaces.
 	Elsewhere []string `json:"elsewhere"`
@@ -47,6 +49,7 @@ func (f *Facts) backendFacts() map[string][]BackendFacts {
 			s := g.Service(ing.Namespace, b.Service)
 			if s == nil {
 				bfs[i].Elsewhere = f.servicesElsewhere(ing.Namespace, b.Service)
+				bfs[i].Skipped = f.skippedFor(ing.Namespace)
 				bfs[i].Hint = f.missingServiceHint(ing.Namespace, b.Service, bfs[i].Elsewhere)
 				continue
 			}

@@ -22,6 +22,9 @@ type ServiceFacts struct {
 	// cluster DNS pods, an ingress controller) whose pods the selector matches, when it
 	// matches no workload of the input.
 	Assumed string `json:"assumed"`
+	// Skipped is a build kubenet did not build (a kustomization, a Helm chart) that may
+	// define the pods, when the selector matches none.
+	Skipped string `json:"skipped"`
 	// Through names the sidecar injector whose labels the selector needs to match the
 	// selected pods ("" when their own labels match).
 	Through string `json:"through"`
@@ -99,6 +102,7 @@ func (f *Facts) serviceFacts() map[string]*ServiceFacts {
 			sf.Assumed = f.assumedPods(s)
 		}
 		if len(sel) == 0 && sf.Assumed == "" {
+			sf.Skipped = f.skippedFor(s.Namespace)
 			sf.PodCreators = creators[s.Namespace]
 			if sf.PodCreators == nil {
 				sf.PodCreators = []string{}

@@ -366,10 +366,23 @@ type Graph struct {
 	Sources map[string][]byte
 	// Unit is the kustomization file this graph was built from, or "" for plain manifests.
 	Unit string
+	// Skipped lists what kubenet met in the input but did not build (kustomizations
+	// with remote resources or helmCharts, Helm chart folders): their objects are
+	// missing from the graph, and findings they could answer are hedged.
+	Skipped []SkippedBuild
 
 	nsIndex  map[string]*Namespace
 	svcIndex map[string]*Service
 	byNS     map[string][]*Workload
+}
+
+// SkippedBuild is a kustomization or chart kubenet did not build.
+type SkippedBuild struct {
+	// File is the kustomization file or the chart folder.
+	File string `json:"file"`
+	// Namespace is the namespace its objects go to, or "" when any (not set, or
+	// unknown).
+	Namespace string `json:"namespace"`
 }
 
 // ProblemKind classifies a Problem.

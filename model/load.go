@@ -40,6 +40,9 @@ type Options struct {
 	Operators []OperatorKind
 }
 
+// skippedChart starts the notice for a Helm chart folder met while walking.
+const skippedChart = "skipped Helm chart "
+
 // StdinName is the file name findings use for standard input.
 const StdinName = "<stdin>"
 
@@ -97,6 +100,7 @@ func Load(opts Options, paths ...string) (*Graph, error) {
 func LoadUnits(opts Options, paths ...string) ([]*Graph, error) {
 	var srcs []source
 	var notices []Problem
+	var skippedBuilds []SkippedBuild
 	var kdirs []string
 	explicit := map[string]bool{}
 	seen := map[string]bool{}
@@ -146,6 +150,11 @@ func LoadUnits(opts Options, paths ...string) ([]*Graph, error) {
 		switch {
 		case errors.As(err, &skipped):
 			notices = append(notices, Problem{Kind: Notice, Pos: Pos{File: file}, Message: "skipped " + err.Error()})
+			sb := SkippedBuild{File: file}
+			if k, err := readKustomization(file); err == nil {
+				sb.Namespace = k.Namespace
+			}
+			skippedBuilds = append(skippedBuilds, sb)
 		case err != nil:
 			at := file
 			var inBase *baseBuildError
@@ -185,6 +194,14 @@ func LoadUnits(opts Options, paths ...string) ([]*Graph, error) {
 		units = append(units, g)
 	}
 	units[0].Problems = append(notices, units[0].Problems...)
+	for _, n := range notices {
+		if strings.HasPrefix(n.Message, skippedChart) {
+			skippedBuilds = append(skippedBuilds, SkippedBuild{File: n.Pos.File})
+		}
+	}
+	for _, g := range units {
+		g.Skipped = skippedBuilds
+	}
 	return units, nil
 }
 
@@ -294,7 +311,7 @@ func walk(p string, ignore func(string) bool, kust bool) ([]string, []string, []
 			}
 			if _, err := os.Stat(filepath.Join(path, "Chart.yaml")); err == nil {
 				notices = append(notices, Problem{Kind: Notice, Pos: Pos{File: path},
-					Message: "skipped Helm chart " + path + ": templates are not manifests; lint the rendered output instead: helm template " + path + " | kubenet lint -"})
+					Message: skippedChart + path + ": templates are not manifests; lint the rendered output instead: helm template " + path + " | kubenet lint -"})
 				return filepath.SkipDir
 			}
 			if kust && kustomizationFile(path) != "" {

@@ -8,7 +8,10 @@
 #   in-cluster name (ending in .svc or the cluster domain, a single label used as a host,
 #   or name.namespace for a namespace of the input) and that no record answers fails at
 #   run time. When the namespace it points at holds no Service in the input, the Service
-#   may be deployed from other manifests, and the finding is a warning.
+#   may be deployed from other manifests, and the finding is information; when a
+#   kustomization or Helm chart kubenet did not build may define it, a warning. Names
+#   in a service-discovery section of a config file (Prometheus's dns_sd_configs) are
+#   candidates the scraper probes, and an unresolved one is information.
 # custom:
 #   severity: error
 #   since: v0.1.0

@@ -7,7 +7,8 @@
 #   the AWS Load Balancer Controller takes from an action annotation
 #   (alb.ingress.kubernetes.io/actions.<name>), are not checked.
 #   When the input defines no Service at all in that namespace (and none of that name
-#   elsewhere), it says nothing of the Services there, and the finding is information.
+#   elsewhere), it says nothing of the Services there, and the finding is information;
+#   when a kustomization or Helm chart kubenet did not build may define it, a warning.
 # custom:
 #   severity: error
 #   since: v0.1.0
@@ -40,11 +41,27 @@ _unknown(ing, bf) if {
 
 _severity(ing, bf) := "info" if _unknown(ing, bf)
 
-_severity(ing, bf) := "error" if not _unknown(ing, bf)
+_severity(ing, bf) := "warning" if {
+	not _unknown(ing, bf)
+	bf.skipped != ""
+}
+
+_severity(ing, bf) := "error" if {
+	not _unknown(ing, bf)
+	bf.skipped == ""
+}
 
 _why(ing, bf) := ": the input defines no Service there, so it may be deployed from other manifests" if _unknown(ing, bf)
 
-_why(ing, bf) := "" if not _unknown(ing, bf)
+_why(ing, bf) := sprintf("; %s, which kubenet did not build, may define it", [bf.skipped]) if {
+	not _unknown(ing, bf)
+	bf.skipped != ""
+}
+
+_why(ing, bf) := "" if {
+	not _unknown(ing, bf)
+	bf.skipped == ""
+}
 
 _route(b) := "defaultBackend" if b.default
 

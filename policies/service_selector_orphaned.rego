@@ -8,7 +8,8 @@
 #   cluster runs (the cluster DNS pods, an ingress controller; see cluster in
 #   .kubenet.yaml). The finding is a warning, saying why, when the namespace
 #   holds custom resources that may create pods kubenet cannot see (operators it does
-#   not know). When the input has no workload at all in that namespace, it says
+#   not know), or when a kustomization or Helm chart kubenet did not build (remote
+#   resources, helmCharts) may define them. When the input has no workload at all in that namespace, it says
 #   nothing of the pods there: the pods are likely deployed from other manifests, and
 #   the finding is only information. Pods get the labels sidecar injectors add (Istio's
 #   security.istio.io/tlsMode and service.istio.io/canonical-name, in namespaces
@@ -38,8 +39,20 @@ report contains f if {
 	some [svc, facts] in _orphans
 	count(facts.podCreators) == 0
 	facts.namespaceWorkloads > 0
+	facts.skipped == ""
 	msg := sprintf("selector %s matches no pod template in namespace %s", [_selector(svc), svc.namespace])
 	f := lib.finding_hint(svc.id, _blame(svc, facts), msg, facts.hint)
+}
+
+report contains f if {
+	some [svc, facts] in _orphans
+	count(facts.podCreators) == 0
+	facts.namespaceWorkloads > 0
+	facts.skipped != ""
+	msg := sprintf("selector %s matches no pod template in namespace %s; %s, which kubenet did not build, may define the pods", [
+		_selector(svc), svc.namespace, facts.skipped,
+	])
+	f := lib.with_severity(lib.finding_hint(svc.id, _blame(svc, facts), msg, facts.hint), "warning")
 }
 
 report contains f if {
