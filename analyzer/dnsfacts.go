@@ -103,6 +103,12 @@ var publicSuffixes = map[string]bool{
 
 // privateSuffixes are suffixes for private networks (RFC 6762, ICANN's .internal, and
 // common corporate ones): probably meant for a corporate resolver, but intent is unclear.
+// queriedSuffixes are the top-level domains of most names people query: a Namespace
+// named like one is worth knowing about. Other suffixes (app, dev, shop, store) are
+// everyday namespace names; a capture through them is reported only when a name the
+// input uses is captured.
+var queriedSuffixes = map[string]bool{"com": true, "net": true, "org": true, "io": true}
+
 var privateSuffixes = map[string]bool{"internal": true, "local": true, "lan": true, "corp": true, "home": true, "intranet": true, "private": true, "localdomain": true}
 
 // judgeRef resolves one reference under its pod's search path into rf (in place: the
@@ -180,7 +186,7 @@ func (f *Facts) dnsFacts() *DNSFacts {
 		}
 	}
 	for _, ns := range g.Namespaces {
-		if publicSuffixes[ns.Name] && ns.Declared {
+		if queriedSuffixes[ns.Name] && ns.Declared {
 			t := TLDNamespace{Namespace: ns.Name, Services: []string{}, Pos: ns.Pos}
 			for _, s := range g.Services {
 				if s.Namespace == ns.Name {

@@ -6,8 +6,10 @@
 #   suffix such as com or io) and a search domain turns it into an in-cluster record
 #   first, the pod talks to the wrong server: e.g. example.com answered by Service
 #   example in a namespace named com (error). Private-use suffixes (internal, local, corp,
-#   lan) are reported as warnings: the intent is less clear. A Namespace named like a
-#   top-level domain captures such lookups from every pod of the cluster.
+#   lan) are reported as warnings: the intent is less clear. A Namespace named like one
+#   of the top-level domains most names end in (com, net, org, io) captures such lookups
+#   from every pod of the cluster, which is worth knowing (information); everyday names
+#   such as app, dev or shop are reported only when a name the input uses is captured.
 # custom:
 #   severity: error
 #   since: v0.1.0
@@ -36,7 +38,7 @@ report contains f if {
 	msg := sprintf("namespace %q is named like a top-level domain: every pod's lookup of <service>.%s (e.g. %s) is answered in the cluster", [
 		t.namespace, t.namespace, _example(t),
 	])
-	f := lib.finding_hint(sprintf("Namespace/%s", [t.namespace]), t.pos, msg, "rename the namespace")
+	f := lib.with_severity(lib.finding_hint(sprintf("Namespace/%s", [t.namespace]), t.pos, msg, "rename the namespace"), "info")
 }
 
 report contains f if {
@@ -45,7 +47,7 @@ report contains f if {
 	msg := sprintf("namespace %q is named like a top-level domain: any Service created in it captures lookups of <name>.%s from every pod", [
 		t.namespace, t.namespace,
 	])
-	f := lib.with_severity(lib.finding_hint(sprintf("Namespace/%s", [t.namespace]), t.pos, msg, "rename the namespace"), "warning")
+	f := lib.with_severity(lib.finding_hint(sprintf("Namespace/%s", [t.namespace]), t.pos, msg, "rename the namespace"), "info")
 }
 
 _example(t) := sprintf("%s.%s", [split(t.services[0], "/")[2], t.namespace])
