@@ -74,6 +74,8 @@ type Facts struct {
 	// RouteConflicts lists host+path+pathType routes of one ingress class that lead to
 	// different backends.
 	RouteConflicts []RouteConflict `json:"routeConflicts"`
+	// Monitors maps a ServiceMonitor or PodMonitor id to what it scrapes.
+	Monitors map[string]*MonitorFacts `json:"monitors"`
 	// NodePortClaims lists node ports that more than one Service claims.
 	NodePortClaims []NodePortClaim `json:"nodePortClaims"`
 	// NetFacts are the reachability facts (policies, workloads, ingressBackends,
@@ -100,6 +102,7 @@ func New(g *model.Graph, cfg Config) *Facts {
 	f.dns = sync.OnceValue(func() *DNS { return newDNS(f, cfg.ClusterDomain) })
 	f.compute = sync.OnceFunc(func() {
 		f.Services = f.serviceFacts()
+		f.Monitors = f.monitorFacts()
 		f.Backends = f.backendFacts()
 		f.RouteConflicts = routeConflicts(g)
 		f.NodePortClaims = nodePortClaims(g)

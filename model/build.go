@@ -17,27 +17,29 @@ type builder func(c *docCtx, o *Object, root *yaml.Node) any
 // kinds maps "group/Kind" to builders. Only these kinds are type-checked; every other
 // kind is kept as an opaque object.
 var kinds = map[string]builder{
-	"/Pod":                            buildPod,
-	"/ReplicationController":          buildTemplated("spec", "template"),
-	"apps/Deployment":                 buildTemplated("spec", "template"),
-	"apps/StatefulSet":                buildTemplated("spec", "template"),
-	"apps/DaemonSet":                  buildTemplated("spec", "template"),
-	"apps/ReplicaSet":                 buildTemplated("spec", "template"),
-	"extensions/Deployment":           buildTemplated("spec", "template"),
-	"extensions/DaemonSet":            buildTemplated("spec", "template"),
-	"extensions/ReplicaSet":           buildTemplated("spec", "template"),
-	"batch/Job":                       buildTemplated("spec", "template"),
-	"batch/CronJob":                   buildTemplated("spec", "jobTemplate", "spec", "template"),
-	"/Service":                        buildService,
-	"/Namespace":                      buildNamespace,
-	"/ConfigMap":                      buildConfigMap,
-	"/Endpoints":                      buildEndpoints,
-	"discovery.k8s.io/EndpointSlice":  buildEndpointSlice,
-	"networking.k8s.io/Ingress":       buildIngress,
-	"extensions/Ingress":              buildIngress,
-	"networking.k8s.io/IngressClass":  buildIngressClass,
-	"networking.k8s.io/NetworkPolicy": buildPolicy,
-	"extensions/NetworkPolicy":        buildPolicy,
+	"/Pod":                                 buildPod,
+	"/ReplicationController":               buildTemplated("spec", "template"),
+	"apps/Deployment":                      buildTemplated("spec", "template"),
+	"apps/StatefulSet":                     buildTemplated("spec", "template"),
+	"apps/DaemonSet":                       buildTemplated("spec", "template"),
+	"apps/ReplicaSet":                      buildTemplated("spec", "template"),
+	"extensions/Deployment":                buildTemplated("spec", "template"),
+	"extensions/DaemonSet":                 buildTemplated("spec", "template"),
+	"extensions/ReplicaSet":                buildTemplated("spec", "template"),
+	"batch/Job":                            buildTemplated("spec", "template"),
+	"batch/CronJob":                        buildTemplated("spec", "jobTemplate", "spec", "template"),
+	"/Service":                             buildService,
+	"/Namespace":                           buildNamespace,
+	"/ConfigMap":                           buildConfigMap,
+	"/Endpoints":                           buildEndpoints,
+	"discovery.k8s.io/EndpointSlice":       buildEndpointSlice,
+	"networking.k8s.io/Ingress":            buildIngress,
+	"extensions/Ingress":                   buildIngress,
+	"networking.k8s.io/IngressClass":       buildIngressClass,
+	"networking.k8s.io/NetworkPolicy":      buildPolicy,
+	"extensions/NetworkPolicy":             buildPolicy,
+	"monitoring.coreos.com/ServiceMonitor": buildMonitor,
+	"monitoring.coreos.com/PodMonitor":     buildMonitor,
 }
 
 // maxAliasItems bounds the List items a document may produce through aliases.
@@ -145,6 +147,8 @@ func (c *docCtx) object(n *yaml.Node, listWhere, defAPIVersion, defKind string) 
 		case *Policy:
 			it.obj = &e.Object
 		case *ConfigMap:
+			it.obj = &e.Object
+		case *Monitor:
 			it.obj = &e.Object
 		case string:
 			it.endpointsFor = e

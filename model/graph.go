@@ -355,6 +355,8 @@ type Graph struct {
 	IngressClasses []*IngressClass
 	Policies       []*Policy
 	ConfigMaps     []*ConfigMap
+	// Monitors are the Prometheus operator's ServiceMonitors and PodMonitors.
+	Monitors []*Monitor
 	// EndpointsFor holds the ids of Services backed by Endpoints or EndpointSlices in the input.
 	EndpointsFor map[string]bool
 

@@ -825,6 +825,8 @@ func assemble(opts Options, results []fileResult) *Graph {
 				g.Policies = append(g.Policies, e)
 			case *ConfigMap:
 				g.ConfigMaps = append(g.ConfigMaps, e)
+			case *Monitor:
+				g.Monitors = append(g.Monitors, e)
 			}
 			if it.endpointsFor != "" {
 				g.EndpointsFor[ID(o.Namespace, "Service", it.endpointsFor)] = true

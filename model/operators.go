@@ -157,6 +157,9 @@ func (k *OperatorKind) services(o *Object) []*Service {
 			s.ClusterIP = "None"
 		}
 		s.Selector = labels
+		// Operators label their Services much as their pods; ServiceMonitors select by
+		// these (an approximation: a monitor is not misjudged for want of a label).
+		s.Labels = labels
 		if os.Selector != nil {
 			s.Selector = map[string]string{}
 			for key, v := range os.Selector {

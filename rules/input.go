@@ -18,6 +18,8 @@ type Input struct {
 	IngressClasses []*model.IngressClass `json:"ingressClasses"`
 	Policies       []*model.Policy       `json:"networkPolicies"`
 	ConfigMaps     []*model.ConfigMap    `json:"configMaps"`
+	// Monitors are the Prometheus operator's ServiceMonitors and PodMonitors.
+	Monitors []*model.Monitor `json:"monitors"`
 	// Objects is every object of the input, of any kind, duplicates included.
 	Objects []*model.Object `json:"objects"`
 	// Endpoints lists the ids of Services backed by Endpoints or EndpointSlices.
@@ -31,7 +33,7 @@ func NewInput(g *model.Graph, f *analyzer.Facts, cfg analyzer.Config) *Input {
 	in := &Input{
 		Namespaces: nonNil(g.Namespaces), Workloads: nonNil(g.Workloads), Services: nonNil(g.Services),
 		Ingresses: nonNil(g.Ingresses), IngressClasses: nonNil(g.IngressClasses), Policies: nonNil(g.Policies),
-		ConfigMaps: nonNil(g.ConfigMaps), Objects: nonNil(g.Objects), Endpoints: []string{},
+		ConfigMaps: nonNil(g.ConfigMaps), Monitors: nonNil(g.Monitors), Objects: nonNil(g.Objects), Endpoints: []string{},
 		Facts: f.Compute(), Config: cfg,
 	}
 	for id := range g.EndpointsFor {
@@ -59,6 +61,7 @@ type builtinInput struct {
 	IngressClasses []*model.IngressClass `json:"ingressClasses"`
 	Policies       []slimPolicy          `json:"networkPolicies"`
 	ConfigMaps     []slimObject          `json:"configMaps"`
+	Monitors       []*model.Monitor      `json:"monitors"`
 	Objects        []slimObject          `json:"objects"`
 	Endpoints      []string              `json:"endpoints"`
 	Facts          *analyzer.Facts       `json:"facts"`
@@ -98,6 +101,7 @@ type slimWorkload struct {
 // annotations or positions of fields they never blame.
 type slimService struct {
 	ID             string               `json:"id"`
+	Pos            model.Pos            `json:"pos"`
 	Namespace      string               `json:"namespace"`
 	Invalid        bool                 `json:"invalid"`
 	Type           string               `json:"type"`
@@ -119,7 +123,7 @@ type slimServicePort struct {
 }
 
 func slimSvc(s *model.Service) slimService {
-	out := slimService{ID: s.ID, Namespace: s.Namespace, Invalid: s.Invalid, Type: s.Type, Headless: s.Headless, Selector: s.Selector,
+	out := slimService{ID: s.ID, Pos: s.Pos, Namespace: s.Namespace, Invalid: s.Invalid, Type: s.Type, Headless: s.Headless, Selector: s.Selector,
 		SelectorPos: s.SelectorPos, SelectorKeyPos: s.SelectorKeyPos}
 	if s.Ports != nil {
 		out.Ports = make([]slimServicePort, len(s.Ports))
@@ -161,7 +165,7 @@ func slimRules(rs []model.PolicyRule) []slimPolicyRule {
 func (in *Input) builtin() *builtinInput {
 	b := &builtinInput{
 		Namespaces: in.Namespaces, Ingresses: in.Ingresses, IngressClasses: in.IngressClasses,
-		Endpoints: in.Endpoints, Config: in.Config,
+		Endpoints: in.Endpoints, Config: in.Config, Monitors: in.Monitors,
 		Workloads: make([]slimWorkload, len(in.Workloads)), ConfigMaps: []slimObject{}, Objects: make([]slimObject, len(in.Objects)),
 		Services: make([]slimService, len(in.Services)), Policies: make([]slimPolicy, len(in.Policies)),
 	}
