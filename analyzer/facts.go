@@ -74,6 +74,8 @@ type Facts struct {
 	// RouteConflicts lists host+path+pathType routes of one ingress class that lead to
 	// different backends.
 	RouteConflicts []RouteConflict `json:"routeConflicts"`
+	// ReplicaPeers maps a clustered workload whose pods cannot reach each other to why.
+	ReplicaPeers map[string]*ReplicaPeerFacts `json:"replicaPeers"`
 	// Monitors maps a ServiceMonitor or PodMonitor id to what it scrapes.
 	Monitors map[string]*MonitorFacts `json:"monitors"`
 	// NodePortClaims lists node ports that more than one Service claims.
@@ -112,6 +114,7 @@ func New(g *model.Graph, cfg Config) *Facts {
 		wg.Go(func() { f.NetFacts = f.netFacts() })
 		wg.Go(func() { f.DNSRefs = f.dnsFacts() })
 		wg.Wait()
+		f.ReplicaPeers = f.replicaPeers()
 		f.Expectations = f.checkExpectations(cfg.Expectations)
 	})
 	return f

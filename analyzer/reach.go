@@ -543,9 +543,12 @@ type Connection struct {
 	Ports    PortSet
 }
 
-// Connections lists every allowed connection between distinct nodes, grouped by source
+// Connections lists every allowed connection, grouped by source
 // (in the order of the sources' classes, then of their nodes) and then by destination.
-// Pairs not listed are denied on every port.
+// A workload's connection to itself is the traffic between its own pods (the replicas
+// of a StatefulSet or a clustered Deployment talk to each other); the other nodes
+// (ingress controllers, DNS, the outside world) stand for pods kubenet cannot see and
+// have none. Pairs not listed are denied on every port.
 func (r *Reach) Connections() []Connection {
 	buckets := r.classConnections()
 	total := 0
@@ -568,7 +571,7 @@ func (r *Reach) expand(buckets [][]classConn, f func(Connection)) {
 		for _, from := range r.classes[src].nodes {
 			for _, c := range conns {
 				for _, to := range r.classes[c.to].nodes {
-					if from != to {
+					if from != to || from.Workload != nil {
 						f(Connection{From: from, To: to, Ports: c.ports})
 					}
 				}

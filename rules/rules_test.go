@@ -116,7 +116,7 @@ func TestContractIDs(t *testing.T) {
 	for _, id := range []string{
 		"service-selector-orphaned", "service-port-mismatch", "ingress-backend-missing", "ingress-port-mismatch",
 		"ingress-route-conflict", "nodeport-conflict", "manifest-invalid", "object-duplicate", "api-removed",
-		"servicemonitor-mismatch",
+		"servicemonitor-mismatch", "replica-peers-blocked",
 	} {
 		r := e.Rule(id)
 		if assert.NotNil(t, r, id) {

@@ -90,3 +90,35 @@ func TestResolve(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, errOut, "no workload")
 }
+
+// TestReachSelfConnections: a workload's connection to itself (its replicas talking to
+// each other) is listed in every format; the assumed nodes have none.
+func TestReachSelfConnections(t *testing.T) {
+	code, out, errOut := kubenet(t, "", "reach", "--format", "json", "testdata/rules/replica-peers-blocked/statefulset")
+	require.Equal(t, exitClean, code, errOut)
+	var doc struct {
+		Connections []struct {
+			From, To string
+		} `json:"connections"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &doc))
+	self := map[string]bool{}
+	for _, c := range doc.Connections {
+		if c.From == c.To {
+			self[c.From] = true
+		}
+	}
+	assert.True(t, self["default/StatefulSet/queue"], "the queue's policy admits its own pods")
+	assert.False(t, self["default/StatefulSet/etcd"], "the etcd policy forgets its members")
+	assert.False(t, self["External"])
+
+	for format, want := range map[string]string{
+		"text":    "default/StatefulSet/queue                      default/StatefulSet/queue                      all",
+		"dot":     `"default/StatefulSet/queue" -> "default/StatefulSet/queue"`,
+		"mermaid": `n1 -->|"all"| n1`,
+	} {
+		code, out, errOut := kubenet(t, "", "reach", "--format", format, "testdata/rules/replica-peers-blocked/statefulset")
+		require.Equal(t, exitClean, code, errOut)
+		assert.Contains(t, out, want, format)
+	}
+}
