@@ -258,6 +258,9 @@ func (f *Facts) classify(rf *RefFacts, svcNS map[string]int, nsKnown map[string]
 		return
 	}
 	// Unresolved in-cluster name.
+	if f.graph.External.ServiceExternal(target, labels[0]) {
+		return // declared to exist outside the input (.kubenet.yaml cluster.external)
+	}
 	if len(labels) == 1 {
 		if s := d.Service(labels[0], "default"); s != nil && rf.Namespace != "default" {
 			rf.Shadowing = "error"

@@ -21,6 +21,9 @@ type BackendFacts struct {
 	// names no Service port. The port name alone is enough: Argo Rollouts writes the
 	// annotation at run time.
 	Action string `json:"action"`
+	// External is true when the configuration declares the missing Service to exist
+	// outside the input.
+	External bool `json:"external"`
 	// Skipped is a build kubenet did not build that may define the missing Service.
 	Skipped string `json:"skipped"`
 	// Elsewhere lists the Services of that name in other namespaces, when it is missing
@@ -47,6 +50,10 @@ func (f *Facts) backendFacts() map[string][]BackendFacts {
 				continue
 			}
 			s := g.Service(ing.Namespace, b.Service)
+			if s == nil && g.External.ServiceExternal(ing.Namespace, b.Service) {
+				bfs[i].External = true
+				continue
+			}
 			if s == nil {
 				bfs[i].Elsewhere = f.servicesElsewhere(ing.Namespace, b.Service)
 				bfs[i].Skipped = f.skippedFor(ing.Namespace)

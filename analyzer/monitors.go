@@ -21,6 +21,9 @@ type MonitorFacts struct {
 	Candidates int `json:"candidates"`
 	// Skipped is a build kubenet did not build that may define what the selector wants.
 	Skipped string `json:"skipped"`
+	// External is true when every namespace it looks in is declared to live outside
+	// the input (.kubenet.yaml cluster.external).
+	External bool `json:"external"`
 	// Hint suggests a fix when the selector matches nothing.
 	Hint string `json:"hint"`
 	// Endpoints is index-aligned with the monitor's endpoints.
@@ -82,6 +85,9 @@ func (f *Facts) monitorFacts() map[string]*MonitorFacts {
 				}
 			}
 		}
+		if len(mf.Selects) == 0 && !m.AnyNamespace && allExternal(g, namespaces) {
+			mf.External = true
+		}
 		if len(mf.Selects) == 0 {
 			for _, ns := range namespaces {
 				if sk := f.skippedFor(ns); sk != "" {
@@ -100,6 +106,15 @@ func (f *Facts) monitorFacts() map[string]*MonitorFacts {
 		}
 	}
 	return out
+}
+
+func allExternal(g *model.Graph, namespaces []string) bool {
+	for _, ns := range namespaces {
+		if !g.External.NamespaceExternal(ns) {
+			return false
+		}
+	}
+	return len(namespaces) > 0
 }
 
 // monitorNamespaces are the namespaces of the input a monitor looks in.

@@ -121,6 +121,9 @@ func (f *Facts) serviceFacts() map[string]*ServiceFacts {
 // experiment), the cluster DNS pods (a NodeLocal DNSCache manifest's
 // kube-dns-upstream Service selects them), or an ingress controller in its namespace.
 func (f *Facts) assumedPods(s *model.Service) string {
+	if f.graph.External.NamespaceExternal(s.Namespace) {
+		return "pods of namespace " + s.Namespace + ", declared outside the input (.kubenet.yaml cluster.external)"
+	}
 	for _, w := range f.graph.WorkloadsIn(s.Namespace) {
 		for _, labels := range w.ExtraPodLabels {
 			if subsetOf(s.Selector, labels) {

@@ -42,6 +42,66 @@ type ClusterConfig struct {
 	IngressControllers []IngressControllerEntry
 	// Namespaces exist outside the input, with these labels.
 	Namespaces map[string]map[string]string
+	// External declares what exists outside the input.
+	External External
+	// Operators extend the catalogue of what operators create (DefaultOperators).
+	Operators []OperatorKind
+}
+
+// External declares Services and namespaces that exist in the cluster but not in the
+// input (another repository, a Helm release, the platform team's components).
+type External struct {
+	// Services are "namespace/name" (the name may be a glob: "argocd/argocd-*"), with
+	// the Service's ports when known.
+	Services []ExternalService `json:"services"`
+	// Namespaces are globs of namespaces whose contents live outside the input: no
+	// missing Service or pod there is reported.
+	Namespaces []string `json:"namespaces"`
+}
+
+// ExternalService is a Service declared to exist outside the input.
+type ExternalService struct {
+	Namespace string `json:"namespace"`
+	// Name may hold glob characters (* and ?).
+	Name  string `json:"name"`
+	Ports []int  `json:"ports"`
+}
+
+// Matches tells whether the declaration covers Service name in namespace ns.
+func (e ExternalService) Matches(ns, name string) bool {
+	return globMatch(e.Namespace, ns) && globMatch(e.Name, name)
+}
+
+// Glob tells whether the declared name is a pattern rather than one Service.
+func (e ExternalService) Glob() bool { return strings.ContainsAny(e.Namespace+e.Name, "*?[") }
+
+// globMatch matches a name against a glob (*, ?); a bad pattern matches nothing.
+func globMatch(pattern, name string) bool {
+	ok, err := filepath.Match(pattern, name)
+	return err == nil && ok
+}
+
+// NamespaceExternal tells whether the external declarations cover namespace ns.
+func (e External) NamespaceExternal(ns string) bool {
+	for _, g := range e.Namespaces {
+		if globMatch(g, ns) {
+			return true
+		}
+	}
+	return false
+}
+
+// ServiceExternal tells whether the external declarations cover Service ns/name.
+func (e External) ServiceExternal(ns, name string) bool {
+	if e.NamespaceExternal(ns) {
+		return true
+	}
+	for _, s := range e.Services {
+		if s.Matches(ns, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // DNSConfigEntry locates the cluster DNS pods.
@@ -168,7 +228,15 @@ func (c *docCtx) config(cfg *Config, m *yaml.Node) {
 }
 
 func (c *docCtx) cluster(cc *ClusterConfig, m *yaml.Node) {
-	c.strictKeys(m, "cluster", "domain", "nodePortRange", "dns", "ingressControllers", "namespaces")
+	c.strictKeys(m, "cluster", "domain", "nodePortRange", "dns", "ingressControllers", "namespaces", "external", "operators")
+	if e := val(m, "external"); c.mapping(e, "cluster.external") {
+		c.external(&cc.External, e)
+	}
+	for i, n := range c.seq(val(m, "operators"), "cluster.operators") {
+		if op, ok := c.operator(n, fmt.Sprintf("cluster.operators[%d]", i)); ok {
+			cc.Operators = append(cc.Operators, op)
+		}
+	}
 	cc.Domain, _ = c.str(val(m, "domain"), "cluster.domain")
 	if r := val(m, "nodePortRange"); c.mapping(r, "cluster.nodePortRange") {
 		c.strictKeys(r, "cluster.nodePortRange", "min", "max")
@@ -226,6 +294,89 @@ func (c *docCtx) cluster(cc *ClusterConfig, m *yaml.Node) {
 		labels[MetadataNameLabel] = name
 		cc.Namespaces[name] = labels
 	}
+}
+
+func (c *docCtx) external(e *External, m *yaml.Node) {
+	c.strictKeys(m, "cluster.external", "services", "namespaces")
+	for i, n := range c.seq(val(m, "services"), "cluster.external.services") {
+		w := fmt.Sprintf("cluster.external.services[%d]", i)
+		var ref string
+		var ports []int
+		switch {
+		case n.Kind == yaml.ScalarNode:
+			ref, _ = c.str(n, w)
+		case c.mapping(n, w):
+			c.strictKeys(n, w, "name", "ports")
+			ref, _ = c.str(val(n, "name"), w+".name")
+			for j, pn := range c.seq(val(n, "ports"), w+".ports") {
+				if p, ok := c.integer(pn, fmt.Sprintf("%s.ports[%d]", w, j)); ok {
+					if p < 1 || p > 65535 {
+						c.fail(pn, "%s.ports[%d]: %d is not a port (1-65535)", w, j, p)
+						continue
+					}
+					ports = append(ports, p)
+				}
+			}
+		default:
+			continue
+		}
+		ns, name, ok := strings.Cut(ref, "/")
+		if !ok || ns == "" || name == "" {
+			c.fail(n, "%s: %q is not namespace/name (a name may be a glob, as argocd/argocd-*)", w, ref)
+			continue
+		}
+		if _, err := filepath.Match(ns+"/"+name, ""); err != nil {
+			c.fail(n, "%s: %q is not a valid glob: %v", w, ref, err)
+			continue
+		}
+		e.Services = append(e.Services, ExternalService{Namespace: ns, Name: name, Ports: ports})
+	}
+	for _, g := range c.stringList(val(m, "namespaces"), "cluster.external.namespaces") {
+		if _, err := filepath.Match(g.Value, ""); err != nil {
+			c.failAt(g.Pos, "cluster.external.namespaces: %q is not a valid glob: %v", g.Value, err)
+			continue
+		}
+		e.Namespaces = append(e.Namespaces, g.Value)
+	}
+}
+
+// operator reads a catalogue entry: what an operator creates from a custom resource.
+func (c *docCtx) operator(n *yaml.Node, w string) (OperatorKind, bool) {
+	var op OperatorKind
+	if !c.mapping(n, w) {
+		return op, false
+	}
+	c.strictKeys(n, w, "group", "kind", "operator", "podLabels", "services")
+	op.Group, _ = c.str(val(n, "group"), w+".group")
+	op.Kind, _ = c.str(val(n, "kind"), w+".kind")
+	op.Operator, _ = c.str(val(n, "operator"), w+".operator")
+	if op.Group == "" || op.Kind == "" {
+		c.fail(n, "%s: group and kind are required", w)
+		return op, false
+	}
+	op.PodLabels = c.stringMap(val(n, "podLabels"), w+".podLabels")
+	for i, sn := range c.seq(val(n, "services"), w+".services") {
+		sw := fmt.Sprintf("%s.services[%d]", w, i)
+		if !c.mapping(sn, sw) {
+			continue
+		}
+		c.strictKeys(sn, sw, "name", "headless", "ports", "selector")
+		var s OperatorService
+		s.Name, _ = c.str(val(sn, "name"), sw+".name")
+		if s.Name == "" {
+			c.fail(sn, "%s.name is required ({name} stands for the resource's name)", sw)
+			continue
+		}
+		s.Headless = c.boolean(val(sn, "headless"), sw+".headless")
+		for j, pn := range c.seq(val(sn, "ports"), sw+".ports") {
+			if p, ok := c.integer(pn, fmt.Sprintf("%s.ports[%d]", sw, j)); ok {
+				s.Ports = append(s.Ports, p)
+			}
+		}
+		s.Selector = c.stringMap(val(sn, "selector"), sw+".selector")
+		op.Services = append(op.Services, s)
+	}
+	return op, true
 }
 
 // globRegexp compiles a path glob: ** matches across folders, * and ? within one.

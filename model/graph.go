@@ -372,6 +372,8 @@ type Graph struct {
 	// with remote resources or helmCharts, Helm chart folders): their objects are
 	// missing from the graph, and findings they could answer are hedged.
 	Skipped []SkippedBuild
+	// External is what the configuration declares to exist outside the input.
+	External External
 
 	nsIndex  map[string]*Namespace
 	svcIndex map[string]*Service

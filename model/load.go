@@ -38,6 +38,8 @@ type Options struct {
 	// Operators says what operators create from custom resources; nil means
 	// DefaultOperators.
 	Operators []OperatorKind
+	// External declares what exists outside the input (.kubenet.yaml cluster.external).
+	External External
 }
 
 // skippedChart starts the notice for a Helm chart folder met while walking.
@@ -842,6 +844,24 @@ func assemble(opts Options, results []fileResult) *Graph {
 		defined[s.ID] = true
 	}
 	for _, s := range provided {
+		if !defined[s.ID] {
+			defined[s.ID] = true
+			g.Services = append(g.Services, s)
+		}
+	}
+	// Services declared outside the input, by name: they resolve, and their ports (when
+	// given) are checked. Patterns only silence what they cover (see External).
+	g.External = opts.External
+	for _, e := range opts.External.Services {
+		if e.Glob() {
+			continue
+		}
+		s := &Service{Object: Object{Ref: Ref{APIVersion: "v1", Kind: "Service", Namespace: e.Namespace, Name: e.Name}},
+			Type: "ClusterIP", Ports: []ServicePort{}, ProvidedBy: ConfigFile, PortsUnknown: len(e.Ports) == 0}
+		s.ID = s.String()
+		for _, p := range e.Ports {
+			s.Ports = append(s.Ports, ServicePort{Protocol: "TCP", Port: p, TargetPort: IntOrString{Int: p}})
+		}
 		if !defined[s.ID] {
 			defined[s.ID] = true
 			g.Services = append(g.Services, s)

@@ -9,6 +9,7 @@
 #   When the input defines no Service at all in that namespace (and none of that name
 #   elsewhere), it says nothing of the Services there, and the finding is information;
 #   when a kustomization or Helm chart kubenet did not build may define it, a warning.
+#   Services declared in .kubenet.yaml (cluster.external) exist.
 # custom:
 #   severity: error
 #   since: v0.1.0
@@ -27,6 +28,7 @@ report contains f if {
 	bf := input.facts.backends[ing.id][i]
 	bf.service == ""
 	bf.action == ""
+	not bf.external
 	msg := sprintf("%s routes to Service %q, which does not exist in namespace %s%s", [_route(b), b.service, ing.namespace, _why(ing, bf)])
 	f := lib.with_severity(lib.finding_hint(ing.id, b.servicePos, msg, bf.hint), _severity(ing, bf))
 }

@@ -11,7 +11,8 @@
 #   when the input defines what the monitor looks at; a warning when a kustomization or
 #   Helm chart kubenet did not build may define it; information when the namespaces it
 #   looks in hold nothing in the input (the targets are likely deployed from other
-#   manifests). Services and pods that operators create (see docs/operators.md) count.
+#   manifests). Services and pods that operators create (see docs/operators.md) count;
+#   namespaces declared in .kubenet.yaml (cluster.external.namespaces) are not judged.
 # custom:
 #   severity: error
 #   since: v0.2.0
@@ -27,6 +28,7 @@ _checked contains [m, facts] if {
 	some m in input.monitors
 	not lib.invalid(m)
 	facts := input.facts.monitors[m.id]
+	not facts.external
 }
 
 _what(m) := "Service" if m.kind == "ServiceMonitor"

@@ -140,6 +140,22 @@ cluster:
   #   - {name: traefik, namespace: traefik, labels: {app.kubernetes.io/name: traefik}, controller: traefik.io/ingress-controller, default: true}
   # namespaces:                             # namespaces deployed from other repositories
   #   - {name: monitoring, labels: {team: observability}}
+  # What exists outside these manifests (other repositories, Helm releases, the platform):
+  # references to it resolve, and nothing missing there is reported.
+  external:
+    services: []
+    #  - monitoring/prometheus-operated        # namespace/name
+    #  - {name: data/orders-db, ports: [5432]} # with its ports, which are then checked
+    #  - argocd/argocd-*                        # a pattern
+    namespaces: []
+    #  - kube-system                            # whole namespaces (patterns too: team-*)
+  # What an operator kubenet does not know creates from its custom resources (see
+  # docs/operators.md for the built-in catalogue); {name} is the resource's name.
+  operators: []
+  #  - group: cache.example.com
+  #    kind: RedisCluster
+  #    podLabels: {app.kubernetes.io/instance: "{name}"}
+  #    services: [{name: "{name}-master", ports: [6379]}, {name: "{name}-headless", headless: true}]
 
 # Network intent, checked against the NetworkPolicies (connectivity-expectation).
 expectations: []
@@ -157,7 +173,8 @@ func newInitCmd(io *streams) *cobra.Command {
 		Short: "Write a commented starter .kubenet.yaml in the working directory",
 		Long: `Write .kubenet.yaml with every setting commented out at its default: rules to enable,
 disable or re-rate, paths to ignore, cluster settings (domain, DNS, ingress controllers,
-namespaces deployed from elsewhere), extra policy folders and connectivity expectations.`,
+namespaces deployed from elsewhere, Services and namespaces that exist outside the input,
+operators), extra policy folders and connectivity expectations.`,
 		Example: `  kubenet init && $EDITOR .kubenet.yaml
   kubenet init --force   # overwrite an existing one`,
 		RunE: func(*cobra.Command, []string) error {

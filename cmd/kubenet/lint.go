@@ -160,6 +160,11 @@ func runLint(ctx context.Context, opts *lintOptions) error {
 		Sized: heapReadier(&readied)}
 	if cfg != nil {
 		lo.Ignore = model.IgnoreMatcher(cfg.IgnorePaths)
+		lo.External = cfg.Cluster.External
+		if len(cfg.Cluster.Operators) > 0 {
+			// The file's entries extend the catalogue; one for a kind it has replaces it.
+			lo.Operators = append(append([]model.OperatorKind{}, model.DefaultOperators...), cfg.Cluster.Operators...)
+		}
 	}
 	units, err := model.LoadUnits(lo, opts.paths...)
 	if timings && readied > 0 {

@@ -254,7 +254,26 @@ func TestInit(t *testing.T) {
 	cfg, err := model.LoadConfig(filepath.Join(dir, model.ConfigFile))
 	require.NoError(t, err, "the starter file is a valid config")
 	assert.Equal(t, "warning", cfg.FailOn)
+	assert.Empty(t, cfg.Cluster.External.Services, "the examples are commented out")
 	assert.Equal(t, exitUsage, run([]string{"init"}, strings.NewReader(""), &out, &errb), "refuses to overwrite")
+
+	// The commented examples are valid when uncommented.
+	b, err := os.ReadFile(filepath.Join(dir, model.ConfigFile))
+	require.NoError(t, err)
+	uncommented := string(b)
+	for _, r := range [][2]string{
+		{"services: []", "services:"}, {"namespaces: []", "namespaces:"}, {"operators: []", "operators:"},
+		{"\n    #  - ", "\n      - "}, {"\n  #  - group", "\n    - group"}, {"\n  #    ", "\n      "},
+	} {
+		uncommented = strings.ReplaceAll(uncommented, r[0], r[1])
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "full.yaml"), []byte(uncommented), 0o644))
+	full, err := model.LoadConfig(filepath.Join(dir, "full.yaml"))
+	require.NoError(t, err, uncommented)
+	assert.Len(t, full.Cluster.External.Services, 3)
+	assert.Equal(t, []string{"kube-system"}, full.Cluster.External.Namespaces)
+	require.Len(t, full.Cluster.Operators, 1)
+	assert.Len(t, full.Cluster.Operators[0].Services, 2)
 }
 
 func TestLintGoldenJUnitAndMarkdown(t *testing.T) {
@@ -381,4 +400,35 @@ func TestMergeUnits(t *testing.T) {
 
 	got = mergeUnits([][]rules.Finding{{unknown}, {denied}})
 	assert.Equal(t, []rules.Finding{denied}, got)
+}
+
+// TestConfigExternal: what .kubenet.yaml declares to exist outside the input (Services
+// by name or pattern, whole namespaces, an operator's Services) answers the references
+// to it; without the file, the same input has findings.
+func TestConfigExternal(t *testing.T) {
+	lint := func(config, rules string) []string {
+		t.Helper()
+		code, out, errOut := kubenet(t, "", "lint", "--format", "json", "--fail-on", "none", "--rule", rules,
+			"--config", config, "cmd/kubenet/testdata/external/app.yaml")
+		require.Equal(t, exitClean, code, errOut)
+		var rep struct{ Findings []struct{ Rule, Message string } }
+		require.NoError(t, json.Unmarshal([]byte(out), &rep))
+		var got []string
+		for _, f := range rep.Findings {
+			got = append(got, f.Rule+": "+f.Message)
+		}
+		return got
+	}
+	const external = "cmd/kubenet/testdata/external/kubenet.yaml"
+	assert.Empty(t, lint(external, "dns-reference-unresolved,ingress-backend-missing"))
+
+	without := strings.Join(lint("cmd/kubenet/testdata/config/kubenet.yaml", "dns-reference-unresolved,ingress-backend-missing"), "\n")
+	for _, name := range []string{`"orders-redis"`, `"queue.shop.svc"`, `"ledger-v2"`, `"otel-collector.observability.svc"`} {
+		assert.Contains(t, without, name, "reported without the declarations")
+	}
+
+	// A Service declared with its ports is checked on them.
+	ports := lint(external, "dns-reference-port-mismatch")
+	require.Len(t, ports, 1)
+	assert.Contains(t, ports[0], "15672")
 }
