@@ -411,7 +411,9 @@ func TestConfigExternal(t *testing.T) {
 		code, out, errOut := kubenet(t, "", "lint", "--format", "json", "--fail-on", "none", "--rule", rules,
 			"--config", config, "cmd/kubenet/testdata/external/app.yaml")
 		require.Equal(t, exitClean, code, errOut)
-		var rep struct{ Findings []struct{ Rule, Message string } }
+		var rep struct {
+			Findings []struct{ Rule, Message string }
+		}
 		require.NoError(t, json.Unmarshal([]byte(out), &rep))
 		var got []string
 		for _, f := range rep.Findings {
