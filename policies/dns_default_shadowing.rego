@@ -33,5 +33,8 @@ report contains f if {
 	hint := sprintf("write %s.%s.svc.%s (or %s.default.svc.%s if default was meant)", [
 		r.name, r.namespace, input.facts.dns.clusterDomain, r.name, input.facts.dns.clusterDomain,
 	])
-	f := lib.with_severity(lib.finding_hint(r.object, r.pos, msg, hint), "warning")
+	f := lib.with_related(
+		lib.with_severity(lib.finding_hint(r.object, r.pos, msg, hint), "warning"),
+		lib.related({r.resolution.answer.service, sprintf("default/Service/%s", [r.name])}, "a Service of that name"),
+	)
 }

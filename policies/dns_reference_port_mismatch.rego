@@ -19,7 +19,7 @@ report contains f if {
 	some r in input.facts.dns.references
 	not r.portOK
 	msg := sprintf("%q: port %d is not a port of %s", [r.raw, _port(r), r.resolution.answer.service])
-	f := lib.finding_hint(r.object, r.pos, msg, r.portHint)
+	f := lib.with_related(lib.finding_hint(r.object, r.pos, msg, r.portHint), lib.related({r.resolution.answer.service}, "the Service the name resolves to"))
 }
 
 _port(r) := r.port if r.port != 0

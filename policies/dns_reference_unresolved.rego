@@ -28,7 +28,7 @@ report contains f if {
 	r.severity != ""
 	r.shadowing == ""
 	msg := sprintf("%s %q resolves to nothing%s%s", [_where(r), r.name, _from(r), _reason(r)])
-	f := lib.with_severity(lib.finding_hint(r.object, r.pos, msg, r.hint), r.severity)
+	f := lib.with_related(lib.with_severity(lib.finding_hint(r.object, r.pos, msg, r.hint), r.severity), lib.related(r.consumedBy, "consumes the ConfigMap"))
 }
 
 _where(r) := sprintf("%s %s: host", [r.source, r.key]) if r.key != ""

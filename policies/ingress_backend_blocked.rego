@@ -27,5 +27,7 @@ report contains f if {
 		concat(", ", input.facts.ingressControllers), concat(", ", br.blocked),
 		concat(", ", [sprintf("%d", [p]) | some p in br.ports]), b.service, concat(", ", br.policies),
 	])
-	f := lib.finding_hint(ing.id, b.servicePos, msg, br.fix)
+	f := lib.with_related(lib.finding_hint(ing.id, b.servicePos, msg, br.fix), array.concat(
+		lib.related(br.blocked, "the backend's pods"), lib.related(br.policies, "blocks the ingress controller"),
+	))
 }

@@ -30,7 +30,10 @@ report contains f if {
 	bf.action == ""
 	not bf.external
 	msg := sprintf("%s routes to Service %q, which does not exist in namespace %s%s", [_route(b), b.service, ing.namespace, _why(ing, bf)])
-	f := lib.with_severity(lib.finding_hint(ing.id, b.servicePos, msg, bf.hint), _severity(ing, bf))
+	f := lib.with_related(
+		lib.with_severity(lib.finding_hint(ing.id, b.servicePos, msg, bf.hint), _severity(ing, bf)),
+		lib.related(bf.elsewhere, "a Service of that name in another namespace"),
+	)
 }
 
 # With no Service at all in the namespace, the input says nothing of the Services

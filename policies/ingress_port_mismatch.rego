@@ -28,7 +28,7 @@ report contains f if {
 	svc := lib.services[bf.service]
 	not lib.invalid(svc)
 	msg := sprintf("backend port %v is not a port of %s", [_port(b.port), bf.service])
-	f := lib.finding_hint(ing.id, b.portPos, msg, bf.hint)
+	f := lib.with_related(lib.finding_hint(ing.id, b.portPos, msg, bf.hint), lib.related({bf.service}, "the backend Service"))
 }
 
 _port(p) := sprintf("%q", [p]) if is_string(p)

@@ -37,3 +37,9 @@ test_invalid if {
 test_join_sorted if {
 	lib.join({"b", "a"}) == "a, b"
 }
+
+test_related_known_objects_sorted if {
+	doc := {"workloads": [{"id": "a/Deployment/w"}], "services": [{"id": "a/Service/s"}]}
+	r := lib.related({"a/Service/s", "kube-system/ClusterDNS/kube-dns", "a/Deployment/w"}, "m") with input as doc
+	r == [{"object": "a/Deployment/w", "message": "m"}, {"object": "a/Service/s", "message": "m"}]
+}

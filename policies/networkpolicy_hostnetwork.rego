@@ -20,5 +20,6 @@ report contains f if {
 	hn := input.facts.policies[p.id].hostNetwork
 	count(hn) > 0
 	msg := sprintf("selects hostNetwork pods (%s), which NetworkPolicy does not govern", [concat(", ", hn)])
-	f := lib.finding_hint(p.id, p.podSelector.pos, msg, "use host firewall rules or the CNI's host endpoint policies for these pods")
+	hint := "use host firewall rules or the CNI's host endpoint policies for these pods"
+	f := lib.with_related(lib.finding_hint(p.id, p.podSelector.pos, msg, hint), lib.related(hn, "a hostNetwork workload"))
 }

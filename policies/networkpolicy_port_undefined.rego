@@ -21,7 +21,8 @@ report contains f if {
 	msg := sprintf("%s rule %d: named port %q (%s) is declared by none of %s", [
 		_dir(u), u.rule, u.name, u.protocol, concat(", ", u.pods),
 	])
-	f := lib.finding_hint(p.id, u.pos, msg, "use a port name the containers declare for this protocol, or the port number")
+	hint := "use a port name the containers declare for this protocol, or the port number"
+	f := lib.with_related(lib.finding_hint(p.id, u.pos, msg, hint), lib.related(u.pods, "declares no such port"))
 }
 
 _dir(u) := "egress" if u.egress

@@ -38,7 +38,7 @@ report contains f if {
 	msg := sprintf("targetPort %q of port %s is not declared by the selected pods (%s)", [
 		port.targetPort, lib.port_label(port), lib.join(input.facts.services[svc.id].selects),
 	])
-	f := lib.finding_hint(svc.id, port.targetPortPos, msg, pf.hint)
+	f := lib.with_related(lib.finding_hint(svc.id, port.targetPortPos, msg, pf.hint), _selected(svc))
 }
 
 report contains f if {
@@ -47,7 +47,7 @@ report contains f if {
 	msg := sprintf("targetPort %q of port %s is declared by the selected pods for another protocol", [
 		port.targetPort, lib.port_label(port),
 	])
-	f := lib.finding_hint(svc.id, port.targetPortPos, msg, pf.hint)
+	f := lib.with_related(lib.finding_hint(svc.id, port.targetPortPos, msg, pf.hint), _selected(svc))
 }
 
 report contains f if {
@@ -58,7 +58,7 @@ report contains f if {
 		"targetPort %q of port %s is not declared by the selected pods (%s); the Service is headless, so only its endpoints and SRV records lack the port",
 		[port.targetPort, lib.port_label(port), lib.join(input.facts.services[svc.id].selects)],
 	)
-	f := lib.with_severity(lib.finding_hint(svc.id, port.targetPortPos, msg, pf.hint), "warning")
+	f := lib.with_related(lib.with_severity(lib.finding_hint(svc.id, port.targetPortPos, msg, pf.hint), "warning"), _selected(svc))
 }
 
 report contains f if {
@@ -68,5 +68,7 @@ report contains f if {
 	msg := sprintf("targetPort %d/%s of port %s is not a port the selected pods (%s) are known to listen on: %s", [
 		port.targetPort, port.protocol, lib.port_label(port), lib.join(input.facts.services[svc.id].selects), pf.evidence,
 	])
-	f := lib.with_severity(lib.finding_hint(svc.id, port.targetPortPos, msg, pf.hint), "warning")
+	f := lib.with_related(lib.with_severity(lib.finding_hint(svc.id, port.targetPortPos, msg, pf.hint), "warning"), _selected(svc))
 }
+
+_selected(svc) := lib.related(input.facts.services[svc.id].selects, "a selected workload")

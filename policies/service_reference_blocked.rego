@@ -23,5 +23,8 @@ report contains f if {
 	msg := sprintf("%s uses %q, but NetworkPolicies deny its pods %s on port %d (blocked by %s)", [
 		concat(", ", b.sources), r.raw, concat(", ", b.targets), b.port, concat(", ", b.policies),
 	])
-	f := lib.finding_hint(r.object, r.pos, msg, b.hint)
+	f := lib.with_related(lib.finding_hint(r.object, r.pos, msg, b.hint), array.concat(
+		array.concat(lib.related(b.sources, "uses the name"), lib.related(b.targets, "the Service's pods")),
+		lib.related(b.policies, "denies the connection"),
+	))
 }

@@ -63,7 +63,10 @@ report contains f if {
 		"selector %s matches no pod template in the input; custom resources in namespace %s may create the pods (%s)",
 		[_selector(svc), svc.namespace, _first(facts.podCreators)],
 	)
-	f := lib.with_severity(lib.finding_hint(svc.id, _blame(svc, facts), msg, facts.hint), "warning")
+	f := lib.with_related(
+		lib.with_severity(lib.finding_hint(svc.id, _blame(svc, facts), msg, facts.hint), "warning"),
+		[{"object": id, "message": "may create pods"} | some id in facts.podCreators],
+	)
 }
 
 report contains f if {
@@ -85,7 +88,7 @@ report contains f if {
 		"selector %s matches %s only through labels %s adds to their pods: without it, the Service has no endpoints",
 		[_selector(svc), lib.join(facts.selects), facts.through],
 	)
-	f := lib.with_severity(lib.finding(svc.id, svc.selectorPos, msg), "info")
+	f := lib.with_related(lib.with_severity(lib.finding(svc.id, svc.selectorPos, msg), "info"), lib.related(facts.selects, "its pods get the labels when injected"))
 }
 
 _selector(svc) := concat(",", sort([sprintf("%s=%s", [k, v]) | some k, v in svc.selector]))

@@ -24,5 +24,6 @@ report contains f if {
 	msg := sprintf("no client may reach port %s: the pods of %s admit nobody on targetPort %v", [
 		lib.port_label(port), concat(", ", input.facts.services[svc.id].selects), port.targetPort,
 	])
-	f := lib.finding_hint(svc.id, port.targetPortPos, msg, "add an ingress rule admitting the Service's clients on the targetPort")
+	hint := "add an ingress rule admitting the Service's clients on the targetPort"
+	f := lib.with_related(lib.finding_hint(svc.id, port.targetPortPos, msg, hint), lib.related(input.facts.services[svc.id].selects, "the selected pods"))
 }

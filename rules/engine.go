@@ -347,6 +347,13 @@ func (e *Engine) Run(ctx context.Context, g *model.Graph, opts Options) ([]Findi
 			objects[ns.ID] = &model.Object{Ref: model.Ref{APIVersion: "v1", Kind: "Namespace", Name: ns.Name}, ID: ns.ID, Pos: ns.Pos}
 		}
 	}
+	// Services an operator creates (positioned at their resource) or the configuration
+	// declares are not in the input, but findings may name them.
+	for _, s := range g.Services {
+		if _, ok := objects[s.ID]; !ok {
+			objects[s.ID] = &s.Object
+		}
+	}
 	for _, r := range e.rules {
 		if r.Engine != "rego" || !enabled(r.ID) {
 			continue
