@@ -119,6 +119,9 @@ type Record struct {
 	Target string `json:"target"`
 	// Empty is true for a headless Service that selects no pod: the name exists, with no address.
 	Empty bool `json:"empty"`
+	// ProvidedBy is the custom resource whose operator creates the Service, or
+	// ".kubenet.yaml" for one the configuration declares; "" for a Service of the input.
+	ProvidedBy string `json:"providedBy"`
 }
 
 // Query is one name a resolver sends, in order, and what answers it.
@@ -237,7 +240,7 @@ func (d *DNS) lookup(fqdn string) Query {
 		if s == nil {
 			return q
 		}
-		r := &Record{Kind: RecordService, FQDN: fqdn, Service: s.ID}
+		r := &Record{Kind: RecordService, FQDN: fqdn, Service: s.ID, ProvidedBy: s.ProvidedBy}
 		switch {
 		case s.Type == "ExternalName":
 			r.Kind, r.Target = RecordExternalName, s.ExternalName
@@ -404,6 +407,17 @@ func (r Resolution) String() string {
 }
 
 func describeRecord(r *Record) string {
+	d := describeKind(r)
+	switch {
+	case r.ProvidedBy == model.ConfigFile:
+		d += " (declared in " + model.ConfigFile + ")"
+	case r.ProvidedBy != "":
+		d += " (created by the operator of " + r.ProvidedBy + ")"
+	}
+	return d
+}
+
+func describeKind(r *Record) string {
 	switch r.Kind {
 	case RecordService:
 		return "A (ClusterIP) of " + r.Service

@@ -11,7 +11,8 @@
 #   args configure (PORT=8080, --listen :8080), is that number. Pods that declare and
 #   probe nothing give no evidence, and nothing is reported. A headless Service is not
 #   proxied (clients connect to the pod addresses on ports of their own choosing), so
-#   its numeric targetPorts are not judged and an undeclared name is a warning.
+#   an undeclared numeric targetPort there is information and an undeclared name a
+#   warning.
 # custom:
 #   severity: error
 #   since: v0.1.0
@@ -59,6 +60,16 @@ report contains f if {
 		[port.targetPort, lib.port_label(port), lib.join(input.facts.services[svc.id].selects)],
 	)
 	f := lib.with_related(lib.with_severity(lib.finding_hint(svc.id, port.targetPortPos, msg, pf.hint), "warning"), _selected(svc))
+}
+
+report contains f if {
+	some [svc, port, pf] in _checked
+	pf.status == "number-undeclared"
+	svc.headless
+	msg := sprintf("targetPort %d/%s of port %s is not a port the selected pods (%s) are known to listen on: %s; the Service is headless, so clients dial the pods on ports of their own choosing", [
+		port.targetPort, port.protocol, lib.port_label(port), lib.join(input.facts.services[svc.id].selects), pf.evidence,
+	])
+	f := lib.with_related(lib.with_severity(lib.finding_hint(svc.id, port.targetPortPos, msg, pf.hint), "info"), _selected(svc))
 }
 
 report contains f if {

@@ -434,3 +434,12 @@ func TestConfigExternal(t *testing.T) {
 	require.Len(t, ports, 1)
 	assert.Contains(t, ports[0], "15672")
 }
+
+// TestResolveOperatorService: a name of a Service an operator creates resolves, saying
+// which custom resource provides it.
+func TestResolveOperatorService(t *testing.T) {
+	code, out, errOut := kubenet(t, "", "resolve", "db-rw", "--from", "shop/Deployment/api",
+		"testdata/rules/dns-reference-unresolved/operator-services")
+	require.Equal(t, exitClean, code, errOut)
+	assert.Contains(t, out, "=> A (ClusterIP) of shop/Service/db-rw (created by the operator of shop/Cluster/db)")
+}
