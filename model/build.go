@@ -165,6 +165,19 @@ func (c *docCtx) object(n *yaml.Node, listWhere, defAPIVersion, defKind string) 
 	c.res.items = append(c.res.items, it)
 }
 
+// nameErrors validates the name of a built-in kind as the API server does: a DNS-1035
+// label for a Service, a DNS-1123 label for a Namespace, a DNS-1123 subdomain for the
+// others kubenet reads.
+func nameErrors(kind, name string) []string {
+	switch kind {
+	case "Service":
+		return validation.IsDNS1035Label(name)
+	case "Namespace":
+		return validation.IsDNS1123Label(name)
+	}
+	return validation.IsDNS1123Subdomain(name)
+}
+
 // metadata reads name, namespace, labels and annotations into o.
 func (c *docCtx) metadata(o *Object, n *yaml.Node) {
 	_, md := field(n, "metadata")
@@ -178,13 +191,23 @@ func (c *docCtx) metadata(o *Object, n *yaml.Node) {
 	if name, ok := c.str(nameNode, "metadata.name"); ok {
 		o.Name = name
 		o.Pos = c.pos(nameNode)
+		if _, known := kinds[o.Group()+"/"+o.Kind]; known {
+			if errs := nameErrors(o.Kind, name); len(errs) > 0 {
+				c.fail(nameNode, "metadata.name %q is not a valid %s name: %s", name, o.Kind, errs[0])
+			}
+		}
 	} else if gn, ok := c.str(val(md, "generateName"), "metadata.generateName"); ok {
 		o.Name, o.GenerateName = gn, true
 	} else if _, known := kinds[o.Group()+"/"+o.Kind]; known && nameNode == nil {
 		c.fail(md, "%s has no metadata.name", o.Kind)
 	}
-	if ns, ok := c.str(val(md, "namespace"), "metadata.namespace"); ok {
-		o.Namespace = ns
+	if nk, nv := field(md, "namespace"); nv != nil {
+		if ns, ok := c.str(nv, "metadata.namespace"); ok {
+			o.Namespace = ns
+			if errs := validation.IsDNS1123Label(ns); len(errs) > 0 && ns != "" {
+				c.fail(orNode(nv, nk), "metadata.namespace %q is not a valid namespace name: %s", ns, errs[0])
+			}
+		}
 	}
 	lk, lv := field(md, "labels")
 	o.Labels = c.stringMap(lv, "metadata.labels")

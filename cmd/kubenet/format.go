@@ -89,23 +89,23 @@ func writeText(w io.Writer, r report, st textStyle) error {
 			b.WriteByte('\n')
 		}
 		prevFile = f.File
-		fmt.Fprintf(&b, "%s  %s  %s  %s\n", bold(fmt.Sprintf("%s:%d:%d", f.File, f.Line, f.Column)),
-			sevColor[f.Severity](f.Severity.String()), dim(f.Rule), f.Message)
+		fmt.Fprintf(&b, "%s  %s  %s  %s\n", bold(fmt.Sprintf("%s:%d:%d", visible(f.File), f.Line, f.Column)),
+			sevColor[f.Severity](f.Severity.String()), dim(f.Rule), visible(f.Message))
 		if src, ok := sourceLine(lines, r.Sources, f.File, f.Line); ok {
 			gutter := fmt.Sprintf("%6d | ", f.Line)
-			fmt.Fprintf(&b, "%s%s\n", dim(gutter), src)
+			fmt.Fprintf(&b, "%s%s\n", dim(gutter), clip(visible(src), maxSourceWidth))
 			col := max(f.Column, 1)
 			pad := strings.Map(func(r rune) rune {
 				if r == '\t' {
 					return '\t'
 				}
 				return ' '
-			}, prefixRunes(src, col-1))
+			}, clip(visible(prefixRunes(src, col-1)), maxSourceWidth))
 			fmt.Fprintf(&b, "%s%s%s\n", dim("       | "), pad, sevColor[f.Severity]("^"))
 		}
 		for _, rel := range f.Related {
 			if rel.File != "" {
-				fmt.Fprintf(&b, "       %s %s:%d: %s\n", dim("note:"), rel.File, rel.Line, rel.Message)
+				fmt.Fprintf(&b, "       %s %s:%d: %s\n", dim("note:"), visible(rel.File), rel.Line, visible(rel.Message))
 			}
 		}
 		if f.Hint != "" {
@@ -124,12 +124,18 @@ func writeText(w io.Writer, r report, st textStyle) error {
 				plural(s.Infos, "info"), plural(s.Files, "file"), plural(s.Objects, "object"))
 		}
 	}
-	_, err := w.Write(b.Bytes())
+	_, err := w.Write(neutralizeCommands(b.Bytes()))
 	return err
 }
 
+// indentHint lays a hint's lines (a fix snippet has several) under "hint:", each line
+// made visible.
 func indentHint(h string) string {
-	return strings.ReplaceAll(strings.TrimSpace(h), "\n", "\n             ")
+	ls := strings.Split(strings.TrimSpace(h), "\n")
+	for i, l := range ls {
+		ls[i] = visible(l)
+	}
+	return strings.Join(ls, "\n             ")
 }
 
 func plural(n int, word string) string {

@@ -225,13 +225,13 @@ func runLint(ctx context.Context, opts *lintOptions) error {
 	}
 	if len(built) > 0 && !opts.quiet {
 		// One notice for all of them: a finding they share is reported once.
-		notes = append(notes, fmt.Sprintf("kubenet: built with kustomize and linted each on its own (a finding they share is reported once): %s", strings.Join(built, ", ")))
+		notes = append(notes, visible(fmt.Sprintf("kubenet: built with kustomize and linted each on its own (a finding they share is reported once): %s", strings.Join(built, ", "))))
 	}
 	for _, g := range units {
 		if !opts.quiet {
 			for _, p := range g.Problems {
 				if p.Kind == model.Notice {
-					notes = append(notes, "kubenet: notice: "+p.Message)
+					notes = append(notes, "kubenet: notice: "+visible(p.Message))
 				}
 			}
 		}

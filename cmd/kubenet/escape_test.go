@@ -1,0 +1,66 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestVisible(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain text, tabs\tstay":   "plain text, tabs\tstay",
+		"x\n::error::y":            `x\n::error::y`,
+		"\x1b[31mred\x1b]0;t\x07":  `\x1b[31mred\x1b]0;t\x07`,
+		"nul\x00 del\x7f":          `nul\x00 del\x7f`,
+		"bad utf8 \xff\xfe":        `bad utf8 \xff\xfe`,
+		"rtl \u202eevil\u202c":     `rtl \u202eevil\u202c`,
+		"zero\u200bwidth\ufeff":    `zero\u200bwidth\ufeff`,
+		"c1 \u009b6n":              `c1 \x9b6n`,
+		"ünïcödé and emoji 🙂 stay": "ünïcödé and emoji 🙂 stay",
+	} {
+		assert.Equal(t, want, visible(in), "%q", in)
+	}
+}
+
+func TestNeutralizeCommands(t *testing.T) {
+	in := "file.yaml:1:1  error  x  message\n::error file=a::pwn\n   \t::warning::indented\nnot ::a command\n"
+	out := string(neutralizeCommands([]byte(in)))
+	for _, l := range strings.Split(out, "\n") {
+		assert.False(t, strings.HasPrefix(strings.TrimLeft(l, " \t"), "::"), "%q", l)
+	}
+	assert.Contains(t, out, "> ::error file=a::pwn", "the text stays, visibly")
+	assert.Contains(t, out, "not ::a command")
+	assert.Equal(t, "no commands\n", string(neutralizeCommands([]byte("no commands\n"))))
+}
+
+func TestClip(t *testing.T) {
+	assert.Equal(t, "short", clip("short", 10))
+	assert.Equal(t, "abcde…", clip("abcdefgh", 5))
+	assert.Equal(t, "ééé…", clip("éééé", 3), "counts characters, not bytes")
+}
+
+// TestTextOutputHostileInput: names, values and file content from a manifest cannot
+// start a workflow command or reach the terminal as control characters.
+func TestTextOutputHostileInput(t *testing.T) {
+	_, out, errOut := kubenet(t, "", "lint", "--no-color", "--fail-on", "none", "cmd/kubenet/testdata/hostile")
+	for _, stream := range []string{out, errOut} {
+		for _, l := range strings.Split(stream, "\n") {
+			assert.False(t, strings.HasPrefix(strings.TrimLeft(l, " \t"), "::"), "a line starts a workflow command: %q", l)
+			assert.NotContains(t, l, "\x1b", "an escape character reaches the terminal: %q", l)
+			assert.NotContains(t, l, "\x00")
+			assert.NotContains(t, l, "\u202e")
+		}
+	}
+	assert.NotEmpty(t, out)
+}
+
+// TestSourceLineWidth: a long line is echoed cut, not whole.
+func TestSourceLineWidth(t *testing.T) {
+	long := "apiVersion: v1\nkind: Service\nmetadata: {name: s, labels: {x: \"" + strings.Repeat("a", 60) + "\"}, annotations: {a: \"" +
+		strings.Repeat("b", 5000) + "\"}}\nspec:\n  selector: {app: nothing}\n  ports: [{port: 80}]\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  selector: {matchLabels: {app: d}}\n  template:\n    metadata: {labels: {app: d}}\n    spec: {containers: [{name: d, image: d}]}\n"
+	_, out, _ := kubenet(t, long, "lint", "--no-color", "--fail-on", "none", "-")
+	for _, l := range strings.Split(out, "\n") {
+		assert.Less(t, len(l), 2*maxSourceWidth+100, "a line of %d bytes", len(l))
+	}
+}
