@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -29,6 +30,8 @@ type Config struct {
 	Policies     []string
 	Expectations []Expectation
 	Cluster      ClusterConfig
+	// RuleTimeout bounds each Rego rule's evaluation (like --rule-timeout).
+	RuleTimeout time.Duration
 	// Source is the file's content (for printing the line of a finding).
 	Source []byte
 }
@@ -189,7 +192,17 @@ func (c *docCtx) strings(n *yaml.Node, where string) []string {
 }
 
 func (c *docCtx) config(cfg *Config, m *yaml.Node) {
-	c.strictKeys(m, "config", "namespace", "failOn", "rules", "ignorePaths", "policies", "expectations", "cluster")
+	c.strictKeys(m, "config", "namespace", "failOn", "rules", "ignorePaths", "policies", "expectations", "cluster", "ruleTimeout")
+	if v := val(m, "ruleTimeout"); v != nil {
+		if t, ok := c.str(v, "ruleTimeout"); ok {
+			d, err := time.ParseDuration(t)
+			if err != nil || d <= 0 {
+				c.fail(v, "ruleTimeout %q is not a positive duration such as 30s or 2m", t)
+			} else {
+				cfg.RuleTimeout = d
+			}
+		}
+	}
 	cfg.Namespace, _ = c.str(val(m, "namespace"), "namespace")
 	if v := val(m, "failOn"); v != nil {
 		cfg.FailOn, _ = c.str(v, "failOn")

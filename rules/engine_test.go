@@ -1,13 +1,18 @@
 package rules_test
 
 import (
+	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kubenet/kubenet/analyzer"
+	"github.com/kubenet/kubenet/model"
 	"github.com/kubenet/kubenet/rules"
 )
 
@@ -58,4 +63,75 @@ func TestEngineErrorsInReadOrder(t *testing.T) {
 	require.NoError(t, err)
 	require.NotNil(t, e.Rule("team-label"))
 	assert.NotNil(t, e.Rule("service-selector-orphaned"), "the built-in rules load beside a folder's")
+}
+
+// TestEngineForbiddenBuiltins: a rule may not reach the network, read the process's
+// environment, or depend on the clock or randomness; using such a built-in is a
+// compile error that names it.
+func TestEngineForbiddenBuiltins(t *testing.T) {
+	for builtin, call := range map[string]string{
+		"http.send":          `http.send({"method": "get", "url": "http://127.0.0.1:1"})`,
+		"net.lookup_ip_addr": `net.lookup_ip_addr("example.com")`,
+		"opa.runtime":        `opa.runtime()`,
+		"time.now_ns":        `time.now_ns()`,
+		"rand.intn":          `rand.intn("x", 10)`,
+		"uuid.rfc4122":       `uuid.rfc4122("x")`,
+	} {
+		dir := policyDir(t, map[string]string{"evil.rego": `# METADATA
+# title: evil
+# custom:
+#   severity: warning
+package kubenet.rules["evil"]
+
+report contains {"object": "x", "pos": {"file": "f", "line": 1}, "message": sprintf("%v", [v])} if {
+	v := ` + call + `
+}
+`})
+		_, err := rules.NewEngine(dir)
+		require.Error(t, err, builtin)
+		assert.Contains(t, err.Error(), "the built-in "+builtin+" is not available to kubenet rules", builtin)
+		assert.Contains(t, err.Error(), "evil.rego:8", "where it is used")
+	}
+}
+
+// TestEngineBuiltinIDTaken: a user rule cannot take a built-in rule's id.
+func TestEngineBuiltinIDTaken(t *testing.T) {
+	dir := policyDir(t, map[string]string{"mine.rego": `# METADATA
+# title: mine
+# custom:
+#   severity: warning
+package kubenet.rules["service-selector-orphaned"]
+
+report contains {"object": "x", "pos": {"file": "f", "line": 1}, "message": "m"} if false
+`})
+	_, err := rules.NewEngine(dir)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `rule id "service-selector-orphaned" is the id of a built-in rule`)
+}
+
+// TestEngineRuleTimeout: a rule that evaluates too long is stopped, and the error names
+// it; print() output reaches Options.Print, naming the rule.
+func TestEngineRuleTimeout(t *testing.T) {
+	dir := policyDir(t, map[string]string{"slow.rego": `# METADATA
+# title: slow
+# custom:
+#   severity: warning
+package kubenet.rules["slow"]
+
+report contains {"object": "x", "pos": {"file": "f", "line": 1}, "message": "m"} if {
+	print("starting")
+	n := count([x | some i in numbers.range(1, 100000000); x := i * i])
+	n < 0
+}
+`})
+	e, err := rules.NewEngine(dir)
+	require.NoError(t, err)
+	g := model.LoadBytes(model.Options{}, model.NamedData{Name: "a.yaml", Data: []byte("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n")})
+	var printed bytes.Buffer
+	_, err = e.Run(context.Background(), g, rules.Options{Cluster: analyzer.DefaultConfig(), RuleTimeout: 50 * time.Millisecond,
+		Print: &printed, Enabled: map[string]bool{"slow": true}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "rule slow ran over its evaluation deadline of 50ms")
+	assert.Contains(t, printed.String(), "kubenet: print (slow")
+	assert.Contains(t, printed.String(), "starting")
 }

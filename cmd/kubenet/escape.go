@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -98,4 +99,16 @@ func neutralizeCommands(out []byte) []byte {
 		}
 	}
 	return []byte(strings.Join(lines, ""))
+}
+
+// visibleLines writes what Rego rules print, made visible, each write a line of its own
+// (the engine writes a whole print() call at a time).
+type visibleLines struct{ w io.Writer }
+
+func (v *visibleLines) Write(p []byte) (int, error) {
+	line := visible(strings.TrimSuffix(string(p), "\n"))
+	if _, err := io.WriteString(v.w, line+"\n"); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

@@ -34,6 +34,8 @@ type lintOptions struct {
 	outputs   []string
 	config    string
 	kustomize bool
+	// ruleTimeout bounds each Rego rule's evaluation.
+	ruleTimeout time.Duration
 	// changed reports whether a flag was given on the command line (flags beat the file).
 	changed func(string) bool
 }
@@ -74,6 +76,7 @@ errors, unreadable paths and broken policies.`,
 	f.BoolVarP(&opts.quiet, "quiet", "q", false, "print nothing but findings")
 	f.StringSliceVar(&opts.enable, "rule", nil, "run only these rules (comma-separated ids)")
 	f.StringArrayVar(&opts.expect, "expect", nil, "file of connectivity expectations to check (repeatable); see docs/reachability.md")
+	f.DurationVar(&opts.ruleTimeout, "rule-timeout", rules.DefaultRuleTimeout, "stop a Rego rule that evaluates longer than this (a usage error naming the rule)")
 	f.StringVar(&opts.config, "config", "", "config file (default: the first .kubenet.yaml from the working directory upwards)")
 	_ = cmd.RegisterFlagCompletionFunc("rule", completeRuleIDs)
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(formats, cobra.ShellCompDirectiveNoFileComp))
@@ -181,7 +184,10 @@ func runLint(ctx context.Context, opts *lintOptions) error {
 			time.Since(start).Round(time.Millisecond), c.took.Round(time.Millisecond))
 		start, startCPU = time.Now(), processCPU()
 	}
-	ropts := rules.Options{Cluster: clusterConfig(cfg)}
+	ropts := rules.Options{Cluster: clusterConfig(cfg), RuleTimeout: opts.ruleTimeout, Print: &visibleLines{w: opts.io.err}}
+	if cfg != nil && cfg.RuleTimeout > 0 && !opts.changed("rule-timeout") {
+		ropts.RuleTimeout = cfg.RuleTimeout
+	}
 	if err := applyRuleConfig(cfg, engine, &ropts); err != nil {
 		return err
 	}
