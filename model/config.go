@@ -121,7 +121,10 @@ type IngressControllerEntry struct {
 	Default                     bool
 }
 
-// FindConfig returns the first .kubenet.yaml from dir upwards, or "".
+// FindConfig returns the first .kubenet.yaml from dir upwards, or "". The search stops
+// at the repository root (the folder holding .git): a file above it, which a stranger's
+// pull request cannot see but may well not be the repository's, is not read. Only a
+// regular file counts.
 func FindConfig(dir string) string {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
@@ -129,8 +132,11 @@ func FindConfig(dir string) string {
 	}
 	for {
 		p := filepath.Join(dir, ConfigFile)
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+		if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() {
 			return p
+		}
+		if _, err := os.Lstat(filepath.Join(dir, ".git")); err == nil {
+			return "" // the repository root
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
@@ -140,10 +146,23 @@ func FindConfig(dir string) string {
 	}
 }
 
+// maxConfigSize bounds a config file (a larger one is refused, not read).
+const maxConfigSize = 1 << 20
+
 // LoadConfig reads a config file strictly: unknown keys and bad values are errors with
 // their file:line.
 func LoadConfig(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, &PathError{Path: path, Err: err}
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, &PathError{Path: path, Err: errors.New("not a regular file")}
+	}
+	if fi.Size() > maxConfigSize {
+		return nil, &PathError{Path: path, Err: fmt.Errorf("%d bytes, over the %d a config file may have", fi.Size(), maxConfigSize)}
+	}
+	data, err := readAtMost(path, maxConfigSize)
 	if err != nil {
 		return nil, &PathError{Path: path, Err: err}
 	}
@@ -163,7 +182,31 @@ func LoadConfig(path string) (*Config, error) {
 	if len(res.problems) > 0 {
 		return nil, &ExpectationsError{res.problems}
 	}
+	// Relative policy folders are the config file's, wherever kubenet runs from.
+	for i, p := range cfg.Policies {
+		if !filepath.IsAbs(p) {
+			cfg.Policies[i] = filepath.Join(filepath.Dir(path), p)
+		}
+	}
 	return cfg, nil
+}
+
+// readAtMost reads a file, failing when it holds more than limit bytes (it may have
+// grown since it was measured, or be a special file that reports no size).
+func readAtMost(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("over the %d bytes a config file may have", limit)
+	}
+	return data, nil
 }
 
 func (c *docCtx) strictKeys(m *yaml.Node, where string, allowed ...string) {

@@ -18,6 +18,8 @@ type report struct {
 	Files    int
 	Objects  int
 	Sources  map[string][]byte
+	// Config is the config file the run used, or "".
+	Config string
 }
 
 type summary struct {
@@ -26,10 +28,12 @@ type summary struct {
 	Errors   int `json:"errors"`
 	Warnings int `json:"warnings"`
 	Infos    int `json:"infos"`
+	// Config is the config file the run used (absent when none).
+	Config string `json:"config,omitempty"`
 }
 
 func (r report) summary() summary {
-	s := summary{Files: r.Files, Objects: r.Objects}
+	s := summary{Files: r.Files, Objects: r.Objects, Config: r.Config}
 	for _, f := range r.Findings {
 		switch f.Severity {
 		case rules.Error:

@@ -50,6 +50,8 @@ type sarifLog struct {
 type sarifRun struct {
 	Tool    sarifTool     `json:"tool"`
 	Results []sarifResult `json:"results"`
+	// Properties name the config file the run used.
+	Properties map[string]string `json:"properties,omitempty"`
 }
 
 type sarifTool struct {
@@ -139,6 +141,9 @@ func fingerprint(f rules.Finding) string {
 // writeSARIF writes a SARIF 2.1.0 log with the full rule catalog.
 func writeSARIF(w io.Writer, r report, catalog []*rules.Rule) error {
 	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{Name: "kubenet", Version: version, InformationURI: "https://github.com/kubenet/kubenet"}}, Results: []sarifResult{}}
+	if r.Config != "" {
+		run.Properties = map[string]string{"kubenet.config": r.Config}
+	}
 	index := map[string]int{}
 	for _, rule := range catalog {
 		index[rule.ID] = len(run.Tool.Driver.Rules)

@@ -229,6 +229,10 @@ func runLint(ctx context.Context, opts *lintOptions) error {
 			built = append(built, g.Unit)
 		}
 	}
+	if cfg != nil && !opts.quiet {
+		// A config changes what is reported: say which one.
+		notes = append(notes, visible("kubenet: config: "+cfg.Path))
+	}
 	if len(built) > 0 && !opts.quiet {
 		// One notice for all of them: a finding they share is reported once.
 		notes = append(notes, visible(fmt.Sprintf("kubenet: built with kustomize and linted each on its own (a finding they share is reported once): %s", strings.Join(built, ", "))))
@@ -261,6 +265,9 @@ func runLint(ctx context.Context, opts *lintOptions) error {
 		fmt.Fprintln(opts.io.err, n)
 	}
 	rep := report{Findings: findings, Files: files, Objects: objects, Sources: sources}
+	if cfg != nil {
+		rep.Config = cfg.Path
+	}
 	write := func(w io.Writer, format string, color bool) error {
 		switch format {
 		case "json":

@@ -233,6 +233,10 @@ func TestConfigFile(t *testing.T) {
 		}
 	}
 	assert.NotContains(t, seen, "service-unreachable", "rules.disable")
+	assert.Contains(t, out, `"config": "cmd/kubenet/testdata/config/kubenet.yaml"`, "the JSON names the config in use")
+	assert.Contains(t, errOut, "kubenet: config: cmd/kubenet/testdata/config/kubenet.yaml", "and so does stderr")
+	_, sarif, _ := kubenet(t, "", "lint", "--format", "sarif", "--fail-on", "none", "--config", "cmd/kubenet/testdata/config/kubenet.yaml", "examples/shop")
+	assert.Contains(t, sarif, `"kubenet.config": "cmd/kubenet/testdata/config/kubenet.yaml"`)
 	assert.Equal(t, rules.Warning, seen["ingress-port-mismatch"], "rules.severity")
 	assert.Equal(t, rules.Error, seen["connectivity-expectation"], "expectations")
 
