@@ -111,9 +111,12 @@ func LoadUnits(opts Options, paths ...string) ([]*Graph, error) {
 			if opts.Stdin == nil {
 				return nil, &PathError{Path: "-", Err: errors.New("no standard input")}
 			}
-			data, err := io.ReadAll(opts.Stdin)
+			data, err := io.ReadAll(io.LimitReader(opts.Stdin, MaxFileSize+1))
 			if err != nil {
 				return nil, &PathError{Path: "-", Err: err}
+			}
+			if len(data) > MaxFileSize {
+				return nil, &PathError{Path: "-", Err: fmt.Errorf("standard input holds more than %d MiB, the most kubenet reads from one file", MaxFileSize>>20)}
 			}
 			srcs = append(srcs, splitHelm(data)...)
 			continue
@@ -143,7 +146,10 @@ func LoadUnits(opts Options, paths ...string) ([]*Graph, error) {
 			}
 		}
 	}
-	roots := kustomizeRoots(kdirs, explicit)
+	if n := sourceBytes(srcs); n > MaxInputSize {
+		return nil, &PathError{Path: strings.Join(paths, " "), Err: fmt.Errorf("%d MiB of manifests, over the %d MiB kubenet reads in one run; lint the folders in parts", n>>20, MaxInputSize>>20)}
+	}
+		roots := kustomizeRoots(kdirs, explicit)
 	built := map[string]source{}
 	for _, dir := range roots {
 		k, err := kustomize(dir)
@@ -279,6 +285,14 @@ type NamedData struct {
 
 var manifestExt = map[string]bool{".yaml": true, ".yml": true, ".json": true}
 
+// Limits on what kubenet reads: a manifest file (or standard input) of more than
+// MaxFileSize, or inputs of more than MaxInputSize in all, are a usage error (exit 2)
+// rather than a run that exhausts the machine's memory.
+const (
+	MaxFileSize  = 64 << 20
+	MaxInputSize = 1 << 30
+)
+
 // walk lists the manifest files under p in lexical order. It skips .git, vendor,
 // node_modules, hidden folders and Helm charts (with a notice for each chart). With
 // kust, it lists folders holding a kustomization instead of reading their files.
@@ -288,7 +302,17 @@ func walk(p string, ignore func(string) bool, kust bool) ([]string, []string, []
 		return nil, nil, nil, &PathError{Path: p, Err: err}
 	}
 	if !info.IsDir() {
+		if !info.Mode().IsRegular() {
+			return nil, nil, nil, &PathError{Path: p, Err: errors.New("not a regular file (a device, FIFO or socket is never read)")}
+		}
+		if info.Size() > MaxFileSize {
+			return nil, nil, nil, &PathError{Path: p, Err: fmt.Errorf("%d MiB, over the %d MiB kubenet reads from one file", info.Size()>>20, MaxFileSize>>20)}
+		}
 		return []string{filepath.Clean(p)}, nil, nil, nil
+	}
+	root, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return nil, nil, nil, &PathError{Path: p, Err: err}
 	}
 	var files, kdirs []string
 	var notices []Problem
@@ -328,15 +352,33 @@ func walk(p string, ignore func(string) bool, kust bool) ([]string, []string, []
 		if !manifestExt[strings.ToLower(filepath.Ext(name))] || underAny(path, kdirs) {
 			return nil
 		}
-		if d.Type().IsRegular() {
-			files = append(files, path)
-		} else if d.Type()&fs.ModeSymlink != 0 {
-			// Follow links to files (kubectl apply -R does; ConfigMap volumes are links),
-			// not to folders, which could loop.
-			if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
-				files = append(files, path)
-			}
+		skip := func(why string) error {
+			notices = append(notices, Problem{Kind: Notice, Pos: Pos{File: path}, Message: "skipped " + path + ": " + why})
+			return nil
 		}
+		switch {
+		case d.Type().IsRegular():
+		case d.Type()&fs.ModeSymlink != 0:
+			// Follow links to files inside the folder linted (kubectl apply -R does;
+			// ConfigMap volumes are links), never out of it, and not to folders, which
+			// could loop.
+			target, err := filepath.EvalSymlinks(path)
+			if err != nil {
+				return skip("a link that leads nowhere")
+			}
+			if rel, err := filepath.Rel(root, target); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+				return skip("a link to " + target + ", outside " + p)
+			}
+			if fi, err := os.Stat(target); err != nil || !fi.Mode().IsRegular() {
+				return skip("a link to something that is not a regular file")
+			}
+		default:
+			return skip("not a regular file")
+		}
+		if fi, err := os.Stat(path); err == nil && fi.Size() > MaxFileSize {
+			return skip(fmt.Sprintf("%d MiB, over the %d MiB kubenet reads from one file", fi.Size()>>20, MaxFileSize>>20))
+		}
+		files = append(files, path)
 		return nil
 	})
 	if err != nil {

@@ -2,10 +2,12 @@ package model
 
 import (
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -177,12 +179,13 @@ func (errReader) Read([]byte) (int, error) { return 0, errBoom }
 // TestLoadFollowsSymlinkedFiles: kubectl apply -R reads symlinked manifests (Kubernetes
 // itself mounts ConfigMap volumes as symlinks). Fails today: walk keeps only regular
 // files, so a symlinked manifest is silently skipped.
+// TestLoadFollowsSymlinkedFiles: links to files inside the folder linted are read (as
+// kubectl apply -R does); links out of it are not (TestWalkSymlinksStayInside).
 func TestLoadFollowsSymlinkedFiles(t *testing.T) {
-	outside := tree(t, map[string]string{"real.yaml": cm("linked")})
-	root := tree(t, map[string]string{"own.yaml": cm("own")})
-	if err := os.Symlink(filepath.Join(outside, "real.yaml"), filepath.Join(root, "link.yaml")); err != nil {
-		t.Skip("no symlinks here:", err)
-	}
+	outside := tree(t, map[string]string{"real.yaml": cm("outside")})
+	root := tree(t, map[string]string{"own.yaml": cm("own"), ".data/real.yaml": cm("linked")})
+	require.NoError(t, os.Symlink(filepath.Join(root, ".data", "real.yaml"), filepath.Join(root, "link.yaml")))
+	require.NoError(t, os.Symlink(filepath.Join(outside, "real.yaml"), filepath.Join(root, "out.yaml")))
 	g, err := Load(Options{}, root)
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{"own", "linked"}, cmNames(g))
@@ -192,4 +195,68 @@ func TestPathErrorUnwrap(t *testing.T) {
 	e := &PathError{Path: "x", Err: fs.ErrPermission}
 	assert.Equal(t, "cannot read x: permission denied", e.Error())
 	assert.ErrorIs(t, e, fs.ErrPermission)
+}
+
+// TestWalkSymlinksStayInside: a link to a file outside the folder linted is not read
+// (it could echo /proc/self/environ into a finding), with a notice; a link inside is.
+func TestWalkSymlinksStayInside(t *testing.T) {
+	outside := t.TempDir()
+	secret := filepath.Join(outside, "secret.yaml")
+	require.NoError(t, os.WriteFile(secret, []byte("SECRET=hunter2\n"), 0o644))
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "svc.yaml"), []byte("apiVersion: v1\nkind: Service\nmetadata: {name: s}\n"), 0o644))
+	require.NoError(t, os.Symlink(secret, filepath.Join(dir, "env.yaml")))
+	require.NoError(t, os.Symlink("/proc/self/environ", filepath.Join(dir, "environ.yaml")))
+	require.NoError(t, os.Symlink(filepath.Join(dir, "svc.yaml"), filepath.Join(dir, "alias.yaml")))
+
+	files, _, notices, err := walk(dir, nil, false)
+	require.NoError(t, err)
+	assert.Equal(t, []string{filepath.Join(dir, "alias.yaml"), filepath.Join(dir, "svc.yaml")}, files)
+	var msgs []string
+	for _, n := range notices {
+		msgs = append(msgs, n.Message)
+	}
+	assert.Len(t, msgs, 2)
+	for _, m := range msgs {
+		assert.Contains(t, m, "outside "+dir)
+	}
+}
+
+// TestWalkSpecialFiles: devices, FIFOs and oversized files are never read.
+func TestWalkSpecialFiles(t *testing.T) {
+	_, _, _, err := walk("/dev/zero", nil, false)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "not a regular file")
+
+	dir := t.TempDir()
+	require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "pipe.yaml"), 0o644))
+	files, _, notices, err := walk(dir, nil, false)
+	require.NoError(t, err)
+	assert.Empty(t, files)
+	require.Len(t, notices, 1)
+	assert.Contains(t, notices[0].Message, "not a regular file")
+
+	big := filepath.Join(dir, "big.yaml")
+	f, err := os.Create(big)
+	require.NoError(t, err)
+	require.NoError(t, f.Truncate(MaxFileSize+1)) // sparse: no disk used
+	require.NoError(t, f.Close())
+	_, _, _, err = walk(big, nil, false)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "over the 64 MiB")
+}
+
+// TestStdinBounded: more than a file's worth of standard input is a usage error, not an
+// exhausted machine.
+func TestStdinBounded(t *testing.T) {
+	_, err := Load(Options{Stdin: io.LimitReader(zeros{}, MaxFileSize+10)}, "-")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "standard input holds more than 64 MiB")
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
 }

@@ -64,3 +64,13 @@ func TestSourceLineWidth(t *testing.T) {
 		assert.Less(t, len(l), 2*maxSourceWidth+100, "a line of %d bytes", len(l))
 	}
 }
+
+// TestUnboundedInputsRefused: special files are a usage error, not an endless read.
+func TestUnboundedInputsRefused(t *testing.T) {
+	code, _, errOut := kubenet(t, "", "lint", "/dev/zero")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, "not a regular file")
+	code, _, errOut = kubenet(t, "", "lint", "--config", "/dev/zero", "examples/shop")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, "not a regular file")
+}
