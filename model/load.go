@@ -149,7 +149,7 @@ func LoadUnits(opts Options, paths ...string) ([]*Graph, error) {
 	if n := sourceBytes(srcs); n > MaxInputSize {
 		return nil, &PathError{Path: strings.Join(paths, " "), Err: fmt.Errorf("%d MiB of manifests, over the %d MiB kubenet reads in one run; lint the folders in parts", n>>20, MaxInputSize>>20)}
 	}
-		roots := kustomizeRoots(kdirs, explicit)
+	roots := kustomizeRoots(kdirs, explicit)
 	built := map[string]source{}
 	for _, dir := range roots {
 		k, err := kustomize(dir)
