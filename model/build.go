@@ -99,6 +99,15 @@ func (c *docCtx) object(n *yaml.Node, listWhere, defAPIVersion, defKind string) 
 			kv = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: defKind, Line: n.Line, Column: n.Column}
 		}
 	}
+	// Both keys present, one of them null: meant as an object, refused by kubectl.
+	if av != nil && kv != nil && (isNull(av) || isNull(kv)) {
+		bad, key := av, "apiVersion"
+		if isNull(kv) {
+			bad, key = kv, "kind"
+		}
+		c.fail(bad, "%s is null: kubectl refuses the document", key)
+		return
+	}
 	// Not a Kubernetes object (CI workflows, Helm values, kustomization without kind): skip.
 	if av == nil || kv == nil || av.Kind != yaml.ScalarNode || kv.Kind != yaml.ScalarNode || av.Value == "" || kv.Value == "" {
 		if listWhere != "" {
@@ -200,6 +209,8 @@ func (c *docCtx) metadata(o *Object, n *yaml.Node) {
 		o.Name, o.GenerateName = gn, true
 	} else if _, known := kinds[o.Group()+"/"+o.Kind]; known && nameNode == nil {
 		c.fail(md, "%s has no metadata.name", o.Kind)
+	} else if known && isNull(nameNode) {
+		c.fail(nameNode, "%s has no metadata.name (it is null)", o.Kind)
 	}
 	if nk, nv := field(md, "namespace"); nv != nil {
 		if ns, ok := c.str(nv, "metadata.namespace"); ok {
@@ -512,6 +523,10 @@ func (c *docCtx) container(w *Workload, n *yaml.Node, where string, init bool) {
 	}
 	for i, pn := range c.seq(val(n, "ports"), where+".ports") {
 		pw := fmt.Sprintf("%s.ports[%d]", where, i)
+		if isNull(pn) {
+			c.fail(pn, "%s is null: an empty port has no containerPort, which the API server refuses", pw)
+			continue
+		}
 		if !c.mapping(pn, pw) {
 			continue
 		}
@@ -525,7 +540,9 @@ func (c *docCtx) container(w *Workload, n *yaml.Node, where string, init bool) {
 			_ = nk
 		}
 		cpv := val(pn, "containerPort")
-		if cpv == nil {
+		if isNull(cpv) && cpv != nil {
+			c.fail(cpv, "%s.containerPort is required, and null is no port", pw)
+		} else if cpv == nil {
 			c.fail(pn, "%s.containerPort is required%s", pw, misspelt(pn, "containerPort"))
 		} else if v, ok := c.integer(cpv, pw+".containerPort"); ok {
 			if v < 1 || v > 65535 {
@@ -675,6 +692,10 @@ func buildService(c *docCtx, o *Object, n *yaml.Node) any {
 	s.PublishNotReadyAddresses = c.boolean(val(spec, "publishNotReadyAddresses"), "spec.publishNotReadyAddresses")
 	for i, pn := range c.seq(val(spec, "ports"), "spec.ports") {
 		pw := fmt.Sprintf("spec.ports[%d]", i)
+		if isNull(pn) {
+			c.fail(pn, "%s is null: an empty port has no port number, which the API server refuses", pw)
+			continue
+		}
 		if !c.mapping(pn, pw) {
 			continue
 		}
@@ -685,6 +706,8 @@ func buildService(c *docCtx, o *Object, n *yaml.Node) any {
 		p.PortPos = c.pos(orNode(pk, pn))
 		if pv == nil {
 			c.fail(pn, "%s.port is required%s", pw, misspelt(pn, "port"))
+		} else if isNull(pv) {
+			c.fail(pv, "%s.port is required, and null is no port", pw)
 		} else if v, ok := c.integer(pv, pw+".port"); ok {
 			if v < 1 || v > 65535 {
 				c.fail(pv, "%s.port %d must be between 1 and 65535", pw, v)

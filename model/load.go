@@ -848,6 +848,11 @@ func assemble(opts Options, results []fileResult) *Graph {
 			if op != nil && it.namespaced {
 				provided = append(provided, op.services(o)...)
 			}
+			if o.Name == "" && it.entity != nil {
+				// No name: manifest-invalid already says so; nothing can refer to it, and
+				// it would share its id with every other nameless object of its kind.
+				it.entity = nil
+			}
 			switch e := it.entity.(type) {
 			case *Namespace:
 				if n, ok := implied[e.Name]; ok && !n.Declared {

@@ -14,7 +14,6 @@ func TestNonKubernetesYAMLIsSkipped(t *testing.T) {
 		"kind without api":   "kind: Deployment\nmetadata: {name: x}\n",
 		"api without kind":   "apiVersion: v1\nmetadata: {name: x}\n",
 		"empty apiVersion":   "apiVersion: ''\nkind: Service\n",
-		"null kind":          "apiVersion: v1\nkind:\n",
 		"kustomization":      "resources:\n- deployment.yaml\nnamePrefix: dev-\n",
 		"top-level list":     "- a\n- b\n",
 		"top-level scalar":   "just a string\n",
@@ -531,6 +530,29 @@ items:
 	assert.Nil(t, object(t, g, "shop/ConfigMap/explicit").Owner)
 }
 
+// TestNullsAreInvalid: kubectl refuses a document whose apiVersion or kind is null, an
+// object whose name is null, and a Service or container port that is null or has a
+// null number; each is a manifest-invalid problem at its line, not an object of kind
+// "~" or a port 0.
+func TestNullsAreInvalid(t *testing.T) {
+	for name, tc := range map[string]struct{ src, want string }{
+		"null kind":           {"apiVersion: v1\nkind:\n", "kind is null"},
+		"null apiVersion":     {"apiVersion: ~\nkind: Service\nmetadata: {name: s}\n", "apiVersion is null"},
+		"null name":           {"apiVersion: v1\nkind: Service\nmetadata: {name: ~}\n", "has no metadata.name (it is null)"},
+		"null port item":      {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports: [~]\n", "spec.ports[0] is null"},
+		"null port number":    {"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports: [{port: ~}]\n", "spec.ports[0].port is required, and null is no port"},
+		"null container port": {"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, ports: [{containerPort: ~}, ~]}]\n", "containerPort is required"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			g := load(t, "x.yaml", tc.src)
+			inv := problems(g, Invalid)
+			require.NotEmpty(t, inv)
+			assert.Contains(t, inv[0].Message, tc.want)
+			assert.Positive(t, inv[0].Pos.Line)
+		})
+	}
+}
+
 func TestIstioInjectedLabels(t *testing.T) {
 	src := `apiVersion: v1
 kind: Namespace
@@ -556,4 +578,14 @@ metadata: {name: opted-in, namespace: plain, annotations: {sidecar.istio.io/inje
 	assert.Equal(t, map[string]string{"app.kubernetes.io/name": "cart", "version": "v2"}, in.Labels, "the object's own labels are untouched")
 	assert.Empty(t, workload(t, g, "mesh/Pod/out").InjectedLabels, "the pod opts out")
 	assert.Equal(t, "opted-in", workload(t, g, "plain/Pod/opted-in").PodLabels["service.istio.io/canonical-name"], "the pod opts in; the name is the workload's")
+}
+
+// TestNamelessObjectsLeftOut: objects without a name are reported and kept out of the
+// typed lists, where they would share one id.
+func TestNamelessObjectsLeftOut(t *testing.T) {
+	g := load(t, "x.yaml", "apiVersion: v1\nkind: Service\nmetadata: {namespace: a}\n---\napiVersion: v1\nkind: Service\nmetadata: {namespace: a}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: a}\n")
+	assert.Len(t, problems(g, Invalid), 2)
+	require.Len(t, g.Services, 1)
+	assert.Equal(t, "s", g.Services[0].Name)
+	assert.Len(t, g.Objects, 3, "still objects of the input")
 }
