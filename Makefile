@@ -7,7 +7,7 @@ JSDOM_VERSION   := 29.1.1
 NPM_TOOLS = $(BIN)/node_modules/.kubenet-$(SARIF_MULTITOOL_VERSION)-$(MERMAID_VERSION)-$(JSDOM_VERSION)
 BIN      := $(CURDIR)/bin
 GOLANGCI := $(BIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
-FUZZTIME ?= 30s
+FUZZTIME ?= 15s
 export GOTOOLCHAIN := local
 
 .PHONY: all build test tools vet lint gotest regotest docs golden fuzz bench check tidy clean
@@ -20,8 +20,8 @@ build:
 
 ## test: vet, golangci-lint, the Go tests with the race detector (rule testdata, goldens,
 ## corpus, Rego unit tests in policies/*_test.rego, and the real clients: pre-commit, the
-## Action's steps, actionlint, the SARIF validator, mermaid)
-test: vet lint tools gotest
+## Action's steps, actionlint, the SARIF validator, mermaid), then each fuzz target briefly
+test: vet lint tools gotest fuzz
 
 ## tools: the clients the integration tests drive, into bin/ (pre-commit comes from
 ## Debian: .ci/run installs it)
@@ -62,10 +62,12 @@ docs:
 golden:
 	go test ./cmd/kubenet -update
 
-## fuzz: fuzz the loader and the helm stdin split (FUZZTIME=10m for longer runs)
+## fuzz: fuzz the loader, the helm stdin split and the whole pipeline (load, facts,
+## rules), FUZZTIME each (make test runs them briefly; FUZZTIME=10m for longer runs)
 fuzz:
 	go test ./model -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
 	go test ./model -run '^$$' -fuzz '^FuzzHelmStdin$$' -fuzztime $(FUZZTIME)
+	go test ./rules -run '^$$' -fuzz '^FuzzPipeline$$' -fuzztime $(FUZZTIME)
 
 ## bench: the benchmarks (BENCH=regexp to pick, COUNT=6 for benchstat); see docs/performance.md
 BENCH ?= .

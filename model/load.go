@@ -813,6 +813,9 @@ func assemble(opts Options, results []fileResult) *Graph {
 				o.ID = fmt.Sprintf("%s*%d", o.ID, generated[o.ID])
 			}
 			op := operators.lookup(o)
+			if o.Name == "" {
+				op = nil // no resource to make anything of
+			}
 			if op != nil && it.namespaced {
 				if w := operatorWorkload(op, o, it.entity); w != nil {
 					it.entity, o = w, &w.Object

@@ -74,3 +74,24 @@ func TestUnboundedInputsRefused(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, errOut, "not a regular file")
 }
+
+// TestMarkdownCellInert: text from the input cannot bring HTML, links, images, code
+// spans or cell breaks into the job summary.
+func TestMarkdownCellInert(t *testing.T) {
+	got := mdCell("x <img src=x onerror=alert(1)> [click](https://evil) ![i](https://evil/i.png) `code` a|b\n::error::y")
+	for _, bad := range []string{"<img", "](", "`code`", "a|b", "\n"} {
+		assert.NotContains(t, got, bad)
+	}
+	assert.Contains(t, got, "&lt;img")
+	assert.Contains(t, got, `a\|b`)
+	assert.Contains(t, got, "<br>", "the cell's own line break")
+}
+
+// TestMermaidLabelInert: a label cannot end its quotes, its line, or the fence around
+// the picture.
+func TestMermaidLabelInert(t *testing.T) {
+	got := mermaidText("a\"] --> B\n```\n<script>|x|")
+	for _, bad := range []string{`"`, "]", "\n", "```", "<", "|"} {
+		assert.NotContains(t, got, bad)
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/xml"
 	"fmt"
+	"html"
 	"io"
 	"maps"
 	"os"
@@ -122,14 +123,27 @@ func writeMarkdown(w io.Writer, r report) error {
 		b.WriteString("| severity | rule | location | message | hint |\n|---|---|---|---|---|\n")
 		icon := map[rules.Severity]string{rules.Error: "🔴 error", rules.Warning: "🟡 warning", rules.Info: "🔵 info"}
 		for _, f := range r.Findings {
-			fmt.Fprintf(&b, "| %s | [`%s`](%s#%s) | `%s:%d` | %s | %s |\n", icon[f.Severity], f.Rule, rulesDocURL, f.Rule,
-				f.File, f.Line, mdCell(f.Message), mdCell(f.Hint))
+			fmt.Fprintf(&b, "| %s | [`%s`](%s#%s) | <code>%s:%d</code> | %s | %s |\n", icon[f.Severity], f.Rule, rulesDocURL, f.Rule,
+				html.EscapeString(visible(f.File)), f.Line, mdCell(f.Message), mdCell(f.Hint))
 		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
+// mdCell makes text from the input inert in a Markdown table cell of a job summary:
+// no HTML, no link or image, no emphasis, code span or cell break of its own making.
 func mdCell(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", "<br>").Replace(strings.TrimSpace(s))
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	for i, l := range lines {
+		var b strings.Builder
+		for _, r := range visible(l) {
+			if strings.ContainsRune("\\`*_[]()!~|", r) {
+				b.WriteByte('\\')
+			}
+			b.WriteRune(r)
+		}
+		lines[i] = html.EscapeString(b.String()) // then no HTML: <, >, & and quotes as entities
+	}
+	return strings.Join(lines, "<br>")
 }

@@ -227,8 +227,11 @@ func (p *picture) byNamespace() ([]string, map[string][]*picNode) {
 }
 
 // mermaidText makes a label safe inside a quoted Mermaid label.
+// Text from the input cannot end the label, the line, or the fence the Action wraps
+// around the picture: quotes, brackets, pipes, backticks and line breaks become entities.
 func mermaidText(s string) string {
-	return strings.NewReplacer(`"`, "#quot;", "<", "#lt;", ">", "#gt;", "|", "#124;").Replace(s)
+	return strings.NewReplacer(`"`, "#quot;", "<", "#lt;", ">", "#gt;", "|", "#124;", "`", "#96;",
+		"\n", " ", "\r", " ", "[", "#91;", "]", "#93;", "{", "#123;", "}", "#125;").Replace(visible(s))
 }
 
 func (p *picture) writeMermaid(w io.Writer) error {

@@ -226,14 +226,14 @@ func writeReachMermaid(w io.Writer, r *analyzer.Reach) error {
 	ids := map[string]string{}
 	for i, n := range r.Nodes() {
 		ids[n.ID] = fmt.Sprintf("n%d", i)
-		shape := "[%q]"
+		shape := `["%s"]`
 		if n.Workload == nil {
-			shape = "([%q])"
+			shape = `(["%s"])`
 		}
-		fmt.Fprintf(&b, "  %s"+shape+"\n", ids[n.ID], n.ID)
+		fmt.Fprintf(&b, "  %s"+shape+"\n", ids[n.ID], mermaidText(n.ID))
 	}
 	for _, c := range r.Connections() {
-		fmt.Fprintf(&b, "  %s -->|%q| %s\n", ids[c.From.ID], c.Ports.String(), ids[c.To.ID])
+		fmt.Fprintf(&b, "  %s -->|\"%s\"| %s\n", ids[c.From.ID], mermaidText(c.Ports.String()), ids[c.To.ID])
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
