@@ -67,7 +67,7 @@ golden:
 fuzz:
 	go test ./model -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
 	go test ./model -run '^$$' -fuzz '^FuzzHelmStdin$$' -fuzztime $(FUZZTIME)
-	go test ./rules -run '^$$' -fuzz '^FuzzPipeline$$' -fuzztime $(FUZZTIME)
+	go test ./rules -run '^$$' -fuzz '^FuzzPipeline$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 
 ## bench: the benchmarks (BENCH=regexp to pick, COUNT=6 for benchstat); see docs/performance.md
 BENCH ?= .
