@@ -774,6 +774,24 @@ func assemble(opts Options, results []fileResult) *Graph {
 	}
 	operators := newOperatorIndex(catalogue)
 	var provided []*Service
+	// The last definition of an object is the one kubectl apply leaves in the cluster:
+	// it is the one analysed (earlier ones are only reported as duplicates).
+	last := map[string]*Object{}
+	for _, r := range results {
+		for _, it := range r.items {
+			o := it.obj
+			ns := o.Namespace
+			if it.namespaced && ns == "" {
+				ns = opts.DefaultNamespace
+			}
+			if !it.namespaced {
+				ns = ""
+			}
+			if o.Name != "" && !o.GenerateName {
+				last[canonicalGroup(o.Group(), o.Kind)+"/"+o.Kind+"/"+ns+"/"+o.Name] = o
+			}
+		}
+	}
 	for _, r := range results {
 		if r.built != nil {
 			for name, data := range r.built.files {
@@ -800,6 +818,7 @@ func assemble(opts Options, results []fileResult) *Graph {
 		}
 		for _, it := range r.items {
 			o := it.obj
+			original := o
 			if it.namespaced && o.Namespace == "" {
 				o.Namespace = opts.DefaultNamespace
 			}
@@ -837,10 +856,19 @@ func assemble(opts Options, results []fileResult) *Graph {
 							n.Annotations[k] = v
 						}
 					}
+					continue
 				}
-				continue
+				if last[key] != original {
+					continue
+				}
+			} else if _, isNS := it.entity.(*Namespace); !isNS && o.Name != "" && !o.GenerateName && last[key] != original {
+				// A later definition replaces this one: it is analysed instead.
+				keys[key] = firstSeen{o.Pos}
+				it.entity = nil
 			}
-			keys[key] = firstSeen{o.Pos}
+			if _, dup := keys[key]; !dup {
+				keys[key] = firstSeen{o.Pos}
+			}
 			if o.Namespace != "" {
 				if _, ok := implied[o.Namespace]; !ok {
 					implied[o.Namespace] = &Namespace{Name: o.Namespace, ID: "Namespace/" + o.Namespace, Pos: o.Pos,

@@ -180,7 +180,7 @@ metadata:
 	assert.Contains(t, p.Message, "shop/Service/web is defined twice")
 	assert.Contains(t, p.Message, "a.yaml:4:9")
 
-	// Both definitions are objects; the typed graph keeps the first.
+	// Both definitions are objects; the typed graph keeps the last, as kubectl apply does.
 	n := 0
 	for _, o := range g.Objects {
 		if o.ID == "shop/Service/web" && o.Group() == "" {
@@ -190,8 +190,8 @@ metadata:
 	assert.Equal(t, 2, n)
 	s := g.Service("shop", "web")
 	require.NotNil(t, s)
-	assert.Equal(t, 80, s.Ports[0].Port)
-	assert.Len(t, g.ServicesIn("shop"), 3, "the first web and the two generateName Services")
+	assert.Equal(t, 8080, s.Ports[0].Port)
+	assert.Len(t, g.ServicesIn("shop"), 3, "the last web and the two generateName Services")
 }
 
 // TestDuplicatesAcrossRemovedGroups: an extensions/v1beta1 object and its successor
@@ -234,7 +234,9 @@ metadata: {name: web}
 	assert.Equal(t, lineOf(t, src, "name: web", 1), dups[0].Related.Line)
 	assert.Equal(t, "default/Deployment/web", dups[1].Object.String())
 	require.Len(t, g.Ingresses, 1)
-	assert.Equal(t, "extensions/v1beta1", g.Ingresses[0].APIVersion, "the first definition is analysed")
+	assert.Equal(t, "networking.k8s.io/v1", g.Ingresses[0].APIVersion, "the later definition, the one kubectl apply leaves, is analysed")
+	require.Len(t, g.Workloads, 1)
+	assert.Equal(t, "apps/v1", g.Workloads[0].APIVersion)
 }
 
 func TestDuplicateNamespaces(t *testing.T) {

@@ -27,7 +27,8 @@ func goRules() []*Rule {
 				Severity: Warning, Since: "v0.1.0",
 				Description: "Two documents define the same object (same API group, kind, namespace and name). When both " +
 					"are applied the later one silently replaces the earlier, so what runs depends on file order. " +
-					"kubenet analyses the first definition.",
+					"kubenet analyses the last definition, the one kubectl apply leaves in the cluster, so findings do not " +
+					"change with the order of the files.",
 				Remediation: "Keep one definition: delete the other, rename it, or move alternatives into separate overlays.",
 			},
 			run: func(p *Pass) error { return reportProblems(p, model.Duplicate) },
