@@ -76,6 +76,39 @@ func (c *docCtx) document(n *yaml.Node) {
 	}
 	n = deref(n)
 	c.object(n, "", "", "")
+	if c.obj != nil { // a Kubernetes object (or List): YAML of other tools is not judged
+		c.duplicateKeys(n, 0)
+	}
+}
+
+// maxKeyCheckDepth bounds the walk for duplicate keys (deeper documents are rejected
+// by the parser's own limits first).
+const maxKeyCheckDepth = 100
+
+// duplicateKeys reports mapping keys given twice: kubectl refuses such a document (the
+// YAML library here would keep one value silently). Aliases are not followed.
+func (c *docCtx) duplicateKeys(n *yaml.Node, depth int) {
+	if n == nil || depth > maxKeyCheckDepth {
+		return
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		seen := map[string]bool{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind == yaml.ScalarNode {
+				if seen[k.Value] && k.Value != "<<" {
+					c.fail(k, "duplicate key %q: kubectl refuses a mapping that gives a key twice", k.Value)
+				}
+				seen[k.Value] = true
+			}
+			c.duplicateKeys(n.Content[i+1], depth+1)
+		}
+	case yaml.SequenceNode:
+		for _, it := range n.Content {
+			c.duplicateKeys(it, depth+1)
+		}
+	}
 }
 
 // object handles a mapping that may be a Kubernetes object or a List of them. Items of

@@ -589,3 +589,13 @@ func TestNamelessObjectsLeftOut(t *testing.T) {
 	assert.Equal(t, "s", g.Services[0].Name)
 	assert.Len(t, g.Objects, 3, "still objects of the input")
 }
+
+// TestDuplicateKeysInvalid: a key given twice is refused by kubectl; kubenet says so at
+// the second one, in objects only.
+func TestDuplicateKeysInvalid(t *testing.T) {
+	g := load(t, "x.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  a: one\n  a: two\n---\njobs: {}\njobs: {}\n")
+	inv := problems(g, Invalid)
+	require.Len(t, inv, 1)
+	assert.Equal(t, 6, inv[0].Pos.Line)
+	assert.Contains(t, inv[0].Message, `duplicate key "a"`)
+}
