@@ -18,9 +18,10 @@ type ServiceFacts struct {
 	// PodCreators lists custom resources in the Service's namespace that may create
 	// pods kubenet cannot see (set only when Selects is empty).
 	PodCreators []string `json:"podCreators"`
-	// Assumed names the cluster component kubenet assumes runs outside the input (the
-	// cluster DNS pods, an ingress controller) whose pods the selector matches, when it
-	// matches no workload of the input.
+	// Assumed says, in words, which pods outside the input's pod templates the selector
+	// matches when it matches no workload of the input: pods a custom resource may create
+	// with other labels of its spec, the cluster DNS pods or an ingress controller kubenet
+	// assumes, or a namespace the configuration declares external. "" otherwise.
 	Assumed string `json:"assumed"`
 	// Skipped is a build kubenet did not build (a kustomization, a Helm chart) that may
 	// define the pods, when the selector matches none.
