@@ -1,10 +1,13 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestVisible(t *testing.T) {
@@ -94,4 +97,19 @@ func TestMermaidLabelInert(t *testing.T) {
 	for _, bad := range []string{`"`, "]", "\n", "```", "<", "|"} {
 		assert.NotContains(t, got, bad)
 	}
+}
+
+// TestNothingAnalysed: when every input was skipped (a remote kustomization), the run
+// says so and exits 2, unless --allow-empty.
+func TestNothingAnalysed(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte("resources:\n  - https://github.com/example/x//deploy?ref=v1\n"), 0o644))
+	code, _, errOut := kubenet(t, "", "lint", dir)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, "nothing was analysed: every input was skipped")
+	code, out, _ := kubenet(t, "", "lint", "--allow-empty", dir)
+	assert.Equal(t, exitClean, code)
+	assert.Contains(t, out, "no findings in 0 files")
+	code, _, _ = kubenet(t, "", "lint", t.TempDir())
+	assert.Equal(t, exitClean, code, "an empty folder skipped nothing")
 }

@@ -36,6 +36,8 @@ type lintOptions struct {
 	kustomize bool
 	// ruleTimeout bounds each Rego rule's evaluation.
 	ruleTimeout time.Duration
+	// allowEmpty accepts a run in which every input was skipped.
+	allowEmpty bool
 	// changed reports whether a flag was given on the command line (flags beat the file).
 	changed func(string) bool
 }
@@ -76,6 +78,7 @@ errors, unreadable paths and broken policies.`,
 	f.BoolVarP(&opts.quiet, "quiet", "q", false, "print nothing but findings")
 	f.StringSliceVar(&opts.enable, "rule", nil, "run only these rules (comma-separated ids)")
 	f.StringArrayVar(&opts.expect, "expect", nil, "file of connectivity expectations to check (repeatable); see docs/reachability.md")
+	f.BoolVar(&opts.allowEmpty, "allow-empty", false, "exit 0 even when every input was skipped (remote kustomizations, charts), so nothing was analysed")
 	f.DurationVar(&opts.ruleTimeout, "rule-timeout", rules.DefaultRuleTimeout, "stop a Rego rule that evaluates longer than this (a usage error naming the rule)")
 	f.StringVar(&opts.config, "config", "", "config file (default: the first .kubenet.yaml from the working directory upwards)")
 	_ = cmd.RegisterFlagCompletionFunc("rule", completeRuleIDs)
@@ -258,6 +261,22 @@ func runLint(ctx context.Context, opts *lintOptions) error {
 		}
 		files += g.Files
 		objects += len(g.Objects)
+	}
+	if files == 0 && !opts.allowEmpty {
+		var skipped []string
+		for _, g := range units {
+			for _, p := range g.Problems {
+				if p.Kind == model.Notice && strings.HasPrefix(p.Message, "skipped") {
+					skipped = append(skipped, p.Pos.File)
+				}
+			}
+		}
+		if len(skipped) > 0 {
+			for _, n := range notes {
+				fmt.Fprintln(opts.io.err, n)
+			}
+			return usageErr("nothing was analysed: every input was skipped (%s); lint what they build, or pass --allow-empty", visible(strings.Join(skipped, ", ")))
+		}
 	}
 	findings := mergeUnits(perUnit)
 	prog.Stop()
