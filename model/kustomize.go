@@ -3,6 +3,7 @@ package model
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -112,6 +113,12 @@ func checkLocal(dir string, seen map[string]bool) error {
 			if err := checkLocal(p, seen); err != nil {
 				return err
 			}
+		case err == nil && fi.Mode().IsRegular():
+			// kustomize expands YAML aliases as it reads a resource; a small file can expand
+			// without bound (the "billion laughs"). Refuse it before kustomize sees it.
+			if extra := aliasExpansion(p); extra > maxAliasExpansion {
+				return fmt.Errorf("%s: its YAML aliases expand to more than %d extra nodes (excessive aliasing); kubenet does not build it", r, maxAliasExpansion)
+			}
 		case err == nil:
 		case strings.Contains(r, "://") || strings.Contains(r, "?ref=") || strings.HasPrefix(r, "git@") ||
 			strings.HasPrefix(r, "github.com/") || strings.HasPrefix(r, "gitlab.com/"):
@@ -122,6 +129,55 @@ func checkLocal(dir string, seen map[string]bool) error {
 		return &notBuilt{fmt.Sprintf("%s: helmCharts need helm, and kubenet runs no programs; lint the built output instead: kustomize build --enable-helm %s | kubenet lint -", file, dir)}
 	}
 	return nil
+}
+
+// maxAliasExpansion bounds the nodes YAML aliases may add to a file kustomize reads.
+const maxAliasExpansion = 1_000_000
+
+// aliasExpansion returns how many nodes the aliases of a YAML file add when expanded,
+// counting without expanding (each anchor's size once), and stopping past the bound.
+func aliasExpansion(path string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	dec := yaml.NewDecoder(io.LimitReader(f, MaxFileSize))
+	extra := 0
+	for extra <= maxAliasExpansion {
+		var doc yaml.Node
+		if err := decodeSafely(dec, &doc); err != nil {
+			break // the end, or kustomize's own parse error to report
+		}
+		sizes := map[*yaml.Node]int{}
+		var size func(n *yaml.Node, depth int) int
+		size = func(n *yaml.Node, depth int) int {
+			if n == nil || depth > 1000 {
+				return 0
+			}
+			if s, ok := sizes[n]; ok {
+				return s
+			}
+			total := 1
+			if n.Kind == yaml.AliasNode {
+				total = size(n.Alias, depth+1)
+				extra += total
+			} else {
+				for _, c := range n.Content {
+					total += size(c, depth+1)
+					if total > 2*maxAliasExpansion {
+						break
+					}
+				}
+			}
+			if n.Kind != yaml.AliasNode {
+				sizes[n] = total
+			}
+			return total
+		}
+		size(&doc, 0)
+	}
+	return extra
 }
 
 // notBuilt is a kustomization kubenet does not build by design (it would need the

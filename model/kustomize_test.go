@@ -243,3 +243,37 @@ func TestKustomizeBuildFailureInABaseBlamesTheBase(t *testing.T) {
 	assert.Equal(t, msgs[0], msgs[1], "every variant says it in the same words, so it is reported once")
 	assert.Contains(t, msgs[0], "scripts/warm.sh")
 }
+
+// TestKustomizeAliasBomb: a small resource whose aliases expand without bound is
+// refused before kustomize expands it (which would exhaust memory).
+func TestKustomizeAliasBomb(t *testing.T) {
+	bomb := "apiVersion: example.com/v1\nkind: Bomb\nmetadata: {name: b}\nspec:\n" +
+		"  a: &a [x, x, x, x, x, x, x, x, x, x]\n" +
+		"  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n" +
+		"  c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n" +
+		"  d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n" +
+		"  e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n" +
+		"  f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n" +
+		"  g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n" +
+		"  h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g, *g]\n" +
+		"  i: [*h, *h, *h, *h, *h, *h, *h, *h, *h, *h]\n"
+	root := tree(t, map[string]string{
+		"kustomization.yaml": "resources:\n  - bomb.yaml\n",
+		"bomb.yaml":          bomb,
+	})
+	g, err := Load(Options{Kustomize: true}, root)
+	require.NoError(t, err)
+	inv := problems(g, Invalid)
+	require.Len(t, inv, 1)
+	assert.Contains(t, inv[0].Message, "excessive aliasing")
+	assert.Equal(t, filepath.Join(root, "kustomization.yaml"), inv[0].Pos.File)
+
+	// A few aliases, as people write them, are fine.
+	root = tree(t, map[string]string{
+		"kustomization.yaml": "resources:\n  - cm.yaml\n",
+		"cm.yaml":            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, labels: &l {app: x}, annotations: *l}\ndata: {a: b}\n",
+	})
+	g, err = Load(Options{Kustomize: true}, root)
+	require.NoError(t, err)
+	assert.Empty(t, problems(g, Invalid))
+}
