@@ -6,15 +6,16 @@
 #   no endpoints and every connection to it fails. Selector-less and ExternalName
 #   Services are not checked, nor are Services that select pods kubenet assumes the
 #   cluster runs (the cluster DNS pods, an ingress controller; see cluster in
-#   .kubenet.yaml). The finding is a warning, saying why, when the namespace
-#   holds custom resources that may create pods kubenet cannot see (operators it does
-#   not know), or when a kustomization or Helm chart kubenet did not build (remote
-#   resources, helmCharts) may define them. When the input has no workload at all in that namespace, it says
-#   nothing of the pods there: the pods are likely deployed from other manifests, and
-#   the finding is only information. Pods get the labels sidecar injectors add (Istio's
-#   security.istio.io/tlsMode and service.istio.io/canonical-name, in namespaces
-#   labelled for injection); a selector that matches only through them is not
-#   orphaned, and an information finding says so.
+#   .kubenet.yaml), pods a custom resource may create with other labels of its spec,
+#   or namespaces .kubenet.yaml declares external. The finding is a warning, saying
+#   why, when the namespace holds custom resources that may create pods kubenet cannot
+#   see (operators it does not know), or when a kustomization or Helm chart kubenet did
+#   not build (remote resources, helmCharts) may define them. When the input has no
+#   workload at all in that namespace, it says nothing of the pods there: the pods are
+#   likely deployed from other manifests, and the finding is only information. Pods get
+#   the labels sidecar injectors add (Istio's security.istio.io/tlsMode and
+#   service.istio.io/canonical-name, in namespaces labelled for injection); a selector
+#   that matches only through them is not orphaned, and an information finding says so.
 # custom:
 #   severity: error
 #   since: v0.1.0
