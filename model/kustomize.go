@@ -67,6 +67,32 @@ func kustomizeRoots(dirs []string, explicit map[string]bool) []string {
 			roots = append(roots, d)
 		}
 	}
+	// Kustomizations that only pull each other in (a cycle) are no one's root, yet they
+	// must not vanish: the first of each such group is built, and kustomize reports the
+	// cycle.
+	reached := map[string]bool{}
+	var visit func(d string)
+	visit = func(d string) {
+		d = filepath.Clean(d)
+		if reached[d] {
+			return
+		}
+		reached[d] = true
+		if k, err := readKustomization(kustomizationFile(d)); err == nil {
+			for _, r := range kustomizeRefs(k) {
+				visit(filepath.Join(d, r))
+			}
+		}
+	}
+	for _, r := range roots {
+		visit(r)
+	}
+	for _, d := range dirs {
+		if !reached[filepath.Clean(d)] {
+			roots = append(roots, d)
+			visit(d)
+		}
+	}
 	return roots
 }
 

@@ -277,3 +277,23 @@ func TestKustomizeAliasBomb(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, problems(g, Invalid))
 }
+
+// TestKustomizeCycleReported: kustomizations that pull each other in are no one's root,
+// yet they are built (and the cycle reported), not lost.
+func TestKustomizeCycleReported(t *testing.T) {
+	root := tree(t, map[string]string{
+		"a/kustomization.yaml": "resources: [../b, svc.yaml]\n",
+		"a/svc.yaml":           kustService,
+		"b/kustomization.yaml": "resources: [../a]\n",
+	})
+	units, err := LoadUnits(Options{Kustomize: true}, root)
+	require.NoError(t, err)
+	var msgs []string
+	for _, g := range units {
+		for _, p := range problems(g, Invalid) {
+			msgs = append(msgs, p.Message)
+		}
+	}
+	require.NotEmpty(t, msgs)
+	assert.Contains(t, strings.Join(msgs, "\n"), "cycle")
+}
