@@ -94,6 +94,9 @@ type Facts struct {
 	reach   func() *Reach
 	compute func()
 	dns     func() *DNS
+	// creators lists, per namespace, the custom resources that may create pods kubenet
+	// cannot see (see podCreators); Service and monitor facts share it.
+	creators func() map[string][]string
 }
 
 // New prepares the facts of g under the cluster assumptions cfg. Nothing is computed
@@ -102,6 +105,7 @@ func New(g *model.Graph, cfg Config) *Facts {
 	f := &Facts{graph: g, sel: newSelectionIndex(g), cfg: cfg}
 	f.reach = sync.OnceValue(func() *Reach { return solve(g, cfg) })
 	f.dns = sync.OnceValue(func() *DNS { return newDNS(f, cfg.ClusterDomain) })
+	f.creators = sync.OnceValue(func() map[string][]string { return podCreators(g) })
 	f.compute = sync.OnceFunc(func() {
 		f.Services = f.serviceFacts()
 		f.Monitors = f.monitorFacts()

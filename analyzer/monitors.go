@@ -21,6 +21,9 @@ type MonitorFacts struct {
 	Candidates int `json:"candidates"`
 	// Skipped is a build kubenet did not build that may define what the selector wants.
 	Skipped string `json:"skipped"`
+	// PodCreators lists, when Selects is empty, custom resources of the namespaces it
+	// looks in that may create pods (and Services) kubenet cannot see.
+	PodCreators []string `json:"podCreators"`
 	// External is true when every namespace it looks in is declared to live outside
 	// the input (.kubenet.yaml cluster.external).
 	External bool `json:"external"`
@@ -57,7 +60,7 @@ func (f *Facts) monitorFacts() map[string]*MonitorFacts {
 		if m.Invalid {
 			continue
 		}
-		mf := &MonitorFacts{Selects: []string{}, Endpoints: make([]MonitorEndpointFacts, len(m.Endpoints))}
+		mf := &MonitorFacts{Selects: []string{}, PodCreators: []string{}, Endpoints: make([]MonitorEndpointFacts, len(m.Endpoints))}
 		out[m.ID] = mf
 		namespaces := monitorNamespaces(g, m)
 		mf.Namespaces = namespaces
@@ -89,6 +92,9 @@ func (f *Facts) monitorFacts() map[string]*MonitorFacts {
 			mf.External = true
 		}
 		if len(mf.Selects) == 0 {
+			for _, ns := range namespaces {
+				mf.PodCreators = append(mf.PodCreators, f.creators()[ns]...)
+			}
 			for _, ns := range namespaces {
 				if sk := f.skippedFor(ns); sk != "" {
 					mf.Skipped = sk

@@ -83,7 +83,7 @@ func workloadIDs(ws []*model.Workload) []string {
 
 func (f *Facts) serviceFacts() map[string]*ServiceFacts {
 	g := f.graph
-	creators := podCreators(g)
+	creators := f.creators()
 	listen := newListenIndex(g)
 	out := make(map[string]*ServiceFacts, len(g.Services))
 	for _, s := range g.Services {

@@ -9,9 +9,10 @@
 #   selected Services or pods lack, Prometheus silently scrapes nothing: the metrics
 #   are never collected, and alerts and autoscalers that read them go blind. Errors
 #   when the input defines what the monitor looks at; a warning when a kustomization or
-#   Helm chart kubenet did not build may define it; information when the namespaces it
-#   looks in hold nothing in the input (the targets are likely deployed from other
-#   manifests). Services and pods that operators create (see docs/operators.md) count;
+#   Helm chart kubenet did not build may define it, or custom resources there may
+#   create the targets; information when the namespaces it looks in hold nothing in the
+#   input, or it looks in any namespace (the targets are likely deployed from other
+#   manifests, or live in namespaces the input does not show). Services and pods that operators create (see docs/operators.md) count;
 #   namespaces declared in .kubenet.yaml (cluster.external.namespaces) are not judged.
 # custom:
 #   severity: error
@@ -41,12 +42,16 @@ _where(facts) := sprintf("namespace %s", [concat(", ", facts.namespaces)]) if fa
 
 _selector(m) := lib.selector_string(m.selector)
 
-# The selector matches nothing of what the input defines where it looks.
+# The selector matches nothing of what the input defines where it looks, and nothing
+# outside the input can supply it: the namespaces are named, and hold no custom
+# resource that may create the targets.
 report contains f if {
 	some [m, facts] in _checked
 	count(facts.selects) == 0
 	facts.candidates > 0
+	not m.anyNamespace
 	facts.skipped == ""
+	count(facts.podCreators) == 0
 	msg := sprintf("selector %s matches no %s in %s: nothing is scraped", [_selector(m), _what(m), _where(facts)])
 	f := lib.finding_hint(m.id, m.selector.pos, msg, facts.hint)
 }
@@ -55,6 +60,35 @@ report contains f if {
 	some [m, facts] in _checked
 	count(facts.selects) == 0
 	facts.candidates > 0
+	not m.anyNamespace
+	facts.skipped == ""
+	count(facts.podCreators) > 0
+	msg := sprintf("selector %s matches no %s of the input in %s; custom resources there may create them (%s)", [
+		_selector(m), _what(m), _where(facts), lib.join(array.slice(sort(facts.podCreators), 0, 3)),
+	])
+	f := lib.with_related(
+		lib.with_severity(lib.finding_hint(m.id, m.selector.pos, msg, facts.hint), "warning"),
+		lib.related(facts.podCreators, "may create the targets"),
+	)
+}
+
+# namespaceSelector any: the targets may be in namespaces the input does not show.
+report contains f if {
+	some [m, facts] in _checked
+	count(facts.selects) == 0
+	facts.candidates > 0
+	m.anyNamespace
+	msg := sprintf("selector %s matches no %s of the input in any namespace; they may be in namespaces the input does not show", [
+		_selector(m), _what(m),
+	])
+	f := lib.with_severity(lib.finding_hint(m.id, m.selector.pos, msg, facts.hint), "info")
+}
+
+report contains f if {
+	some [m, facts] in _checked
+	count(facts.selects) == 0
+	facts.candidates > 0
+	not m.anyNamespace
 	facts.skipped != ""
 	msg := sprintf("selector %s matches no %s in %s; %s, which kubenet did not build, may define it", [
 		_selector(m), _what(m), _where(facts), facts.skipped,
