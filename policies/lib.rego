@@ -27,23 +27,14 @@ with_related(f, related) := object.union(f, {"related": related})
 
 # METADATA
 # description: |
-#   Related entries, one per id of ids that names an object of the input (a workload,
-#   Service, NetworkPolicy, ConfigMap, Ingress or monitor), sorted; kubenet adds each
-#   one's file and line. Ids of what the input does not hold (the assumed cluster DNS,
-#   an ingress controller, the outside world) are left out.
-related(ids, message) := [{"object": id, "message": message} | some id in sort([x | some x in ids]); _known_ids[id]]
+#   Related entries, one per id of ids, sorted; kubenet adds each one's file and line.
+#   Ids of what the input does not hold (the assumed cluster DNS, an ingress
+#   controller, the outside world) are left out.
+related(ids, message) := [{"object": id, "message": message} | some id in sort([x | some x in ids]); not _assumed_node(id)]
 
-_known_ids contains x.id if some x in input.workloads
+_assumed_node("External")
 
-_known_ids contains x.id if some x in input.services
-
-_known_ids contains x.id if some x in input.networkPolicies
-
-_known_ids contains x.id if some x in input.configMaps
-
-_known_ids contains x.id if some x in input.ingresses
-
-_known_ids contains x.id if some x in input.monitors
+_assumed_node(id) if split(id, "/")[1] in {"ClusterDNS", "IngressController"}
 
 # METADATA
 # description: True for objects the loader found invalid; rules do not judge them.

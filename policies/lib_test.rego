@@ -39,7 +39,6 @@ test_join_sorted if {
 }
 
 test_related_known_objects_sorted if {
-	doc := {"workloads": [{"id": "a/Deployment/w"}], "services": [{"id": "a/Service/s"}]}
-	r := lib.related({"a/Service/s", "kube-system/ClusterDNS/kube-dns", "a/Deployment/w"}, "m") with input as doc
+	r := lib.related({"a/Service/s", "kube-system/ClusterDNS/kube-dns", "External", "a/Deployment/w"}, "m")
 	r == [{"object": "a/Deployment/w", "message": "m"}, {"object": "a/Service/s", "message": "m"}]
 }
