@@ -74,10 +74,10 @@ func (c *docCtx) document(n *yaml.Node) {
 		}
 		n = n.Content[0]
 	}
-	n = deref(n)
-	c.object(n, "", "", "")
+	root := n
+	c.object(deref(n), "", "", "")
 	if c.obj != nil { // a Kubernetes object (or List): YAML of other tools is not judged
-		c.duplicateKeys(n, 0)
+		c.strict(root, 0, map[*yaml.Node]bool{})
 	}
 }
 
@@ -85,13 +85,23 @@ func (c *docCtx) document(n *yaml.Node) {
 // by the parser's own limits first).
 const maxKeyCheckDepth = 100
 
-// duplicateKeys reports mapping keys given twice: kubectl refuses such a document (the
-// YAML library here would keep one value silently). Aliases are not followed.
-func (c *docCtx) duplicateKeys(n *yaml.Node, depth int) {
+// strict reports what kubectl refuses and the YAML library here accepts silently:
+// mapping keys given twice (the library keeps one value), and aliases of anchors in
+// an earlier document (kubectl decodes each document on its own). anchors holds the
+// anchored nodes met so far in this document, in document order; aliases are not
+// followed.
+func (c *docCtx) strict(n *yaml.Node, depth int, anchors map[*yaml.Node]bool) {
 	if n == nil || depth > maxKeyCheckDepth {
 		return
 	}
+	if n.Anchor != "" {
+		anchors[n] = true
+	}
 	switch n.Kind {
+	case yaml.AliasNode:
+		if !anchors[n.Alias] {
+			c.fail(n, "alias *%s refers to an anchor of an earlier document: kubectl decodes each document on its own and refuses it", n.Value)
+		}
 	case yaml.MappingNode:
 		seen := map[string]bool{}
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -102,11 +112,12 @@ func (c *docCtx) duplicateKeys(n *yaml.Node, depth int) {
 				}
 				seen[k.Value] = true
 			}
-			c.duplicateKeys(n.Content[i+1], depth+1)
+			c.strict(k, depth+1, anchors)
+			c.strict(n.Content[i+1], depth+1, anchors)
 		}
 	case yaml.SequenceNode:
 		for _, it := range n.Content {
-			c.duplicateKeys(it, depth+1)
+			c.strict(it, depth+1, anchors)
 		}
 	}
 }

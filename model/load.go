@@ -197,7 +197,10 @@ func LoadUnits(opts Options, paths ...string) ([]*Graph, error) {
 				}
 			}
 		}
-		g := build(opts, unit)
+		g, err := build(opts, unit)
+		if err != nil {
+			return nil, err
+		}
 		g.Unit = strings.Join(names, ", ")
 		units = append(units, g)
 	}
@@ -274,7 +277,8 @@ func LoadBytes(opts Options, files ...NamedData) *Graph {
 		}
 		srcs[i] = source{name: f.Name, data: data}
 	}
-	return build(opts, srcs)
+	g, _ := build(opts, srcs) // in memory: nothing to fail reading
+	return g
 }
 
 // NamedData is an in-memory file.
@@ -317,12 +321,8 @@ func walk(p string, ignore func(string) bool, kust bool) ([]string, []string, []
 	var files, kdirs []string
 	var notices []Problem
 	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if path == p {
-				return err
-			}
-			notices = append(notices, Problem{Kind: Notice, Pos: Pos{File: path}, Message: "skipped: " + err.Error()})
-			return nil
+		if d == nil { // the folder itself cannot be read
+			return &PathError{Path: path, Err: unwrapPath(err)}
 		}
 		name := d.Name()
 		if ignore != nil && path != p && ignore(path) {
@@ -334,6 +334,11 @@ func walk(p string, ignore func(string) bool, kust bool) ([]string, []string, []
 		if d.IsDir() {
 			if path != p && (strings.HasPrefix(name, ".") || name == "vendor" || name == "node_modules") {
 				return filepath.SkipDir
+			}
+			if err != nil {
+				// A folder that is not ignored but cannot be listed: linting the rest
+				// would pass a repository kubenet has not read (exit 2).
+				return &PathError{Path: path, Err: unwrapPath(err)}
 			}
 			if _, err := os.Stat(filepath.Join(path, "Chart.yaml")); err == nil {
 				notices = append(notices, Problem{Kind: Notice, Pos: Pos{File: path},
@@ -381,11 +386,25 @@ func walk(p string, ignore func(string) bool, kust bool) ([]string, []string, []
 		files = append(files, path)
 		return nil
 	})
+	var pe *PathError
+	if errors.As(err, &pe) {
+		return nil, nil, nil, pe
+	}
 	if err != nil {
 		return nil, nil, nil, &PathError{Path: p, Err: err}
 	}
 	sort.Strings(files)
 	return files, kdirs, notices, nil
+}
+
+// unwrapPath drops the path and operation from an *fs.PathError ("open x: permission
+// denied"), which PathError names itself.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // underAny reports whether path is inside one of the folders.
@@ -406,6 +425,9 @@ type fileResult struct {
 	items    []item
 	problems []Problem
 	built    *kustomized
+	// unreadable is set when the file could not be read at all: the run stops with a
+	// usage error, as kubectl apply would, rather than lint a part of the input.
+	unreadable error
 }
 
 // item is one object built from a document (or a List item).
@@ -418,7 +440,9 @@ type item struct {
 	endpointsFor string
 }
 
-func build(opts Options, srcs []source) *Graph {
+// build decodes the sources in parallel and assembles the graph. A file that cannot be
+// read is a *PathError.
+func build(opts Options, srcs []source) (*Graph, error) {
 	if opts.DefaultNamespace == "" {
 		opts.DefaultNamespace = "default"
 	}
@@ -441,7 +465,12 @@ func build(opts Options, srcs []source) *Graph {
 	}
 	close(next)
 	wg.Wait()
-	return assemble(opts, results)
+	for _, r := range results {
+		if r.unreadable != nil {
+			return nil, &PathError{Path: r.name, Err: r.unreadable}
+		}
+	}
+	return assemble(opts, results), nil
 }
 
 // sourceBytes is the size of the sources: their data, or the files' sizes on disk
@@ -464,7 +493,7 @@ func decodeFile(src source) fileResult {
 	if data == nil {
 		b, err := os.ReadFile(src.path)
 		if err != nil {
-			res.problems = append(res.problems, Problem{Kind: Invalid, Pos: Pos{File: src.name, Line: 1, Column: 1}, Message: "cannot read file: " + err.Error()})
+			res.unreadable = unwrapPath(err)
 			return res
 		}
 		data = b
