@@ -339,6 +339,47 @@ func TestGitHubAction(t *testing.T) {
 	assert.Contains(t, log, "cannot read missing")
 }
 
+// annotationRe is the only workflow command kubenet's log may carry: an annotation of
+// its own, on a file of the workspace, with properties escaped as the runner expects.
+var annotationRe = regexp.MustCompile(`^::(error|warning|notice) file=k8s/[a-z]+\.yaml,line=\d+,col=\d+,title=kubenet [a-z0-9-]+::[^\r]*$`)
+
+// TestGitHubActionHostileInput runs the Action's steps on manifests written to inject
+// into the step log and the job summary: no line of the log starts a workflow command
+// but kubenet's own annotations, and the summary's picture still parses as one
+// mermaid flowchart inside its fence.
+func TestGitHubActionHostileInput(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds kubenet; not in -short")
+	}
+	requireTool(t, "bash")
+	workspace := t.TempDir()
+	require.NoError(t, os.CopyFS(filepath.Join(workspace, "k8s"), os.DirFS(filepath.Join(repoRoot, "cmd/kubenet/testdata/hostile"))))
+
+	code, log, files := runAction(t, workspace, map[string]string{"paths": "k8s"})
+	assert.Equal(t, exitFindings, code, log)
+	annotations := 0
+	for _, l := range strings.Split(log, "\n") {
+		if !strings.HasPrefix(strings.TrimLeft(l, " \t"), "::") {
+			continue
+		}
+		assert.Regexp(t, annotationRe, l, "a line of the log starts a workflow command")
+		annotations++
+	}
+	assert.Positive(t, annotations, "the findings are annotated")
+	assert.NotContains(t, log, "INJECTED::", "no injected command, even inside an annotation's properties")
+
+	summary := files["GITHUB_STEP_SUMMARY"]
+	for _, bad := range []string{"<img", "](https://evil", "\x1b"} {
+		assert.NotContains(t, summary, bad)
+	}
+	fences := regexp.MustCompile("(?m)^```").FindAllStringIndex(summary, -1)
+	require.Len(t, fences, 2, "one fenced picture, which no label closes early:\n%s", summary)
+	picture := summary[fences[0][1]:fences[1][0]]
+	require.True(t, strings.HasPrefix(picture, "mermaid\nflowchart LR\n"), picture)
+	out, ok := parseMermaid(t, map[string]string{"summary.mmd": strings.TrimPrefix(picture, "mermaid\n")})
+	assert.True(t, ok, out)
+}
+
 // readmeExample returns an example file of docs/ that the README shows verbatim, so
 // that what a user copies from the README is what the tests run.
 func readmeExample(t *testing.T, path string) string {
@@ -434,8 +475,32 @@ func validateSARIF(t *testing.T, in string) []string {
 
 // TestMermaidParses parses every Mermaid picture kubenet draws with mermaid itself, the
 // renderer of GitHub's Markdown (job summaries, comments): the network picture and the
-// reach matrix, on the example shop and on the kustomize example.
+// reach matrix, on the example shop, the kustomize example, and hostile labels.
 func TestMermaidParses(t *testing.T) {
+	pictures := map[string]string{}
+	for i, tc := range [][]string{
+		{"graph", "--format", "mermaid", "examples/shop"},
+		{"reach", "--format", "mermaid", "examples/shop"},
+		{"graph", "--format", "mermaid", "examples/kustomize/overlays/prod"},
+		{"graph", "--format", "mermaid", "cmd/kubenet/testdata/clean"},
+		{"graph", "--format", "mermaid", "cmd/kubenet/testdata/hostile"},
+	} {
+		code, out, errOut := kubenet(t, "", tc...)
+		require.Equal(t, exitClean, code, errOut)
+		pictures[fmt.Sprintf("%d.mmd", i)] = out
+	}
+	out, ok := parseMermaid(t, pictures)
+	assert.True(t, ok, out)
+	assert.Equal(t, len(pictures), strings.Count(out, " ok flowchart-v2"), out)
+
+	out, ok = parseMermaid(t, map[string]string{"broken.mmd": "flowchart LR\n  a --> |x b\n"})
+	assert.False(t, ok, "the check is not vacuous: %s", out)
+}
+
+// parseMermaid parses pictures (file name to text) with mermaid's own parser, and
+// returns its report and whether every picture parsed.
+func parseMermaid(t *testing.T, pictures map[string]string) (string, bool) {
+	t.Helper()
 	node := requireTool(t, "node")
 	mermaid := filepath.Join(repoRoot, "bin/node_modules/mermaid/package.json")
 	if _, err := os.Stat(mermaid); err != nil {
@@ -449,28 +514,13 @@ func TestMermaidParses(t *testing.T) {
 	// Beside bin/node_modules, where node resolves its imports.
 	runner := filepath.Join(repoRoot, "bin", "mermaid-parse.mjs")
 	require.NoError(t, os.WriteFile(runner, script, 0o644))
-
 	dir := t.TempDir()
-	var files []string
-	for _, tc := range [][]string{
-		{"graph", "--format", "mermaid", "examples/shop"},
-		{"reach", "--format", "mermaid", "examples/shop"},
-		{"graph", "--format", "mermaid", "examples/kustomize/overlays/prod"},
-		{"graph", "--format", "mermaid", "cmd/kubenet/testdata/clean"},
-	} {
-		code, out, errOut := kubenet(t, "", tc...)
-		require.Equal(t, exitClean, code, errOut)
-		f := filepath.Join(dir, fmt.Sprintf("%d.mmd", len(files)))
-		require.NoError(t, os.WriteFile(f, []byte(out), 0o644))
-		files = append(files, f)
+	args := []string{runner}
+	for name, text := range pictures {
+		f := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(f, []byte(text), 0o644))
+		args = append(args, f)
 	}
-	broken := filepath.Join(dir, "broken.mmd")
-	require.NoError(t, os.WriteFile(broken, []byte("flowchart LR\n  a --> |x b\n"), 0o644))
-
-	out, code := sh(t, dir, nil, node, append([]string{runner}, files...)...)
-	assert.Equal(t, 0, code, out)
-	assert.Equal(t, len(files), strings.Count(out, " ok flowchart-v2"), out)
-
-	out, code = sh(t, dir, nil, node, runner, broken)
-	assert.Equal(t, 1, code, "the check is not vacuous: %s", out)
+	out, code := sh(t, dir, nil, node, args...)
+	return out, code == 0
 }
