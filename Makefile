@@ -62,12 +62,14 @@ docs:
 golden:
 	go test ./cmd/kubenet -update
 
-## fuzz: fuzz the loader, the helm stdin split and the whole pipeline (load, facts,
-## rules), FUZZTIME each (make test runs them briefly; FUZZTIME=10m for longer runs)
+## fuzz: fuzz the loader, the helm stdin split, the whole pipeline (load, facts, rules)
+## and the escaping of every output, FUZZTIME each (make test runs them briefly;
+## FUZZTIME=10m for longer runs)
 fuzz:
 	go test ./model -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
 	go test ./model -run '^$$' -fuzz '^FuzzHelmStdin$$' -fuzztime $(FUZZTIME)
 	go test ./rules -run '^$$' -fuzz '^FuzzPipeline$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
+	go test ./cmd/kubenet -run '^$$' -fuzz '^FuzzEscape$$' -fuzztime $(FUZZTIME)
 
 ## bench: the benchmarks (BENCH=regexp to pick, COUNT=6 for benchstat); see docs/performance.md
 BENCH ?= .

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -112,4 +113,40 @@ func TestNothingAnalysed(t *testing.T) {
 	assert.Contains(t, out, "no findings in 0 files")
 	code, _, _ = kubenet(t, "", "lint", t.TempDir())
 	assert.Equal(t, exitClean, code, "an empty folder skipped nothing")
+}
+
+// FuzzEscape: whatever a manifest holds, each output's escaping leaves nothing its
+// consumer would act on: a terminal (control characters), a CI runner (a line that
+// starts with "::", a property that ends early), Markdown (HTML, links, cell breaks)
+// and mermaid (quotes, brackets, line breaks).
+func FuzzEscape(f *testing.F) {
+	for _, s := range []string{"x\n::error file=a,line=1::y", "\x1b[31m\x00\u202e", "<img src=x>[a](b)|`", "a\"] --> B\n```", "\xff\xfe%0A:,"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v := visible(s)
+		require.True(t, utf8.ValidString(v), "%q", v)
+		for _, r := range v {
+			require.False(t, hidden(r), "visible(%q) keeps %U", s, r)
+		}
+		for _, l := range strings.Split(string(neutralizeCommands([]byte(s+"\n"+s))), "\n") {
+			require.False(t, strings.HasPrefix(strings.TrimLeft(l, " \t"), "::"), "%q", l)
+		}
+		require.NotContains(t, ghData(s), "\n")
+		require.NotContains(t, ghData(s), "\r")
+		require.False(t, strings.ContainsAny(ghProperty(s), "\n\r:,"), "%q", ghProperty(s))
+
+		cell := mdCell(s)
+		require.NotContains(t, cell, "\n")
+		require.NotContains(t, strings.ReplaceAll(cell, "<br>", ""), "<", "HTML in %q", cell)
+		require.NotContains(t, cell, "](")
+		for i := range len(cell) {
+			if cell[i] == '|' || cell[i] == '`' {
+				require.True(t, i > 0 && cell[i-1] == '\\', "unescaped %q in %q", cell[i], cell)
+			}
+		}
+
+		label := mermaidText(s)
+		require.False(t, strings.ContainsAny(label, "\"<>|`[]{}\n\r"), "%q", label)
+	})
 }
