@@ -166,7 +166,7 @@ expectations: []
 #    allowed: true
 `
 
-func newInitCmd(io *streams) *cobra.Command {
+func newInitCmd(io *iostreams) *cobra.Command {
 	var force bool
 	cmd := &cobra.Command{
 		Use:   "init",

@@ -9,7 +9,7 @@ import (
 	"github.com/kubenet/kubenet/rules"
 )
 
-func newDebugCmd(io *streams) *cobra.Command {
+func newDebugCmd(f *factory) *cobra.Command {
 	cmd := &cobra.Command{Use: "debug", Short: "Tools for rule authors", Example: "  kubenet debug input k8s/ | jq .facts"}
 	var in inputFlags
 	input := &cobra.Command{
@@ -21,13 +21,17 @@ func newDebugCmd(io *streams) *cobra.Command {
 			if len(args) == 0 {
 				args = []string{"."}
 			}
-			g, err := loadGraph(io, in, args)
+			g, err := f.loadGraph(&in, args)
 			if err != nil {
 				return err
 			}
-			enc := json.NewEncoder(io.out)
+			cluster, err := f.Cluster()
+			if err != nil {
+				return err
+			}
+			enc := json.NewEncoder(f.io.out)
 			enc.SetIndent("", "  ")
-			return enc.Encode(rules.NewInput(g, analyzer.New(g, analyzer.DefaultConfig()), analyzer.DefaultConfig()))
+			return enc.Encode(rules.NewInput(g, analyzer.New(g, cluster), cluster))
 		},
 	}
 	in.register(input.Flags())

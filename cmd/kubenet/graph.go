@@ -10,9 +10,10 @@ import (
 
 	"github.com/kubenet/kubenet/analyzer"
 	"github.com/kubenet/kubenet/model"
+	"github.com/kubenet/kubenet/report"
 )
 
-func newGraphCmd(io *streams) *cobra.Command {
+func newGraphCmd(f *factory) *cobra.Command {
 	var in inputFlags
 	var format string
 	cmd := &cobra.Command{
@@ -35,15 +36,19 @@ Mermaid renders in GitHub Markdown (a job summary, a comment); dot is for Graphv
 			if format != "mermaid" && format != "dot" {
 				return usageErr("--format: unknown format %q (want mermaid or dot)", format)
 			}
-			g, err := loadGraph(io, in, args)
+			g, err := f.loadGraph(&in, args)
 			if err != nil {
 				return err
 			}
-			p := buildPicture(analyzer.New(g, analyzer.DefaultConfig()).Compute(), g)
-			if format == "dot" {
-				return p.writeDot(io.out)
+			cluster, err := f.Cluster()
+			if err != nil {
+				return err
 			}
-			return p.writeMermaid(io.out)
+			p := buildPicture(analyzer.New(g, cluster).Compute(), g)
+			if format == "dot" {
+				return p.writeDot(f.io.out)
+			}
+			return p.writeMermaid(f.io.out)
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "mermaid", "picture format: mermaid or dot")
@@ -231,7 +236,7 @@ func (p *picture) byNamespace() ([]string, map[string][]*picNode) {
 // around the picture: quotes, brackets, pipes, backticks and line breaks become entities.
 func mermaidText(s string) string {
 	return strings.NewReplacer(`"`, "#quot;", "<", "#lt;", ">", "#gt;", "|", "#124;", "`", "#96;",
-		"\n", " ", "\r", " ", "[", "#91;", "]", "#93;", "{", "#123;", "}", "#125;").Replace(visible(s))
+		"\n", " ", "\r", " ", "[", "#91;", "]", "#93;", "{", "#123;", "}", "#125;").Replace(report.Visible(s))
 }
 
 func (p *picture) writeMermaid(w io.Writer) error {

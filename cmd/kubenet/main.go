@@ -63,19 +63,13 @@ func startProfiles(cpu, mem string, stderr io.Writer) (stop func()) {
 	}
 }
 
-// streams are the command's I/O, injected so tests can use buffers.
-type streams struct {
-	in       io.Reader
-	out, err io.Writer
-}
-
 // exitError carries an exit code; a message, if any, was already printed.
 type exitError struct{ code int }
 
 func (e *exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	io := &streams{in: stdin, out: stdout, err: stderr}
+	io := newIOStreams(stdin, stdout, stderr, os.Getenv)
 	root := newRootCmd(io)
 	root.SetArgs(args)
 	root.SetIn(stdin)
@@ -94,7 +88,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 }
 
-func newRootCmd(io *streams) *cobra.Command {
+func newRootCmd(io *iostreams) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "kubenet",
 		Short: "Static analysis for Kubernetes networking manifests",
@@ -115,6 +109,8 @@ Shell completion: kubenet completion bash|zsh|fish|powershell --help`,
 		SilenceErrors: true,
 		Version:       version,
 	}
-	root.AddCommand(newLintCmd(io, nil), newReachCmd(io), newResolveCmd(io), newRulesCmd(io), newInitCmd(io), newGraphCmd(io), newDebugCmd(io))
+	f := newFactory(io)
+	root.PersistentFlags().StringVar(&f.configPath, "config", "", "config file (default: the first .kubenet.yaml from the working directory up to the repository root)")
+	root.AddCommand(newLintCmd(f, nil), newReachCmd(f), newResolveCmd(f), newRulesCmd(io), newInitCmd(io), newGraphCmd(f), newDebugCmd(f))
 	return root
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,7 +14,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kubenet/kubenet/analyzer"
 	"github.com/kubenet/kubenet/model"
+	"github.com/kubenet/kubenet/report"
 	"github.com/kubenet/kubenet/rules"
 )
 
@@ -50,29 +53,41 @@ func golden(t *testing.T, name, got string) {
 	assert.Equal(t, string(want), got, "output differs from %s (make golden refreshes it after an intended change)", path)
 }
 
-func TestLintGoldenText(t *testing.T) {
-	code, out, errOut := kubenet(t, "", "lint", "--no-color", "examples/shop")
-	assert.Equal(t, exitFindings, code)
-	assert.Empty(t, errOut)
-	t.Chdir(filepath.Join(repoRoot, "cmd/kubenet"))
-	golden(t, "shop.golden.txt", out)
+// TestGoldenFormats runs every format of every registry on the example shop and
+// compares it with its golden file: shop.golden.EXT for lint (txt for text),
+// shop.reach.golden.FORMAT and shop.graph.golden.FORMAT.
+func TestGoldenFormats(t *testing.T) {
+	type run struct {
+		cmd    string
+		names  []string
+		golden func(format string) string
+		code   int
+	}
+	for _, r := range []run{
+		{"lint", report.Findings.Names(), func(f string) string {
+			if f == "text" {
+				f = "txt"
+			}
+			return "shop.golden." + f
+		}, exitFindings},
+	} {
+		for _, format := range r.names {
+			t.Run(r.cmd+"/"+format, func(t *testing.T) {
+				args := []string{r.cmd, "--format", format, "examples/shop"}
+				if r.cmd == "lint" {
+					args = append(args, "--no-color")
+				}
+				code, out, errOut := kubenet(t, "", args...)
+				assert.Equal(t, r.code, code, errOut)
+				assert.Empty(t, errOut)
+				t.Chdir(filepath.Join(repoRoot, "cmd/kubenet"))
+				golden(t, r.golden(format), out)
+			})
+		}
+	}
 }
 
-func TestLintGoldenJSON(t *testing.T) {
-	code, out, _ := kubenet(t, "", "lint", "--format", "json", "examples/shop")
-	assert.Equal(t, exitFindings, code)
-	t.Chdir(filepath.Join(repoRoot, "cmd/kubenet"))
-	golden(t, "shop.golden.json", out)
-}
-
-func TestLintGoldenGitHub(t *testing.T) {
-	code, out, _ := kubenet(t, "", "lint", "--format", "github", "examples/shop")
-	assert.Equal(t, exitFindings, code)
-	t.Chdir(filepath.Join(repoRoot, "cmd/kubenet"))
-	golden(t, "shop.golden.github", out)
-}
-
-func TestLintGoldenSARIF(t *testing.T) {
+func TestLintSARIFCatalog(t *testing.T) {
 	code, out, _ := kubenet(t, "", "lint", "--format", "sarif", "examples/shop")
 	assert.Equal(t, exitFindings, code)
 	var log struct {
@@ -105,22 +120,37 @@ func TestLintGoldenSARIF(t *testing.T) {
 		assert.Len(t, r.PartialFingerprints["kubenetFinding/v1"], 32)
 	}
 	assert.NotEmpty(t, log.Runs[0].Results)
-	t.Chdir(filepath.Join(repoRoot, "cmd/kubenet"))
-	golden(t, "shop.golden.sarif", out)
 }
 
-func TestGitHubEscaping(t *testing.T) {
-	assert.Equal(t, "a%25b%0Ac%0Dd", ghData("a%b\nc\rd"))
-	assert.Equal(t, "x%3Ay%2Cz", ghProperty("x:y,z"))
-}
-
+// TestLintColor: colour on a terminal only, and never with --no-color or NO_COLOR.
 func TestLintColor(t *testing.T) {
-	r := report{Findings: []rules.Finding{{Rule: "x", Severity: rules.Error, Message: "m", File: "f.yaml", Line: 1, Column: 1}}}
-	var plain, colored bytes.Buffer
-	require.NoError(t, writeText(&plain, r, textStyle{}))
-	require.NoError(t, writeText(&colored, r, textStyle{color: true}))
-	assert.NotContains(t, plain.String(), "\x1b[")
-	assert.Contains(t, colored.String(), "\x1b[")
+	t.Chdir(repoRoot)
+	for _, tc := range []struct {
+		name    string
+		tty     bool
+		env     map[string]string
+		args    []string
+		colored bool
+	}{
+		{"a terminal", true, nil, nil, true},
+		{"a pipe", false, nil, nil, false},
+		{"--no-color", true, nil, []string{"--no-color"}, false},
+		{"NO_COLOR", true, map[string]string{"NO_COLOR": "1"}, nil, false},
+		{"TERM=dumb", true, map[string]string{"TERM": "dumb"}, nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			io := newIOStreams(strings.NewReader(""), &out, &errb, func(k string) string { return tc.env[k] })
+			io.setStdoutTTY(tc.tty)
+			root := newRootCmd(io)
+			root.SetArgs(append([]string{"lint", "examples/shop"}, tc.args...))
+			root.SetOut(&out)
+			root.SetErr(&errb)
+			_ = root.Execute()
+			assert.Contains(t, out.String(), "service-selector-orphaned")
+			assert.Equal(t, tc.colored, strings.Contains(out.String(), "\x1b["), out.String())
+		})
+	}
 }
 
 func TestExitCodes(t *testing.T) {
@@ -280,60 +310,15 @@ func TestInit(t *testing.T) {
 	assert.Len(t, full.Cluster.Operators[0].Services, 2)
 }
 
-func TestLintGoldenJUnitAndMarkdown(t *testing.T) {
-	for _, format := range []string{"junit", "markdown"} {
-		code, out, errOut := kubenet(t, "", "lint", "--format", format, "examples/shop")
-		assert.Equal(t, exitFindings, code, errOut)
-		if format == "junit" {
-			var v struct {
-				Tests    int `xml:"tests,attr"`
-				Failures int `xml:"failures,attr"`
-			}
-			require.NoError(t, xml.Unmarshal([]byte(out), &v))
-			assert.Positive(t, v.Failures)
-		}
-		t.Chdir(filepath.Join(repoRoot, "cmd/kubenet"))
-		golden(t, "shop.golden."+format, out)
-	}
-}
-
-// TestSeveralOutputs: one run prints for humans and writes for machines.
-func TestSeveralOutputs(t *testing.T) {
-	dir := t.TempDir()
-	sarif, junit := filepath.Join(dir, "k.sarif"), filepath.Join(dir, "k.xml")
-	code, out, errOut := kubenet(t, "", "lint", "--no-color", "-o", "sarif="+sarif, "--output", "junit="+junit, "examples/shop")
+func TestLintJUnit(t *testing.T) {
+	code, out, errOut := kubenet(t, "", "lint", "--format", "junit", "examples/shop")
 	assert.Equal(t, exitFindings, code, errOut)
-	assert.Contains(t, out, "examples/shop/cart.yaml:34:5  error  service-selector-orphaned")
-	for _, p := range []string{sarif, junit} {
-		b, err := os.ReadFile(p)
-		require.NoError(t, err)
-		assert.NotEmpty(t, b)
+	var v struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
 	}
-	code, _, errOut = kubenet(t, "", "lint", "-o", "xml:out", "examples/shop")
-	assert.Equal(t, exitUsage, code)
-	assert.Contains(t, errOut, "want FORMAT=FILE")
-}
-
-func TestLintKustomize(t *testing.T) {
-	code, out, errOut := kubenet(t, "", "lint", "--no-color", "examples/kustomize")
-	assert.Equal(t, exitFindings, code)
-	assert.Equal(t, "kubenet: built with kustomize and linted each on its own (a finding they share is reported once): "+
-		"examples/kustomize/overlays/dev/kustomization.yaml, examples/kustomize/overlays/prod/kustomization.yaml\n", errOut)
-	t.Chdir(filepath.Join(repoRoot, "cmd/kubenet"))
-	golden(t, "kustomize.golden.txt", out)
-
-	// One deployment at a time for the commands that answer about one cluster.
-	code, _, errOut = kubenet(t, "", "reach", "examples/kustomize")
-	assert.Equal(t, exitUsage, code)
-	assert.Contains(t, errOut, "holds 2 variants of one deployment")
-	code, out, _ = kubenet(t, "", "reach", "examples/kustomize/overlays/prod")
-	assert.Equal(t, exitClean, code)
-	assert.Contains(t, out, "shop-prod/Deployment/cart")
-
-	// The raw files: the patch is a second Service cart, the kustomizations opaque objects.
-	code, out, _ = kubenet(t, "", "lint", "--no-color", "--kustomize=false", "--rule", "object-duplicate", "examples/kustomize")
-	assert.Equal(t, exitFindings, code)
-	assert.Contains(t, out, "examples/kustomize/overlays/prod/cart-selector.yaml:4:9  warning  object-duplicate")
+	require.NoError(t, xml.Unmarshal([]byte(out), &v))
+	assert.Positive(t, v.Failures)
 }
 
 func TestLintHelmStdin(t *testing.T) {
@@ -362,7 +347,7 @@ func TestGraphGolden(t *testing.T) {
 // TestHelpAndCompletion: every command explains itself with examples, and the shell
 // completion cobra generates completes rule ids and flag values.
 func TestHelpAndCompletion(t *testing.T) {
-	root := newRootCmd(&streams{})
+	root := newRootCmd(newIOStreams(nil, io.Discard, io.Discard, func(string) string { return "" }))
 	for _, c := range root.Commands() {
 		if c.Name() == "completion" || c.Name() == "help" {
 			continue
@@ -446,4 +431,82 @@ func TestResolveOperatorService(t *testing.T) {
 		"testdata/rules/dns-reference-unresolved/operator-services")
 	require.Equal(t, exitClean, code, errOut)
 	assert.Contains(t, out, "=> A (ClusterIP) of shop/Service/db-rw (created by the operator of shop/Cluster/db)")
+}
+
+// TestConfigEveryCommand: every command that reads manifests honours .kubenet.yaml
+// (found upwards from the working directory, or named with --config) and names it on
+// standard error: its namespace, ignored paths and cluster settings.
+func TestConfigEveryCommand(t *testing.T) {
+	repo := t.TempDir()
+	require.NoError(t, os.Mkdir(filepath.Join(repo, ".git"), 0o755))
+	require.NoError(t, os.CopyFS(filepath.Join(repo, "k8s"), os.DirFS(filepath.Join(repoRoot, "examples/shop"))))
+	cfg := "namespace: shop\nignorePaths: [\"**/redis.yaml\"]\ncluster:\n  domain: corp.internal\n  dns: {port: 5353}\n" +
+		"expectations:\n  - {from: shop/Deployment/cart, to: shop/Deployment/frontend, port: 8080, allowed: true}\n"
+	require.NoError(t, os.WriteFile(filepath.Join(repo, model.ConfigFile), []byte(cfg), 0o644))
+	in := func(t *testing.T, dir string, args ...string) (int, string, string) {
+		t.Helper()
+		t.Chdir(dir)
+		var out, errb bytes.Buffer
+		code := run(args, strings.NewReader(""), &out, &errb)
+		return code, out.String(), errb.String()
+	}
+
+	t.Run("resolve", func(t *testing.T) {
+		code, out, errOut := in(t, repo, "resolve", "cart", "k8s")
+		assert.Equal(t, exitClean, code, errOut)
+		assert.Contains(t, out, "from a pod in namespace shop", "the config's namespace")
+		assert.Contains(t, out, "search shop.svc.corp.internal svc.corp.internal corp.internal", "cluster.domain")
+		assert.NotContains(t, out, "cluster.local")
+		assert.Contains(t, errOut, "kubenet: config: "+filepath.Join(repo, model.ConfigFile))
+	})
+	t.Run("debug input", func(t *testing.T) {
+		code, out, errOut := in(t, repo, "debug", "input", "k8s")
+		require.Equal(t, exitClean, code, errOut)
+		var doc struct {
+			Workloads []struct {
+				ID string `json:"id"`
+			} `json:"workloads"`
+			Config analyzer.Config `json:"config"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(out), &doc))
+		assert.Equal(t, "corp.internal", doc.Config.ClusterDomain)
+		require.NotEmpty(t, doc.Config.DNS.Ports)
+		assert.Equal(t, 5353, doc.Config.DNS.Ports[0].ContainerPort, "cluster.dns.port")
+		assert.Len(t, doc.Config.Expectations, 1, "the expectations rules check")
+		for _, w := range doc.Workloads {
+			assert.NotContains(t, w.ID, "redis", "ignorePaths")
+		}
+	})
+	t.Run("reach", func(t *testing.T) {
+		code, out, errOut := in(t, repo, "reach", "k8s")
+		assert.Equal(t, exitClean, code, errOut)
+		assert.Contains(t, out, "shop/Deployment/cart")
+		assert.NotContains(t, out, "redis", "ignorePaths")
+		assert.Contains(t, errOut, "kubenet: config: ")
+	})
+	t.Run("graph", func(t *testing.T) {
+		code, out, errOut := in(t, repo, "graph", "k8s")
+		assert.Equal(t, exitClean, code, errOut)
+		assert.Contains(t, out, "Deployment cart")
+		assert.NotContains(t, out, "StatefulSet redis", "ignorePaths")
+		assert.Contains(t, out, "dns redis ✗ does not resolve", "so the name cart uses is missing")
+	})
+	t.Run("lint", func(t *testing.T) {
+		_, out, errOut := in(t, repo, "lint", "--no-color", "--fail-on", "none", "k8s")
+		assert.NotContains(t, out, "redis.yaml", "ignorePaths")
+		assert.Contains(t, out, "connectivity-expectation", "expectations")
+		assert.Contains(t, errOut, "kubenet: config: "+filepath.Join(repo, model.ConfigFile))
+	})
+	t.Run("--config from elsewhere", func(t *testing.T) {
+		code, out, errOut := in(t, t.TempDir(), "resolve", "--config", filepath.Join(repo, model.ConfigFile), "cart", filepath.Join(repo, "k8s"))
+		assert.Equal(t, exitClean, code, errOut)
+		assert.Contains(t, out, "corp.internal")
+	})
+	t.Run("a bad config is a usage error everywhere", func(t *testing.T) {
+		for _, cmd := range [][]string{{"reach"}, {"resolve", "cart"}, {"graph"}, {"debug", "input"}} {
+			code, _, errOut := in(t, repoRoot, append(cmd, "--config", "cmd/kubenet/testdata/config/bad.yaml", "examples/shop")...)
+			assert.Equal(t, exitUsage, code, "%v", cmd)
+			assert.Contains(t, errOut, `unknown key "disabel"`, "%v", cmd)
+		}
+	})
 }

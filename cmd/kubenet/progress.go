@@ -3,11 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"sync"
 	"time"
-
-	"github.com/mattn/go-isatty"
 )
 
 // progress is the line a long run shows on a terminal's stderr: a spinner, the stage and
@@ -25,14 +22,13 @@ type progress struct {
 
 var spinner = []string{"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"}
 
-// startProgress starts the line when w is a terminal (and not quiet); it returns nil,
-// whose methods do nothing, otherwise.
-func startProgress(w io.Writer, quiet bool) *progress {
-	f, ok := w.(*os.File)
-	if quiet || !ok || !isatty.IsTerminal(f.Fd()) || os.Getenv("TERM") == "dumb" {
+// startProgress starts the line when standard error is a terminal (and not quiet); it
+// returns nil, whose methods do nothing, otherwise.
+func startProgress(io *iostreams, quiet bool) *progress {
+	if quiet || !io.progressEnabled() {
 		return nil
 	}
-	p := newProgress(w)
+	p := newProgress(io.err)
 	go p.run(500*time.Millisecond, 100*time.Millisecond)
 	return p
 }

@@ -13,12 +13,23 @@ import (
 
 func TestProgressOnlyOnATerminal(t *testing.T) {
 	var buf bytes.Buffer
-	assert.Nil(t, startProgress(&buf, false), "a pipe or file gets no progress line")
+	env := func(string) string { return "" }
+	assert.Nil(t, startProgress(newIOStreams(nil, &buf, &buf, env), false), "a pipe or file gets no progress line")
 	f, err := os.CreateTemp(t.TempDir(), "stderr")
 	require.NoError(t, err)
 	defer f.Close()
-	assert.Nil(t, startProgress(f, false), "a regular file is not a terminal")
-	var p *progress
+	assert.Nil(t, startProgress(newIOStreams(nil, f, f, env), false), "a regular file is not a terminal")
+
+	tty := newIOStreams(nil, &buf, &buf, env)
+	tty.setStderrTTY(true)
+	p := startProgress(tty, false)
+	require.NotNil(t, p, "a terminal gets the line")
+	p.Stop()
+	assert.Nil(t, startProgress(tty, true), "unless quiet")
+	dumb := newIOStreams(nil, &buf, &buf, func(k string) string { return map[string]string{"TERM": "dumb"}[k] })
+	dumb.setStderrTTY(true)
+	assert.Nil(t, startProgress(dumb, false), "or a dumb terminal")
+	p = nil
 	p.Stage("x") // nil progress: no-ops
 	p.Stop()
 }

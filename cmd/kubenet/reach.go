@@ -3,21 +3,18 @@ package main
 import (
 	"bufio"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/kubenet/kubenet/analyzer"
-	"github.com/kubenet/kubenet/model"
 )
 
 type reachOptions struct {
-	io       *streams
+	f        *factory
 	paths    []string
 	format   string
 	input    inputFlags
@@ -25,8 +22,8 @@ type reachOptions struct {
 	port     string
 }
 
-func newReachCmd(io *streams) *cobra.Command {
-	opts := &reachOptions{io: io}
+func newReachCmd(f *factory) *cobra.Command {
+	opts := &reachOptions{f: f}
 	cmd := &cobra.Command{
 		Use:   "reach [PATH...]",
 		Short: "Show which workloads may reach which under the NetworkPolicies",
@@ -54,60 +51,38 @@ as traffic arrives after DNAT. Exit status: 0 allowed, 1 denied, 2 usage error.`
 			return runReach(opts)
 		},
 	}
-	f := cmd.Flags()
-	f.StringVarP(&opts.format, "format", "f", "text", "matrix format: text, json, dot or mermaid")
-	opts.input.register(f)
-	f.StringVar(&opts.from, "from", "", "source workload (ns/Kind/name, or External)")
-	f.StringVar(&opts.to, "to", "", "destination workload or Service (ns/Kind/name, ns/Service/name, or External)")
-	f.StringVar(&opts.port, "port", "", "destination port: NUMBER[/PROTOCOL] (TCP by default); a Service port may be given by name")
+	fl := cmd.Flags()
+	fl.StringVarP(&opts.format, "format", "f", "text", "matrix format: text, json, dot or mermaid")
+	opts.input.register(fl)
+	fl.StringVar(&opts.from, "from", "", "source workload (ns/Kind/name, or External)")
+	fl.StringVar(&opts.to, "to", "", "destination workload or Service (ns/Kind/name, ns/Service/name, or External)")
+	fl.StringVar(&opts.port, "port", "", "destination port: NUMBER[/PROTOCOL] (TCP by default); a Service port may be given by name")
 	return cmd
 }
 
-// inputFlags are the flags of every command that reads manifests into one graph.
-type inputFlags struct {
-	namespace string
-	kustomize bool
-}
-
-func (in *inputFlags) register(f *pflag.FlagSet) {
-	f.StringVarP(&in.namespace, "namespace", "n", "default", "namespace for objects that carry none, as kubectl apply -n")
-	f.BoolVar(&in.kustomize, "kustomize", true, "build a folder holding a kustomization.yaml in memory (false: read the files as they are)")
-}
-
-// loadGraph reads the manifests of one deployment: a folder of several kustomization
-// overlays is a usage error that names them.
-func loadGraph(io *streams, in inputFlags, paths []string) (*model.Graph, error) {
-	g, err := model.Load(model.Options{DefaultNamespace: in.namespace, Stdin: io.in, Kustomize: in.kustomize,
-		Sized: heapReadier(nil)}, paths...)
-	if err != nil {
-		var pe *model.PathError
-		if errors.As(err, &pe) {
-			return nil, usageErr("%v", pe)
-		}
-		return nil, err
-	}
-	return g, nil
-}
-
 func runReach(opts *reachOptions) error {
-	g, err := loadGraph(opts.io, opts.input, opts.paths)
+	g, err := opts.f.loadGraph(&opts.input, opts.paths)
 	if err != nil {
 		return err
 	}
-	facts := analyzer.New(g, analyzer.DefaultConfig())
+	cluster, err := opts.f.Cluster()
+	if err != nil {
+		return err
+	}
+	facts := analyzer.New(g, cluster)
 	r := facts.Reach()
 	if opts.from != "" || opts.to != "" || opts.port != "" {
 		return explainOne(opts, facts)
 	}
 	switch opts.format {
 	case "text":
-		return writeReachText(opts.io.out, r)
+		return writeReachText(opts.f.io.out, r)
 	case "json":
-		return writeReachJSON(opts.io.out, r)
+		return writeReachJSON(opts.f.io.out, r)
 	case "dot":
-		return writeReachDot(opts.io.out, r)
+		return writeReachDot(opts.f.io.out, r)
 	case "mermaid":
-		return writeReachMermaid(opts.io.out, r)
+		return writeReachMermaid(opts.f.io.out, r)
 	}
 	return usageErr("--format: unknown format %q (want text, json, dot or mermaid)", opts.format)
 }
@@ -120,7 +95,7 @@ func explainOne(opts *reachOptions, facts *analyzer.Facts) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	fmt.Fprint(opts.io.out, c.Text)
+	fmt.Fprint(opts.f.io.out, c.Text)
 	if !c.Allowed {
 		return &exitError{code: exitFindings}
 	}

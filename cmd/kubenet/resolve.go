@@ -9,7 +9,7 @@ import (
 	"github.com/kubenet/kubenet/analyzer"
 )
 
-func newResolveCmd(io *streams) *cobra.Command {
+func newResolveCmd(f *factory) *cobra.Command {
 	var from string
 	var in inputFlags
 	cmd := &cobra.Command{
@@ -44,13 +44,20 @@ nothing answers, 2 for usage errors.`,
 			if i := strings.LastIndexByte(name, ':'); i >= 0 {
 				name = name[:i]
 			}
-			g, err := loadGraph(io, in, paths)
+			g, err := f.loadGraph(&in, paths)
 			if err != nil {
 				return err
 			}
-			cfg := analyzer.DefaultConfig()
+			cfg, err := f.Cluster()
+			if err != nil {
+				return err
+			}
+			lo, err := f.loadOptions(&in)
+			if err != nil {
+				return err
+			}
 			facts := analyzer.New(g, cfg)
-			ns := in.namespace
+			ns := lo.DefaultNamespace
 			rc := analyzer.PodResolvConf(nil, ns, cfg.ClusterDomain)
 			if from != "" {
 				n := facts.Reach().Node(from)
@@ -59,12 +66,12 @@ nothing answers, 2 for usage errors.`,
 				}
 				ns = n.Namespace
 				rc = analyzer.PodResolvConf(n.Workload, ns, cfg.ClusterDomain)
-				fmt.Fprintf(io.out, "from %s (namespace %s)\n", from, ns)
+				fmt.Fprintf(f.io.out, "from %s (namespace %s)\n", from, ns)
 			} else {
-				fmt.Fprintf(io.out, "from a pod in namespace %s with default DNS settings\n", ns)
+				fmt.Fprintf(f.io.out, "from a pod in namespace %s with default DNS settings\n", ns)
 			}
 			res := facts.DNS().Resolve(name, rc)
-			fmt.Fprint(io.out, res.String())
+			fmt.Fprint(f.io.out, res.String())
 			if res.Status == analyzer.DNSNXDomain || res.Status == analyzer.DNSNoCluster {
 				return &exitError{code: exitFindings}
 			}

@@ -11,7 +11,7 @@ import (
 	"github.com/kubenet/kubenet/rules"
 )
 
-func newRulesCmd(io *streams) *cobra.Command {
+func newRulesCmd(io *iostreams) *cobra.Command {
 	var format string
 	var policies []string
 	cmd := &cobra.Command{

@@ -1,8 +1,6 @@
-package main
+package report
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -23,7 +21,7 @@ func TestVisible(t *testing.T) {
 		"c1 \u009b6n":              `c1 \x9b6n`,
 		"ünïcödé and emoji 🙂 stay": "ünïcödé and emoji 🙂 stay",
 	} {
-		assert.Equal(t, want, visible(in), "%q", in)
+		assert.Equal(t, want, Visible(in), "%q", in)
 	}
 }
 
@@ -44,41 +42,6 @@ func TestClip(t *testing.T) {
 	assert.Equal(t, "ééé…", clip("éééé", 3), "counts characters, not bytes")
 }
 
-// TestTextOutputHostileInput: names, values and file content from a manifest cannot
-// start a workflow command or reach the terminal as control characters.
-func TestTextOutputHostileInput(t *testing.T) {
-	_, out, errOut := kubenet(t, "", "lint", "--no-color", "--fail-on", "none", "cmd/kubenet/testdata/hostile")
-	for _, stream := range []string{out, errOut} {
-		for _, l := range strings.Split(stream, "\n") {
-			assert.False(t, strings.HasPrefix(strings.TrimLeft(l, " \t"), "::"), "a line starts a workflow command: %q", l)
-			assert.NotContains(t, l, "\x1b", "an escape character reaches the terminal: %q", l)
-			assert.NotContains(t, l, "\x00")
-			assert.NotContains(t, l, "\u202e")
-		}
-	}
-	assert.NotEmpty(t, out)
-}
-
-// TestSourceLineWidth: a long line is echoed cut, not whole.
-func TestSourceLineWidth(t *testing.T) {
-	long := "apiVersion: v1\nkind: Service\nmetadata: {name: s, labels: {x: \"" + strings.Repeat("a", 60) + "\"}, annotations: {a: \"" +
-		strings.Repeat("b", 5000) + "\"}}\nspec:\n  selector: {app: nothing}\n  ports: [{port: 80}]\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  selector: {matchLabels: {app: d}}\n  template:\n    metadata: {labels: {app: d}}\n    spec: {containers: [{name: d, image: d}]}\n"
-	_, out, _ := kubenet(t, long, "lint", "--no-color", "--fail-on", "none", "-")
-	for _, l := range strings.Split(out, "\n") {
-		assert.Less(t, len(l), 2*maxSourceWidth+100, "a line of %d bytes", len(l))
-	}
-}
-
-// TestUnboundedInputsRefused: special files are a usage error, not an endless read.
-func TestUnboundedInputsRefused(t *testing.T) {
-	code, _, errOut := kubenet(t, "", "lint", "/dev/zero")
-	assert.Equal(t, exitUsage, code)
-	assert.Contains(t, errOut, "not a regular file")
-	code, _, errOut = kubenet(t, "", "lint", "--config", "/dev/zero", "examples/shop")
-	assert.Equal(t, exitUsage, code)
-	assert.Contains(t, errOut, "not a regular file")
-}
-
 // TestMarkdownCellInert: text from the input cannot bring HTML, links, images, code
 // spans or cell breaks into the job summary.
 func TestMarkdownCellInert(t *testing.T) {
@@ -91,30 +54,6 @@ func TestMarkdownCellInert(t *testing.T) {
 	assert.Contains(t, got, "<br>", "the cell's own line break")
 }
 
-// TestMermaidLabelInert: a label cannot end its quotes, its line, or the fence around
-// the picture.
-func TestMermaidLabelInert(t *testing.T) {
-	got := mermaidText("a\"] --> B\n```\n<script>|x|")
-	for _, bad := range []string{`"`, "]", "\n", "```", "<", "|"} {
-		assert.NotContains(t, got, bad)
-	}
-}
-
-// TestNothingAnalysed: when every input was skipped (a remote kustomization), the run
-// says so and exits 2, unless --allow-empty.
-func TestNothingAnalysed(t *testing.T) {
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte("resources:\n  - https://github.com/example/x//deploy?ref=v1\n"), 0o644))
-	code, _, errOut := kubenet(t, "", "lint", dir)
-	assert.Equal(t, exitUsage, code)
-	assert.Contains(t, errOut, "nothing was analysed: every input was skipped")
-	code, out, _ := kubenet(t, "", "lint", "--allow-empty", dir)
-	assert.Equal(t, exitClean, code)
-	assert.Contains(t, out, "no findings in 0 files")
-	code, _, _ = kubenet(t, "", "lint", t.TempDir())
-	assert.Equal(t, exitClean, code, "an empty folder skipped nothing")
-}
-
 // FuzzEscape: whatever a manifest holds, each output's escaping leaves nothing its
 // consumer would act on: a terminal (control characters), a CI runner (a line that
 // starts with "::", a property that ends early), Markdown (HTML, links, cell breaks)
@@ -124,10 +63,10 @@ func FuzzEscape(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		v := visible(s)
+		v := Visible(s)
 		require.True(t, utf8.ValidString(v), "%q", v)
 		for _, r := range v {
-			require.False(t, hidden(r), "visible(%q) keeps %U", s, r)
+			require.False(t, hidden(r), "Visible(%q) keeps %U", s, r)
 		}
 		for _, l := range strings.Split(string(neutralizeCommands([]byte(s+"\n"+s))), "\n") {
 			require.False(t, strings.HasPrefix(strings.TrimLeft(l, " \t"), "::"), "%q", l)
@@ -145,8 +84,10 @@ func FuzzEscape(f *testing.F) {
 				require.True(t, i > 0 && cell[i-1] == '\\', "unescaped %q in %q", cell[i], cell)
 			}
 		}
-
-		label := mermaidText(s)
-		require.False(t, strings.ContainsAny(label, "\"<>|`[]{}\n\r"), "%q", label)
 	})
+}
+
+func TestGitHubEscaping(t *testing.T) {
+	assert.Equal(t, "a%25b%0Ac%0Dd", ghData("a%b\nc\rd"))
+	assert.Equal(t, "x%3Ay%2Cz", ghProperty("x:y,z"))
 }

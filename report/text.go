@@ -1,4 +1,4 @@
-package main
+package report
 
 import (
 	"bytes"
@@ -12,16 +12,6 @@ import (
 	"github.com/kubenet/kubenet/rules"
 )
 
-// report is what a lint run hands to a formatter.
-type report struct {
-	Findings []rules.Finding
-	Files    int
-	Objects  int
-	Sources  map[string][]byte
-	// Config is the config file the run used, or "".
-	Config string
-}
-
 type summary struct {
 	Files    int `json:"files"`
 	Objects  int `json:"objects"`
@@ -32,7 +22,7 @@ type summary struct {
 	Config string `json:"config,omitempty"`
 }
 
-func (r report) summary() summary {
+func (r Report) summary() summary {
 	s := summary{Files: r.Files, Objects: r.Objects, Config: r.Config}
 	for _, f := range r.Findings {
 		switch f.Severity {
@@ -48,7 +38,7 @@ func (r report) summary() summary {
 }
 
 // writeJSON writes the JSON contract: {"findings":[...],"summary":{...}}.
-func writeJSON(w io.Writer, r report) error {
+func writeJSON(w io.Writer, r Report) error {
 	fs := make([]rules.Finding, len(r.Findings))
 	copy(fs, r.Findings)
 	for i := range fs {
@@ -64,17 +54,12 @@ func writeJSON(w io.Writer, r report) error {
 	}{fs, r.summary()})
 }
 
-type textStyle struct {
-	color bool
-	quiet bool
-}
-
 // writeText prints findings grouped by file: a location line, the offending source
 // line with a caret, the hint, and a closing summary.
-func writeText(w io.Writer, r report, st textStyle) error {
+func writeText(w io.Writer, r Report, st Options) error {
 	paint := func(attrs ...color.Attribute) func(a ...any) string {
 		c := color.New(attrs...)
-		if st.color {
+		if st.Color {
 			c.EnableColor()
 		} else {
 			c.DisableColor()
@@ -93,23 +78,23 @@ func writeText(w io.Writer, r report, st textStyle) error {
 			b.WriteByte('\n')
 		}
 		prevFile = f.File
-		fmt.Fprintf(&b, "%s  %s  %s  %s\n", bold(fmt.Sprintf("%s:%d:%d", visible(f.File), f.Line, f.Column)),
-			sevColor[f.Severity](f.Severity.String()), dim(f.Rule), visible(f.Message))
+		fmt.Fprintf(&b, "%s  %s  %s  %s\n", bold(fmt.Sprintf("%s:%d:%d", Visible(f.File), f.Line, f.Column)),
+			sevColor[f.Severity](f.Severity.String()), dim(f.Rule), Visible(f.Message))
 		if src, ok := sourceLine(lines, r.Sources, f.File, f.Line); ok {
 			gutter := fmt.Sprintf("%6d | ", f.Line)
-			fmt.Fprintf(&b, "%s%s\n", dim(gutter), clip(visible(src), maxSourceWidth))
+			fmt.Fprintf(&b, "%s%s\n", dim(gutter), clip(Visible(src), MaxSourceWidth))
 			col := max(f.Column, 1)
 			pad := strings.Map(func(r rune) rune {
 				if r == '\t' {
 					return '\t'
 				}
 				return ' '
-			}, clip(visible(prefixRunes(src, col-1)), maxSourceWidth))
+			}, clip(Visible(prefixRunes(src, col-1)), MaxSourceWidth))
 			fmt.Fprintf(&b, "%s%s%s\n", dim("       | "), pad, sevColor[f.Severity]("^"))
 		}
 		for _, rel := range f.Related {
 			if rel.File != "" {
-				fmt.Fprintf(&b, "       %s %s:%d: %s\n", dim("note:"), visible(rel.File), rel.Line, visible(rel.Message))
+				fmt.Fprintf(&b, "       %s %s:%d: %s\n", dim("note:"), Visible(rel.File), rel.Line, Visible(rel.Message))
 			}
 		}
 		if f.Hint != "" {
@@ -117,7 +102,7 @@ func writeText(w io.Writer, r report, st textStyle) error {
 		}
 	}
 	s := r.summary()
-	if !st.quiet || len(r.Findings) > 0 {
+	if !st.Quiet || len(r.Findings) > 0 {
 		if len(r.Findings) > 0 {
 			b.WriteByte('\n')
 		}
@@ -137,7 +122,7 @@ func writeText(w io.Writer, r report, st textStyle) error {
 func indentHint(h string) string {
 	ls := strings.Split(strings.TrimSpace(h), "\n")
 	for i, l := range ls {
-		ls[i] = visible(l)
+		ls[i] = Visible(l)
 	}
 	return strings.Join(ls, "\n             ")
 }

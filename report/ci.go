@@ -1,4 +1,4 @@
-package main
+package report
 
 import (
 	"crypto/sha256"
@@ -15,7 +15,7 @@ import (
 
 // writeGitHub writes GitHub Actions workflow commands, one per finding, which the runner
 // turns into annotations on the pull request.
-func writeGitHub(w io.Writer, r report) error {
+func writeGitHub(w io.Writer, r Report) error {
 	for _, f := range r.Findings {
 		level := map[rules.Severity]string{rules.Error: "error", rules.Warning: "warning", rules.Info: "notice"}[f.Severity]
 		msg := f.Message
@@ -139,13 +139,13 @@ func fingerprint(f rules.Finding) string {
 }
 
 // writeSARIF writes a SARIF 2.1.0 log with the full rule catalog.
-func writeSARIF(w io.Writer, r report, catalog []*rules.Rule) error {
-	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{Name: "kubenet", Version: version, InformationURI: "https://github.com/kubenet/kubenet"}}, Results: []sarifResult{}}
+func writeSARIF(w io.Writer, r Report) error {
+	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{Name: "kubenet", Version: r.Version, InformationURI: "https://github.com/kubenet/kubenet"}}, Results: []sarifResult{}}
 	if r.Config != "" {
 		run.Properties = map[string]string{"kubenet.config": r.Config}
 	}
 	index := map[string]int{}
-	for _, rule := range catalog {
+	for _, rule := range r.Rules {
 		index[rule.ID] = len(run.Tool.Driver.Rules)
 		help := strings.Join(strings.Fields(rule.Doc.Remediation), " ")
 		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{

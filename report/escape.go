@@ -1,4 +1,4 @@
-package main
+package report
 
 import (
 	"fmt"
@@ -15,10 +15,10 @@ import (
 // control characters and bytes that are not UTF-8 are shown escaped, and no printed
 // line starts with "::".
 
-// visible escapes what a terminal or a log would act on, or hide: control characters
+// Visible escapes what a terminal or a log would act on, or hide: control characters
 // (tab aside), invalid UTF-8, and the invisible formatting characters that reorder or
 // hide text (bidi overrides, zero-width characters).
-func visible(s string) string {
+func Visible(s string) string {
 	clean := true
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
@@ -72,8 +72,8 @@ func hidden(r rune) bool {
 	return false
 }
 
-// maxSourceWidth bounds a source line echoed under a finding, in characters.
-const maxSourceWidth = 200
+// MaxSourceWidth bounds a source line echoed under a finding, in characters.
+const MaxSourceWidth = 200
 
 // clip cuts s to n characters, marking the cut.
 func clip(s string, n int) string {
@@ -101,13 +101,13 @@ func neutralizeCommands(out []byte) []byte {
 	return []byte(strings.Join(lines, ""))
 }
 
-// visibleLines writes what Rego rules print, made visible, each write a line of its own
+// VisibleLines writes what Rego rules print, made visible, each write a line of its own
 // (the engine writes a whole print() call at a time).
-type visibleLines struct{ w io.Writer }
+type VisibleLines struct{ W io.Writer }
 
-func (v *visibleLines) Write(p []byte) (int, error) {
-	line := visible(strings.TrimSuffix(string(p), "\n"))
-	if _, err := io.WriteString(v.w, line+"\n"); err != nil {
+func (v *VisibleLines) Write(p []byte) (int, error) {
+	line := Visible(strings.TrimSuffix(string(p), "\n"))
+	if _, err := io.WriteString(v.W, line+"\n"); err != nil {
 		return 0, err
 	}
 	return len(p), nil

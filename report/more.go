@@ -1,4 +1,4 @@
-package main
+package report
 
 import (
 	"encoding/xml"
@@ -6,38 +6,11 @@ import (
 	"html"
 	"io"
 	"maps"
-	"os"
 	"slices"
 	"strings"
 
 	"github.com/kubenet/kubenet/rules"
 )
-
-var formats = []string{"text", "json", "github", "sarif", "junit", "markdown"}
-
-func validFormat(f string) bool {
-	for _, x := range formats {
-		if x == f {
-			return true
-		}
-	}
-	return false
-}
-
-// output is an extra --output FORMAT=FILE.
-type output struct{ format, path string }
-
-func writeFile(path string, write func(io.Writer) error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return usageErr("--output: %v", err)
-	}
-	if err := write(f); err != nil {
-		_ = f.Close()
-		return err
-	}
-	return f.Close()
-}
 
 // JUnit XML as CI report viewers read it: one test suite per rule, one test case per
 // object and rule, failing with the findings.
@@ -70,7 +43,7 @@ type junitFailed struct {
 	Text    string `xml:",chardata"`
 }
 
-func writeJUnit(w io.Writer, r report) error {
+func writeJUnit(w io.Writer, r Report) error {
 	bySuite := map[string]map[string]*junitCase{}
 	for _, f := range r.Findings {
 		obj := f.File
@@ -114,7 +87,7 @@ func writeJUnit(w io.Writer, r report) error {
 }
 
 // writeMarkdown writes a findings table, for a job summary or a pull request comment.
-func writeMarkdown(w io.Writer, r report) error {
+func writeMarkdown(w io.Writer, r Report) error {
 	s := r.summary()
 	var b strings.Builder
 	fmt.Fprintf(&b, "### kubenet: %s, %s, %s\n\n", plural(s.Errors, "error"), plural(s.Warnings, "warning"), plural(s.Infos, "info"))
@@ -124,7 +97,7 @@ func writeMarkdown(w io.Writer, r report) error {
 		icon := map[rules.Severity]string{rules.Error: "🔴 error", rules.Warning: "🟡 warning", rules.Info: "🔵 info"}
 		for _, f := range r.Findings {
 			fmt.Fprintf(&b, "| %s | [`%s`](%s#%s) | <code>%s:%d</code> | %s | %s |\n", icon[f.Severity], f.Rule, rulesDocURL, f.Rule,
-				html.EscapeString(visible(f.File)), f.Line, mdCell(f.Message), mdCell(f.Hint))
+				html.EscapeString(Visible(f.File)), f.Line, mdCell(f.Message), mdCell(f.Hint))
 		}
 	}
 	_, err := io.WriteString(w, b.String())
@@ -137,7 +110,7 @@ func mdCell(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	for i, l := range lines {
 		var b strings.Builder
-		for _, r := range visible(l) {
+		for _, r := range Visible(l) {
 			if strings.ContainsRune("\\`*_[]()!~|", r) {
 				b.WriteByte('\\')
 			}

@@ -1,0 +1,102 @@
+// Package report writes what kubenet finds: lint findings in every output format,
+// the reachability matrix and the network picture. Each kind of output has one
+// registry of formats (name, help, writer) that drives the commands' flag help,
+// validation, completion and dispatch. Everything printed may come from a stranger's
+// manifest, so every format escapes it for its consumer (see escape.go).
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/kubenet/kubenet/rules"
+)
+
+// Report is what a lint run hands to a format.
+type Report struct {
+	Findings []rules.Finding
+	Files    int
+	Objects  int
+	// Sources holds the files' contents by name, for printing the offending line.
+	Sources map[string][]byte
+	// Config is the config file the run used, or "".
+	Config string
+	// Rules is the catalogue of the rules that ran (SARIF describes each).
+	Rules []*rules.Rule
+	// Version is kubenet's version, for the formats that name the tool.
+	Version string
+}
+
+// Options say how the caller wants the output.
+type Options struct {
+	// Color paints text output (the caller decides: a terminal, no NO_COLOR).
+	Color bool
+	// Quiet leaves out everything but findings.
+	Quiet bool
+}
+
+// Format is one output format: its name, a few words of help for the flag, and its
+// writer.
+type Format[T any] struct {
+	Name string
+	Help string
+	// Write writes v; the error is only the writer's.
+	Write func(w io.Writer, v T, o Options) error
+}
+
+// Registry is the ordered formats of one kind of output.
+type Registry[T any] struct{ formats []Format[T] }
+
+// Names are the formats' names, in order.
+func (r *Registry[T]) Names() []string {
+	names := make([]string, len(r.formats))
+	for i, f := range r.formats {
+		names[i] = f.Name
+	}
+	return names
+}
+
+// Lookup finds a format by name.
+func (r *Registry[T]) Lookup(name string) (Format[T], bool) {
+	for _, f := range r.formats {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Format[T]{}, false
+}
+
+// Parse is Lookup with the error a user sees for an unknown name.
+func (r *Registry[T]) Parse(name string) (Format[T], error) {
+	if f, ok := r.Lookup(name); ok {
+		return f, nil
+	}
+	return Format[T]{}, fmt.Errorf("unknown format %q (want %s)", name, strings.Join(r.Names(), ", "))
+}
+
+// Help lists the formats for a flag's help: "text, json, github (workflow
+// annotations) or markdown".
+func (r *Registry[T]) Help() string {
+	parts := make([]string, len(r.formats))
+	for i, f := range r.formats {
+		parts[i] = f.Name
+		if f.Help != "" {
+			parts[i] += " (" + f.Help + ")"
+		}
+	}
+	if len(parts) < 2 {
+		return strings.Join(parts, "")
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " or " + parts[len(parts)-1]
+}
+
+// Findings are the formats of `kubenet lint`.
+var Findings = &Registry[Report]{formats: []Format[Report]{
+	{Name: "text", Write: writeText},
+	{Name: "json", Write: func(w io.Writer, r Report, _ Options) error { return writeJSON(w, r) }},
+	{Name: "github", Help: "workflow annotations", Write: func(w io.Writer, r Report, _ Options) error { return writeGitHub(w, r) }},
+	{Name: "sarif", Help: "2.1.0, for code scanning", Write: func(w io.Writer, r Report, _ Options) error { return writeSARIF(w, r) }},
+	{Name: "junit", Write: func(w io.Writer, r Report, _ Options) error { return writeJUnit(w, r) }},
+	{Name: "markdown", Write: func(w io.Writer, r Report, _ Options) error { return writeMarkdown(w, r) }},
+}}
