@@ -72,13 +72,6 @@ func (s *Selector) String() string {
 	return s.compiled.String()
 }
 
-// NewSelector builds a compiled selector from matchLabels alone (used for Service selectors).
-func NewSelector(matchLabels map[string]string) *Selector {
-	s := &Selector{MatchLabels: matchLabels}
-	_ = s.compile()
-	return s
-}
-
 // FormatLabels renders a label map as "a=1,b=2" in key order.
 func FormatLabels(m map[string]string) string {
 	keys := make([]string, 0, len(m))
