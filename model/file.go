@@ -29,12 +29,11 @@ type fileResult struct {
 
 // item is one object built from a document (or a List item).
 type item struct {
-	obj    *Object
-	entity any // *Workload, *Service, ... or nil for opaque objects
+	obj *Object
+	// entity is the decoded object of a kind kubenet reads, or nil for an opaque one.
+	entity entity
 	// namespaced is false for cluster-scoped kinds.
 	namespaced bool
-	// endpointsFor is the Service name an Endpoints/EndpointSlice backs.
-	endpointsFor string
 }
 
 func decodeFile(src source) fileResult {

@@ -18,7 +18,7 @@ type ConfigMap struct {
 	DataLine map[string]int `json:"dataLine"`
 }
 
-func buildConfigMap(c *docCtx, o *Object, n *yaml.Node) any {
+func buildConfigMap(c *docCtx, o *Object, n *yaml.Node) entity {
 	cm := &ConfigMap{Object: *o}
 	c.obj = &cm.Object
 	dn := val(n, "data")
@@ -44,3 +44,8 @@ func buildConfigMap(c *docCtx, o *Object, n *yaml.Node) any {
 	}
 	return cm
 }
+
+func (cm *ConfigMap) object() *Object { return &cm.Object }
+
+// addTo lists the ConfigMap in the graph.
+func (cm *ConfigMap) addTo(a *assembly) { a.g.ConfigMaps = append(a.g.ConfigMaps, cm) }

@@ -48,7 +48,7 @@ type IngressClass struct {
 	IsDefault  bool   `json:"isDefault"`
 }
 
-func buildIngressClass(c *docCtx, o *Object, n *yaml.Node) any {
+func buildIngressClass(c *docCtx, o *Object, n *yaml.Node) entity {
 	ic := &IngressClass{Object: *o}
 	c.obj = &ic.Object
 	ic.Controller, _ = c.str(path(n, "spec", "controller"), "spec.controller")
@@ -56,7 +56,7 @@ func buildIngressClass(c *docCtx, o *Object, n *yaml.Node) any {
 	return ic
 }
 
-func buildIngress(c *docCtx, o *Object, n *yaml.Node) any {
+func buildIngress(c *docCtx, o *Object, n *yaml.Node) entity {
 	ing := &Ingress{Object: *o, Backends: []Backend{}}
 	c.obj = &ing.Object
 	v1 := o.APIVersion == "networking.k8s.io/v1"
@@ -194,3 +194,13 @@ func (c *docCtx) backend(n *yaml.Node, where string) Backend {
 	c.fail(n, "%s names neither a service nor a resource", where)
 	return b
 }
+
+func (ing *Ingress) object() *Object { return &ing.Object }
+
+// addTo lists the Ingress in the graph.
+func (ing *Ingress) addTo(a *assembly) { a.g.Ingresses = append(a.g.Ingresses, ing) }
+
+func (ic *IngressClass) object() *Object { return &ic.Object }
+
+// addTo lists the IngressClass in the graph.
+func (ic *IngressClass) addTo(a *assembly) { a.g.IngressClasses = append(a.g.IngressClasses, ic) }

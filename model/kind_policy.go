@@ -52,7 +52,7 @@ type PolicyPort struct {
 	PortPos  Pos          `json:"portPos"`
 }
 
-func buildPolicy(c *docCtx, o *Object, n *yaml.Node) any {
+func buildPolicy(c *docCtx, o *Object, n *yaml.Node) entity {
 	p := &Policy{Object: *o, Ingress: []PolicyRule{}, Egress: []PolicyRule{}}
 	c.obj = &p.Object
 	spec := val(n, "spec")
@@ -156,3 +156,8 @@ func (c *docCtx) policyRules(n *yaml.Node, where, peersKey string) []PolicyRule 
 	}
 	return rules
 }
+
+func (p *Policy) object() *Object { return &p.Object }
+
+// addTo lists the Policy in the graph.
+func (p *Policy) addTo(a *assembly) { a.g.Policies = append(a.g.Policies, p) }

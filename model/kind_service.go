@@ -48,7 +48,7 @@ type ServicePort struct {
 	NodePortPos   Pos  `json:"nodePortPos"`
 }
 
-func buildService(c *docCtx, o *Object, n *yaml.Node) any {
+func buildService(c *docCtx, o *Object, n *yaml.Node) entity {
 	s := &Service{Object: *o, Type: "ClusterIP", Ports: []ServicePort{}}
 	c.obj = &s.Object
 	spec := val(n, "spec")
@@ -153,9 +153,38 @@ func isDigits(s string) bool {
 	return true
 }
 
-// buildEndpoints returns the name of the Service the Endpoints back.
-func buildEndpoints(_ *docCtx, o *Object, _ *yaml.Node) any { return o.Name }
-
-func buildEndpointSlice(_ *docCtx, o *Object, _ *yaml.Node) any {
-	return o.Labels["kubernetes.io/service-name"]
+// endpoints is an Endpoints or EndpointSlice object: evidence that the input defines
+// the endpoints of a Service (which then needs no selector).
+type endpoints struct {
+	obj *Object
+	// service is the name of the Service backed, or "" when not known.
+	service string
 }
+
+// buildEndpoints reads an Endpoints object, which backs the Service of its name.
+func buildEndpoints(_ *docCtx, o *Object, _ *yaml.Node) entity {
+	return &endpoints{obj: o, service: o.Name}
+}
+
+// buildEndpointSlice reads an EndpointSlice, which names the Service it backs in its
+// kubernetes.io/service-name label.
+func buildEndpointSlice(_ *docCtx, o *Object, _ *yaml.Node) entity {
+	return &endpoints{obj: o, service: o.Labels["kubernetes.io/service-name"]}
+}
+
+func (e *endpoints) object() *Object { return e.obj }
+
+// addTo records that the Service has endpoints in the input.
+func (e *endpoints) addTo(a *assembly) {
+	if e.service != "" {
+		a.g.EndpointsFor[ID(e.obj.Namespace, "Service", e.service)] = true
+	}
+}
+
+// evidence marks endpoints as evidence about a Service rather than an object of its own.
+func (*endpoints) evidence() {}
+
+func (s *Service) object() *Object { return &s.Object }
+
+// addTo lists the Service in the graph.
+func (s *Service) addTo(a *assembly) { a.g.Services = append(a.g.Services, s) }

@@ -43,7 +43,7 @@ type Workload struct {
 	Volumes  []Volume `json:"volumes"`
 }
 
-func buildPod(c *docCtx, o *Object, n *yaml.Node) any {
+func buildPod(c *docCtx, o *Object, n *yaml.Node) entity {
 	w := &Workload{Object: *o, PodLabels: o.Labels, PodAnnotations: o.Annotations, ContainersKnown: true}
 	c.obj = &w.Object
 	if mk, _ := field(val(n, "metadata"), "labels"); mk != nil {
@@ -60,7 +60,7 @@ func buildPod(c *docCtx, o *Object, n *yaml.Node) any {
 
 // buildTemplated builds a workload whose pod template sits at the given path.
 func buildTemplated(tpath ...string) builder {
-	return func(c *docCtx, o *Object, n *yaml.Node) any {
+	return func(c *docCtx, o *Object, n *yaml.Node) entity {
 		w := &Workload{Object: *o, ContainersKnown: true}
 		c.obj = &w.Object
 		spec := val(n, "spec")
@@ -197,3 +197,8 @@ func extraLabels(pod map[string]string, sets []map[string]string) []map[string]s
 	}
 	return out
 }
+
+func (w *Workload) object() *Object { return &w.Object }
+
+// addTo lists the Workload in the graph.
+func (w *Workload) addTo(a *assembly) { a.g.Workloads = append(a.g.Workloads, w) }

@@ -6,11 +6,29 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-// builder turns a document of a known kind into its entity.
-type builder func(c *docCtx, o *Object, root *yaml.Node) any
+// entity is a decoded object of a kind kubenet reads (see kinds). Its type says where
+// it goes in the graph, so that adding a kind is a file of its own (the type, its
+// builder and these methods) and an entry in kinds.
+type entity interface {
+	// object returns the header the graph lists for the entity (the one embedded in
+	// it), or nil when the decoded header stands for it: a Namespace has none of its own.
+	object() *Object
+	// addTo adds the entity to the graph being assembled. It is called for the
+	// definition of an object that is analysed, not for one a later definition
+	// replaces, and never for an object without a name (but see evidence and merging).
+	addTo(a *assembly)
+}
 
-// kinds maps "group/Kind" to builders. Only these kinds are type-checked; every other
-// kind is kept as an opaque object.
+// builder decodes a document of a known kind into its entity. A builder that copies o
+// into an entity points c.obj at the copy, so that type errors mark the object the
+// graph holds invalid.
+type builder func(c *docCtx, o *Object, root *yaml.Node) entity
+
+// kinds maps "group/Kind" to builders: the registry of the kinds kubenet reads. Only
+// these kinds are type-checked; every other kind is kept as an opaque object (or, for a
+// custom resource, read as a pod source when it looks like one). It is one table, not
+// entries each kind file registers, so that the kinds kubenet reads can be seen in one
+// place and no init order is involved; a key given twice does not compile.
 var kinds = map[string]builder{
 	"/Pod":                                 buildPod,
 	"/ReplicationController":               buildTemplated("spec", "template"),

@@ -134,24 +134,8 @@ func (c *docCtx) object(n *yaml.Node, listWhere, defAPIVersion, defKind string) 
 	it := item{obj: o, namespaced: !clusterScoped[kind]}
 	if b, ok := kinds[o.Group()+"/"+kind]; ok {
 		it.entity = b(c, o, n)
-		switch e := it.entity.(type) {
-		case *Workload:
-			it.obj = &e.Object
-		case *Service:
-			it.obj = &e.Object
-		case *Ingress:
-			it.obj = &e.Object
-		case *IngressClass:
-			it.obj = &e.Object
-		case *Policy:
-			it.obj = &e.Object
-		case *ConfigMap:
-			it.obj = &e.Object
-		case *Monitor:
-			it.obj = &e.Object
-		case string:
-			it.endpointsFor = e
-			it.entity = nil
+		if h := it.entity.object(); h != nil {
+			it.obj = h
 		}
 	} else if !KnownGroup(o.Group()) {
 		o.specLabels = specLabels(val(n, "spec"), 10, nil)
