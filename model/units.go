@@ -19,56 +19,127 @@ const skippedChart = "skipped Helm chart "
 // Without variants there is one graph. Problems that concern no graph in particular
 // (skipped folders) go to the first.
 func LoadUnits(opts Options, paths ...string) ([]*Graph, error) {
-	var srcs []source
-	var notices []Problem
-	var skippedBuilds []SkippedBuild
-	var kdirs []string
-	explicit := map[string]bool{}
-	seen := map[string]bool{}
+	in, err := readInputs(opts, paths)
+	if err != nil {
+		return nil, err
+	}
+	roots := kustomizeRoots(in.kdirs, in.explicit)
+	built := in.buildKustomizations(roots)
+	var units []*Graph
+	groups, variant := deployments(roots)
+	plain := len(in.srcs) - len(in.kdirs)
+	for _, group := range groups {
+		var names []string
+		for _, dir := range group {
+			if variant[dir] || (plain == 0 && len(roots) == 1) {
+				names = append(names, kustomizationFile(dir))
+			}
+		}
+		g, err := build(opts, in.unit(group, built))
+		if err != nil {
+			return nil, err
+		}
+		g.Unit = strings.Join(names, ", ")
+		units = append(units, g)
+	}
+	units[0].Problems = append(in.notices, units[0].Problems...)
+	for _, n := range in.notices {
+		if strings.HasPrefix(n.Message, skippedChart) {
+			in.skipped = append(in.skipped, SkippedBuild{File: n.Pos.File})
+		}
+	}
+	for _, g := range units {
+		g.Skipped = in.skipped
+	}
+	return units, nil
+}
+
+// inputs is what the paths given to LoadUnits hold, before any kustomization is built.
+type inputs struct {
+	// srcs lists the files in input order, with a placeholder for each kustomization
+	// folder (source.kustomization).
+	srcs []source
+	// kdirs are the kustomization folders, explicit those named as paths themselves.
+	kdirs    []string
+	explicit map[string]bool
+	// notices are the problems that concern no graph in particular (skipped folders and
+	// files); skipped lists the kustomizations not built.
+	notices []Problem
+	skipped []SkippedBuild
+	// seen holds the files listed already, so that a file named twice is read once.
+	seen map[string]bool
+}
+
+// readInputs lists the files (and kustomization folders) of the paths, reading
+// standard input for "-". A path that cannot be read, or inputs over MaxInputSize,
+// are a *PathError.
+func readInputs(opts Options, paths []string) (*inputs, error) {
+	in := &inputs{explicit: map[string]bool{}, seen: map[string]bool{}}
 	for _, p := range paths {
 		if p == "-" {
-			if opts.Stdin == nil {
-				return nil, &PathError{Path: "-", Err: errors.New("no standard input")}
-			}
-			data, err := io.ReadAll(io.LimitReader(opts.Stdin, MaxFileSize+1))
+			srcs, err := readStdin(opts.Stdin)
 			if err != nil {
-				return nil, &PathError{Path: "-", Err: err}
+				return nil, err
 			}
-			if len(data) > MaxFileSize {
-				return nil, &PathError{Path: "-", Err: fmt.Errorf("standard input holds more than %d MiB, the most kubenet reads from one file", MaxFileSize>>20)}
-			}
-			srcs = append(srcs, splitHelm(data)...)
+			in.srcs = append(in.srcs, srcs...)
 			continue
 		}
 		found, kd, n, err := walk(p, opts.Ignore, opts.Kustomize)
 		if err != nil {
 			return nil, err
 		}
-		notices = append(notices, n...)
-		isDir := map[string]bool{}
-		for _, d := range kd {
-			isDir[d] = true
-			if d == filepath.Clean(p) {
-				explicit[d] = true
-			}
-		}
-		for _, f := range found {
-			if seen[f] {
-				continue
-			}
-			seen[f] = true
-			if isDir[f] {
-				kdirs = append(kdirs, f)
-				srcs = append(srcs, source{name: f, kustomization: true})
-			} else {
-				srcs = append(srcs, source{name: f, path: f})
-			}
-		}
+		in.notices = append(in.notices, n...)
+		in.add(p, found, kd)
 	}
-	if n := sourceBytes(srcs); n > MaxInputSize {
+	if n := sourceBytes(in.srcs); n > MaxInputSize {
 		return nil, &PathError{Path: strings.Join(paths, " "), Err: fmt.Errorf("%d MiB of manifests, over the %d MiB kubenet reads in one run; lint the folders in parts", n>>20, MaxInputSize>>20)}
 	}
-	roots := kustomizeRoots(kdirs, explicit)
+	return in, nil
+}
+
+// readStdin reads standard input, split at the "# Source:" comments of helm template.
+func readStdin(stdin io.Reader) ([]source, error) {
+	if stdin == nil {
+		return nil, &PathError{Path: "-", Err: errors.New("no standard input")}
+	}
+	data, err := io.ReadAll(io.LimitReader(stdin, MaxFileSize+1))
+	if err != nil {
+		return nil, &PathError{Path: "-", Err: err}
+	}
+	if len(data) > MaxFileSize {
+		return nil, &PathError{Path: "-", Err: fmt.Errorf("standard input holds more than %d MiB, the most kubenet reads from one file", MaxFileSize>>20)}
+	}
+	return splitHelm(data), nil
+}
+
+// add lists what walking path p found: the files, and the kustomization folders kd
+// among them.
+func (in *inputs) add(p string, found, kd []string) {
+	isDir := map[string]bool{}
+	for _, d := range kd {
+		isDir[d] = true
+		if d == filepath.Clean(p) {
+			in.explicit[d] = true
+		}
+	}
+	for _, f := range found {
+		if in.seen[f] {
+			continue
+		}
+		in.seen[f] = true
+		if isDir[f] {
+			in.kdirs = append(in.kdirs, f)
+			in.srcs = append(in.srcs, source{name: f, kustomization: true})
+		} else {
+			in.srcs = append(in.srcs, source{name: f, path: f})
+		}
+	}
+}
+
+// buildKustomizations builds each root kustomization in memory, by folder. One that
+// kubenet does not build (remote resources, helmCharts) is a notice and a
+// SkippedBuild; one that fails to build is its file, with the failure as its problem.
+func (in *inputs) buildKustomizations(roots []string) map[string]source {
 	built := map[string]source{}
 	for _, dir := range roots {
 		k, err := kustomize(dir)
@@ -76,12 +147,12 @@ func LoadUnits(opts Options, paths ...string) ([]*Graph, error) {
 		file := kustomizationFile(dir)
 		switch {
 		case errors.As(err, &skipped):
-			notices = append(notices, Problem{Kind: Notice, Pos: Pos{File: file}, Message: "skipped " + err.Error()})
+			in.notices = append(in.notices, Problem{Kind: Notice, Pos: Pos{File: file}, Message: "skipped " + err.Error()})
 			sb := SkippedBuild{File: file}
 			if k, err := readKustomization(file); err == nil {
 				sb.Namespace = k.Namespace
 			}
-			skippedBuilds = append(skippedBuilds, sb)
+			in.skipped = append(in.skipped, sb)
 		case err != nil:
 			at := file
 			var inBase *baseBuildError
@@ -93,46 +164,28 @@ func LoadUnits(opts Options, paths ...string) ([]*Graph, error) {
 			built[dir] = source{name: k.file + " (built)", data: k.data, built: k}
 		}
 	}
-	var units []*Graph
-	groups, variant := deployments(roots)
-	plain := len(srcs) - len(kdirs)
-	for _, group := range groups {
-		in := map[string]bool{}
-		var names []string
-		for _, dir := range group {
-			in[dir] = true
-			if variant[dir] || (plain == 0 && len(roots) == 1) {
-				names = append(names, kustomizationFile(dir))
+	return built
+}
+
+// unit lists the sources of one deployment in input order: every plain file, and the
+// output of the kustomizations of group in the place of their folders.
+func (in *inputs) unit(group []string, built map[string]source) []source {
+	inGroup := map[string]bool{}
+	for _, dir := range group {
+		inGroup[dir] = true
+	}
+	var unit []source
+	for _, src := range in.srcs {
+		switch {
+		case !src.kustomization:
+			unit = append(unit, src)
+		case inGroup[src.name]:
+			if b, ok := built[src.name]; ok {
+				unit = append(unit, b)
 			}
 		}
-		var unit []source
-		for _, src := range srcs {
-			switch {
-			case !src.kustomization:
-				unit = append(unit, src)
-			case in[src.name]:
-				if b, ok := built[src.name]; ok {
-					unit = append(unit, b)
-				}
-			}
-		}
-		g, err := build(opts, unit)
-		if err != nil {
-			return nil, err
-		}
-		g.Unit = strings.Join(names, ", ")
-		units = append(units, g)
 	}
-	units[0].Problems = append(notices, units[0].Problems...)
-	for _, n := range notices {
-		if strings.HasPrefix(n.Message, skippedChart) {
-			skippedBuilds = append(skippedBuilds, SkippedBuild{File: n.Pos.File})
-		}
-	}
-	for _, g := range units {
-		g.Skipped = skippedBuilds
-	}
-	return units, nil
+	return unit
 }
 
 // deployments groups kustomization roots into what is deployed together. Roots that
