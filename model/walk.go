@@ -10,6 +10,7 @@ import (
 	"strings"
 )
 
+// manifestExt are the extensions of the files read while walking folders.
 var manifestExt = map[string]bool{".yaml": true, ".yml": true, ".json": true}
 
 // walk lists the manifest files under p in lexical order. It skips .git, vendor,
@@ -33,74 +34,8 @@ func walk(p string, ignore func(string) bool, kust bool) ([]string, []string, []
 	if err != nil {
 		return nil, nil, nil, &PathError{Path: p, Err: err}
 	}
-	var files, kdirs []string
-	var notices []Problem
-	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-		if d == nil { // the folder itself cannot be read
-			return &PathError{Path: path, Err: unwrapPath(err)}
-		}
-		name := d.Name()
-		if ignore != nil && path != p && ignore(path) {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if d.IsDir() {
-			if path != p && (strings.HasPrefix(name, ".") || name == "vendor" || name == "node_modules") {
-				return filepath.SkipDir
-			}
-			if err != nil {
-				// A folder that is not ignored but cannot be listed: linting the rest
-				// would pass a repository kubenet has not read (exit 2).
-				return &PathError{Path: path, Err: unwrapPath(err)}
-			}
-			if _, err := os.Stat(filepath.Join(path, "Chart.yaml")); err == nil {
-				notices = append(notices, Problem{Kind: Notice, Pos: Pos{File: path},
-					Message: skippedChart + path + ": templates are not manifests; lint the rendered output instead: helm template " + path + " | kubenet lint -"})
-				return filepath.SkipDir
-			}
-			if kust && kustomizationFile(path) != "" {
-				// Listed with the files too, so that its objects keep their place in the
-				// input order. Its files are kustomize's to read; folders below it are
-				// walked, for overlays that live under their base.
-				kdirs = append(kdirs, filepath.Clean(path))
-				files = append(files, filepath.Clean(path))
-			}
-			return nil
-		}
-		if !manifestExt[strings.ToLower(filepath.Ext(name))] || underAny(path, kdirs) {
-			return nil
-		}
-		skip := func(why string) error {
-			notices = append(notices, Problem{Kind: Notice, Pos: Pos{File: path}, Message: "skipped " + path + ": " + why})
-			return nil
-		}
-		switch {
-		case d.Type().IsRegular():
-		case d.Type()&fs.ModeSymlink != 0:
-			// Follow links to files inside the folder linted (kubectl apply -R does;
-			// ConfigMap volumes are links), never out of it, and not to folders, which
-			// could loop.
-			target, err := filepath.EvalSymlinks(path)
-			if err != nil {
-				return skip("a link that leads nowhere")
-			}
-			if rel, err := filepath.Rel(root, target); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-				return skip("a link to " + target + ", outside " + p)
-			}
-			if fi, err := os.Stat(target); err != nil || !fi.Mode().IsRegular() {
-				return skip("a link to something that is not a regular file")
-			}
-		default:
-			return skip("not a regular file")
-		}
-		if fi, err := os.Stat(path); err == nil && fi.Size() > MaxFileSize {
-			return skip(fmt.Sprintf("%d MiB, over the %d MiB kubenet reads from one file", fi.Size()>>20, MaxFileSize>>20))
-		}
-		files = append(files, path)
-		return nil
-	})
+	w := &walker{top: p, root: root, ignore: ignore, kust: kust}
+	err = filepath.WalkDir(p, w.visit)
 	var pe *PathError
 	if errors.As(err, &pe) {
 		return nil, nil, nil, pe
@@ -108,8 +43,98 @@ func walk(p string, ignore func(string) bool, kust bool) ([]string, []string, []
 	if err != nil {
 		return nil, nil, nil, &PathError{Path: p, Err: err}
 	}
-	sort.Strings(files)
-	return files, kdirs, notices, nil
+	sort.Strings(w.files)
+	return w.files, w.kdirs, w.notices, nil
+}
+
+// walker walks one folder given as a path (see walk).
+type walker struct {
+	// top is the folder as given; root is top with links resolved.
+	top, root string
+	ignore    func(string) bool
+	kust      bool
+	// files are the manifest files and kustomization folders found, kdirs the
+	// kustomization folders, notices what was skipped.
+	files, kdirs []string
+	notices      []Problem
+}
+
+// visit is the fs.WalkDirFunc of a walk: it decides on each folder and file met.
+func (w *walker) visit(path string, d fs.DirEntry, err error) error {
+	if d == nil { // the folder itself cannot be read
+		return &PathError{Path: path, Err: unwrapPath(err)}
+	}
+	if w.ignore != nil && path != w.top && w.ignore(path) {
+		if d.IsDir() {
+			return filepath.SkipDir
+		}
+		return nil
+	}
+	if d.IsDir() {
+		return w.dir(path, d.Name(), err)
+	}
+	if !manifestExt[strings.ToLower(filepath.Ext(d.Name()))] || underAny(path, w.kdirs) {
+		return nil
+	}
+	if why := w.unreadable(path, d); why != "" {
+		w.notices = append(w.notices, Problem{Kind: Notice, Pos: Pos{File: path}, Message: "skipped " + path + ": " + why})
+		return nil
+	}
+	w.files = append(w.files, path)
+	return nil
+}
+
+// dir decides on a folder: skipped (hidden, vendored, a Helm chart), listed as a
+// kustomization, or walked. err is the error listing it.
+func (w *walker) dir(path, name string, err error) error {
+	if path != w.top && (strings.HasPrefix(name, ".") || name == "vendor" || name == "node_modules") {
+		return filepath.SkipDir
+	}
+	if err != nil {
+		// A folder that is not ignored but cannot be listed: linting the rest
+		// would pass a repository kubenet has not read (exit 2).
+		return &PathError{Path: path, Err: unwrapPath(err)}
+	}
+	if _, err := os.Stat(filepath.Join(path, "Chart.yaml")); err == nil {
+		w.notices = append(w.notices, Problem{Kind: Notice, Pos: Pos{File: path},
+			Message: skippedChart + path + ": templates are not manifests; lint the rendered output instead: helm template " + path + " | kubenet lint -"})
+		return filepath.SkipDir
+	}
+	if w.kust && kustomizationFile(path) != "" {
+		// Listed with the files too, so that its objects keep their place in the
+		// input order. Its files are kustomize's to read; folders below it are
+		// walked, for overlays that live under their base.
+		w.kdirs = append(w.kdirs, filepath.Clean(path))
+		w.files = append(w.files, filepath.Clean(path))
+	}
+	return nil
+}
+
+// unreadable says why a manifest file is skipped, or returns "" when it is read.
+func (w *walker) unreadable(path string, d fs.DirEntry) string {
+	switch {
+	case d.Type().IsRegular():
+	case d.Type()&fs.ModeSymlink != 0:
+		// Follow links to files inside the folder linted (kubectl apply -R does;
+		// ConfigMap volumes are links), never out of it, and not to folders, which
+		// could loop.
+		target, err := filepath.EvalSymlinks(path)
+		if err != nil {
+			return "a link that leads nowhere"
+		}
+		if rel, err := filepath.Rel(w.root, target); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return "a link to " + target + ", outside " + w.top
+		}
+		if fi, err := os.Stat(target); err != nil || !fi.Mode().IsRegular() {
+			return "a link to something that is not a regular file"
+		}
+	default:
+		return "not a regular file"
+	}
+	if fi, err := os.Stat(path); err == nil && fi.Size() > MaxFileSize {
+		return fmt.Sprintf("%d MiB, over the %d MiB kubenet reads from one file", fi.Size()>>20, MaxFileSize>>20)
+	}
+	return ""
 }
 
 // unwrapPath drops the path and operation from an *fs.PathError ("open x: permission
