@@ -89,45 +89,67 @@ func (c *docCtx) object(n *yaml.Node, listWhere, defAPIVersion, defKind string) 
 			kv = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: defKind, Line: n.Line, Column: n.Column}
 		}
 	}
-	// Both keys present, one of them null: meant as an object, refused by kubectl.
+	if !c.typed(n, av, kv, listWhere) {
+		return
+	}
+	kind := kv.Value
+	if strings.HasSuffix(kind, "List") {
+		if _, items := field(n, "items"); items != nil || kind == "List" {
+			c.list(items, av.Value, kind)
+			return
+		}
+	}
+	c.decode(n, av, kind)
+}
+
+// typed reports whether a mapping with these apiVersion and kind nodes is a Kubernetes
+// object. With both keys present and one of them null, it is meant as one but kubectl
+// refuses it (a problem). Without them it is the YAML of another tool (a CI workflow,
+// Helm values, a kustomization without kind), skipped, unless it is a List item
+// (listWhere).
+func (c *docCtx) typed(n, av, kv *yaml.Node, listWhere string) bool {
 	if av != nil && kv != nil && (isNull(av) || isNull(kv)) {
 		bad, key := av, "apiVersion"
 		if isNull(kv) {
 			bad, key = kv, "kind"
 		}
 		c.fail(bad, "%s is null: kubectl refuses the document", key)
-		return
+		return false
 	}
-	// Not a Kubernetes object (CI workflows, Helm values, kustomization without kind): skip.
 	if av == nil || kv == nil || av.Kind != yaml.ScalarNode || kv.Kind != yaml.ScalarNode || av.Value == "" || kv.Value == "" {
 		if listWhere != "" {
 			c.fail(n, "%s has no apiVersion and kind", listWhere)
 		}
-		return
+		return false
 	}
-	kind := kv.Value
-	if strings.HasSuffix(kind, "List") {
-		if _, items := field(n, "items"); items != nil || kind == "List" {
-			c.obj = nil
-			itemKind := ""
-			if kind != "List" {
-				itemKind = strings.TrimSuffix(kind, "List")
+	return true
+}
+
+// list handles the items of a List of the given kind. Items of a typed list (PodList)
+// default to its apiVersion and item kind.
+func (c *docCtx) list(items *yaml.Node, apiVersion, kind string) {
+	itemKind := ""
+	if kind != "List" {
+		itemKind = strings.TrimSuffix(kind, "List")
+	}
+	for i, it := range c.seq(items, kind+".items") {
+		if items.Content[i].Kind == yaml.AliasNode {
+			// An aliased List item is unwrapped again each time it is named;
+			// bound it as kubectl does ("excessive aliasing").
+			c.aliasItems++
+			if c.aliasItems > maxAliasItems {
+				c.fail(items.Content[i], "%s: document contains excessive aliasing", kind)
+				return
 			}
-			for i, it := range c.seq(items, kind+".items") {
-				if items.Content[i].Kind == yaml.AliasNode {
-					// An aliased List item is unwrapped again each time it is named;
-					// bound it as kubectl does ("excessive aliasing").
-					c.aliasItems++
-					if c.aliasItems > maxAliasItems {
-						c.fail(items.Content[i], "%s: document contains excessive aliasing", kind)
-						return
-					}
-				}
-				c.object(it, fmt.Sprintf("%s.items[%d]", kind, i), av.Value, itemKind)
-			}
-			return
 		}
+		c.object(it, fmt.Sprintf("%s.items[%d]", kind, i), apiVersion, itemKind)
 	}
+}
+
+// decode reads the object n (av is its apiVersion node) into its header and, for a
+// kind in kinds or a custom resource that makes pods, its entity, and adds it to the
+// file's items.
+func (c *docCtx) decode(n, av *yaml.Node, kind string) {
 	o := &Object{Ref: Ref{APIVersion: av.Value, Kind: kind}, Doc: c.doc, APIVersionPos: c.pos(av), Pos: c.pos(n)}
 	c.obj = o
 	c.metadata(o, n)
@@ -161,11 +183,13 @@ func nameErrors(kind, name string) []string {
 	return validation.IsDNS1123Subdomain(name)
 }
 
-// metadata reads name, namespace, labels and annotations into o.
+// metadata reads name, namespace, labels and annotations into o. A kind kubenet reads
+// must have a valid name.
 func (c *docCtx) metadata(o *Object, n *yaml.Node) {
+	_, known := kinds[o.Group()+"/"+o.Kind]
 	_, md := field(n, "metadata")
 	if !c.mapping(md, "metadata") {
-		if _, known := kinds[o.Group()+"/"+o.Kind]; known {
+		if known {
 			c.fail(n, "%s has no metadata.name", o.Kind)
 		}
 		return
@@ -174,14 +198,14 @@ func (c *docCtx) metadata(o *Object, n *yaml.Node) {
 	if name, ok := c.str(nameNode, "metadata.name"); ok {
 		o.Name = name
 		o.Pos = c.pos(nameNode)
-		if _, known := kinds[o.Group()+"/"+o.Kind]; known {
+		if known {
 			if errs := nameErrors(o.Kind, name); len(errs) > 0 {
 				c.fail(nameNode, "metadata.name %q is not a valid %s name: %s", name, o.Kind, errs[0])
 			}
 		}
 	} else if gn, ok := c.str(val(md, "generateName"), "metadata.generateName"); ok {
 		o.Name, o.GenerateName = gn, true
-	} else if _, known := kinds[o.Group()+"/"+o.Kind]; known && nameNode == nil {
+	} else if known && nameNode == nil {
 		c.fail(md, "%s has no metadata.name", o.Kind)
 	} else if known && isNull(nameNode) {
 		c.fail(nameNode, "%s has no metadata.name (it is null)", o.Kind)
