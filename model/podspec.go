@@ -94,6 +94,7 @@ type DNSOption struct {
 	Value *string `json:"value"`
 }
 
+// podSpec reads a pod spec (a Pod's spec, or a pod template's) into w.
 func (c *docCtx) podSpec(w *Workload, spec *yaml.Node, where string) {
 	hk, hv := field(spec, "hostNetwork")
 	w.HostNetwork = c.boolean(hv, where+".hostNetwork")
@@ -108,26 +109,7 @@ func (c *docCtx) podSpec(w *Workload, spec *yaml.Node, where string) {
 		w.DNSPolicy, w.DNSPolicyPos = s, c.pos(dk)
 	}
 	if dc := val(spec, "dnsConfig"); c.mapping(dc, where+".dnsConfig") {
-		cfg := &DNSConfig{Pos: c.pos(dc)}
-		for _, s := range c.stringList(val(dc, "nameservers"), where+".dnsConfig.nameservers") {
-			cfg.Nameservers = append(cfg.Nameservers, s.Value)
-		}
-		for _, s := range c.stringList(val(dc, "searches"), where+".dnsConfig.searches") {
-			cfg.Searches = append(cfg.Searches, s.Value)
-		}
-		for i, on := range c.seq(val(dc, "options"), where+".dnsConfig.options") {
-			ow := fmt.Sprintf("%s.dnsConfig.options[%d]", where, i)
-			if !c.mapping(on, ow) {
-				continue
-			}
-			name, _ := c.str(val(on, "name"), ow+".name")
-			opt := DNSOption{Name: name}
-			if v, ok := c.str(val(on, "value"), ow+".value"); ok {
-				opt.Value = &v
-			}
-			cfg.Options = append(cfg.Options, opt)
-		}
-		w.DNSConfig = cfg
+		w.DNSConfig = c.dnsConfig(dc, where+".dnsConfig")
 	}
 	w.Hostname, _ = c.str(val(spec, "hostname"), where+".hostname")
 	w.Subdomain, _ = c.str(val(spec, "subdomain"), where+".subdomain")
@@ -150,6 +132,31 @@ func (c *docCtx) podSpec(w *Workload, spec *yaml.Node, where string) {
 	}
 }
 
+// dnsConfig reads a pod's dnsConfig mapping.
+func (c *docCtx) dnsConfig(dc *yaml.Node, where string) *DNSConfig {
+	cfg := &DNSConfig{Pos: c.pos(dc)}
+	for _, s := range c.stringList(val(dc, "nameservers"), where+".nameservers") {
+		cfg.Nameservers = append(cfg.Nameservers, s.Value)
+	}
+	for _, s := range c.stringList(val(dc, "searches"), where+".searches") {
+		cfg.Searches = append(cfg.Searches, s.Value)
+	}
+	for i, on := range c.seq(val(dc, "options"), where+".options") {
+		ow := fmt.Sprintf("%s.options[%d]", where, i)
+		if !c.mapping(on, ow) {
+			continue
+		}
+		name, _ := c.str(val(on, "name"), ow+".name")
+		opt := DNSOption{Name: name}
+		if v, ok := c.str(val(on, "value"), ow+".value"); ok {
+			opt.Value = &v
+		}
+		cfg.Options = append(cfg.Options, opt)
+	}
+	return cfg
+}
+
+// container reads a container (an init container when init is set) and adds it to w.
 func (c *docCtx) container(w *Workload, n *yaml.Node, where string, init bool) {
 	if !c.mapping(n, where) {
 		return
@@ -162,42 +169,60 @@ func (c *docCtx) container(w *Workload, n *yaml.Node, where string, init bool) {
 		}
 	}
 	for i, pn := range c.seq(val(n, "ports"), where+".ports") {
-		pw := fmt.Sprintf("%s.ports[%d]", where, i)
-		if isNull(pn) {
-			c.fail(pn, "%s is null: an empty port has no containerPort, which the API server refuses", pw)
-			continue
+		if p, ok := c.containerPort(pn, fmt.Sprintf("%s.ports[%d]", where, i)); ok {
+			ct.Ports = append(ct.Ports, p)
 		}
-		if !c.mapping(pn, pw) {
-			continue
-		}
-		p := ContainerPort{Protocol: "TCP", Pos: c.pos(pn)}
-		nk, nv := field(pn, "name")
-		if name, ok := c.str(nv, pw+".name"); ok && name != "" {
-			if errs := validation.IsValidPortName(name); len(errs) > 0 {
-				c.fail(nv, "%s.name %q is not a valid port name: %s", pw, name, errs[0])
-			}
-			p.Name = name
-			_ = nk
-		}
-		cpv := val(pn, "containerPort")
-		if isNull(cpv) && cpv != nil {
-			c.fail(cpv, "%s.containerPort is required, and null is no port", pw)
-		} else if cpv == nil {
-			c.fail(pn, "%s.containerPort is required%s", pw, misspelt(pn, "containerPort"))
-		} else if v, ok := c.integer(cpv, pw+".containerPort"); ok {
-			if v < 1 || v > 65535 {
-				c.fail(cpv, "%s.containerPort %d must be between 1 and 65535", pw, v)
-			}
-			p.ContainerPort = v
-		}
-		p.Protocol = c.protocol(val(pn, "protocol"), pw+".protocol")
-		if hp, ok := c.integer(val(pn, "hostPort"), pw+".hostPort"); ok {
-			p.HostPort = hp
-		}
-		ct.Ports = append(ct.Ports, p)
 	}
-	for i, en := range c.seq(val(n, "env"), where+".env") {
-		ew := fmt.Sprintf("%s.env[%d]", where, i)
+	ct.Env = c.env(val(n, "env"), where+".env")
+	ct.EnvFrom = c.envFrom(val(n, "envFrom"), where+".envFrom")
+	ct.Args = c.stringList(val(n, "args"), where+".args")
+	ct.Command = c.stringList(val(n, "command"), where+".command")
+	ct.ProbePorts = c.probePorts(n)
+	w.Containers = append(w.Containers, ct)
+}
+
+// containerPort reads one entry of a container's ports; ok is false when it is not a
+// mapping.
+func (c *docCtx) containerPort(pn *yaml.Node, where string) (ContainerPort, bool) {
+	if isNull(pn) {
+		c.fail(pn, "%s is null: an empty port has no containerPort, which the API server refuses", where)
+		return ContainerPort{}, false
+	}
+	if !c.mapping(pn, where) {
+		return ContainerPort{}, false
+	}
+	p := ContainerPort{Protocol: "TCP", Pos: c.pos(pn)}
+	nv := val(pn, "name")
+	if name, ok := c.str(nv, where+".name"); ok && name != "" {
+		if errs := validation.IsValidPortName(name); len(errs) > 0 {
+			c.fail(nv, "%s.name %q is not a valid port name: %s", where, name, errs[0])
+		}
+		p.Name = name
+	}
+	cpv := val(pn, "containerPort")
+	if isNull(cpv) && cpv != nil {
+		c.fail(cpv, "%s.containerPort is required, and null is no port", where)
+	} else if cpv == nil {
+		c.fail(pn, "%s.containerPort is required%s", where, misspelt(pn, "containerPort"))
+	} else if v, ok := c.integer(cpv, where+".containerPort"); ok {
+		if v < 1 || v > 65535 {
+			c.fail(cpv, "%s.containerPort %d must be between 1 and 65535", where, v)
+		}
+		p.ContainerPort = v
+	}
+	p.Protocol = c.protocol(val(pn, "protocol"), where+".protocol")
+	if hp, ok := c.integer(val(pn, "hostPort"), where+".hostPort"); ok {
+		p.HostPort = hp
+	}
+	return p, true
+}
+
+// env reads a container's env list: literal values, and values from a ConfigMap or
+// Secret key or a field of the pod.
+func (c *docCtx) env(n *yaml.Node, where string) []EnvVar {
+	var out []EnvVar
+	for i, en := range c.seq(n, where) {
+		ew := fmt.Sprintf("%s[%d]", where, i)
 		if !c.mapping(en, ew) {
 			continue
 		}
@@ -221,10 +246,17 @@ func (c *docCtx) container(w *Workload, n *yaml.Node, where string, init bool) {
 				e.FieldRef, _ = c.str(val(r, "fieldPath"), ew+".valueFrom.fieldRef.fieldPath")
 			}
 		}
-		ct.Env = append(ct.Env, e)
+		out = append(out, e)
 	}
-	for i, en := range c.seq(val(n, "envFrom"), where+".envFrom") {
-		ew := fmt.Sprintf("%s.envFrom[%d]", where, i)
+	return out
+}
+
+// envFrom reads a container's envFrom list: ConfigMaps and Secrets whose every key
+// becomes a variable.
+func (c *docCtx) envFrom(n *yaml.Node, where string) []EnvFrom {
+	var out []EnvFrom
+	for i, en := range c.seq(n, where) {
+		ew := fmt.Sprintf("%s[%d]", where, i)
 		if !c.mapping(en, ew) {
 			continue
 		}
@@ -236,12 +268,9 @@ func (c *docCtx) container(w *Workload, n *yaml.Node, where string, init bool) {
 		if r := val(en, "secretRef"); c.mapping(r, ew+".secretRef") {
 			e.Secret, _ = c.str(val(r, "name"), ew+".secretRef.name")
 		}
-		ct.EnvFrom = append(ct.EnvFrom, e)
+		out = append(out, e)
 	}
-	ct.Args = c.stringList(val(n, "args"), where+".args")
-	ct.Command = c.stringList(val(n, "command"), where+".command")
-	ct.ProbePorts = c.probePorts(n)
-	w.Containers = append(w.Containers, ct)
+	return out
 }
 
 // probePorts reads the ports of a container's probes. They are evidence only, so a
@@ -275,6 +304,7 @@ func (c *docCtx) probePorts(n *yaml.Node) []ProbePort {
 	return out
 }
 
+// keyRef reads a reference to a key of a ConfigMap or Secret.
 func (c *docCtx) keyRef(n *yaml.Node, where string) *KeyRef {
 	r := &KeyRef{}
 	r.Name, _ = c.str(val(n, "name"), where+".name")
