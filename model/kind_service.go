@@ -48,6 +48,7 @@ type ServicePort struct {
 	NodePortPos   Pos  `json:"nodePortPos"`
 }
 
+// buildService reads a Service.
 func buildService(c *docCtx, o *Object, n *yaml.Node) entity {
 	s := &Service{Object: *o, Type: "ClusterIP", Ports: []ServicePort{}}
 	c.obj = &s.Object
@@ -82,65 +83,81 @@ func buildService(c *docCtx, o *Object, n *yaml.Node) entity {
 	}
 	s.PublishNotReadyAddresses = c.boolean(val(spec, "publishNotReadyAddresses"), "spec.publishNotReadyAddresses")
 	for i, pn := range c.seq(val(spec, "ports"), "spec.ports") {
-		pw := fmt.Sprintf("spec.ports[%d]", i)
-		if isNull(pn) {
-			c.fail(pn, "%s is null: an empty port has no port number, which the API server refuses", pw)
-			continue
+		if p, ok := c.servicePort(pn, fmt.Sprintf("spec.ports[%d]", i), s.Type); ok {
+			s.Ports = append(s.Ports, p)
 		}
-		if !c.mapping(pn, pw) {
-			continue
-		}
-		p := ServicePort{Pos: c.pos(pn)}
-		p.Name, _ = c.str(val(pn, "name"), pw+".name")
-		p.Protocol = c.protocol(val(pn, "protocol"), pw+".protocol")
-		pk, pv := field(pn, "port")
-		p.PortPos = c.pos(orNode(pk, pn))
-		if pv == nil {
-			c.fail(pn, "%s.port is required%s", pw, misspelt(pn, "port"))
-		} else if isNull(pv) {
-			c.fail(pv, "%s.port is required, and null is no port", pw)
-		} else if v, ok := c.integer(pv, pw+".port"); ok {
-			if v < 1 || v > 65535 {
-				c.fail(pv, "%s.port %d must be between 1 and 65535", pw, v)
-			}
-			p.Port = v
-		}
-		tk, tv := field(pn, "targetPort")
-		p.TargetPort = IntOrString{Int: p.Port}
-		p.TargetPortPos = p.PortPos
-		if tp, ok := c.intOrString(tv, pw+".targetPort"); ok {
-			p.TargetPortPos = c.pos(tk)
-			switch {
-			case tp.IsStr && tp.Str == "":
-				// An empty targetPort is unset: it defaults to the port.
-			case tp.IsStr:
-				if errs := validation.IsValidPortName(tp.Str); len(errs) > 0 {
-					hint := ""
-					if isDigits(tp.Str) {
-						hint = " (a quoted number is a port name; remove the quotes)"
-					}
-					c.fail(tv, "%s.targetPort %q is not a valid port name: %s%s", pw, tp.Str, errs[0], hint)
-				}
-				p.TargetPort, p.TargetPortSet = tp, true
-			case tp.Int != 0:
-				if tp.Int < 1 || tp.Int > 65535 {
-					c.fail(tv, "%s.targetPort %d must be between 1 and 65535", pw, tp.Int)
-				}
-				p.TargetPort, p.TargetPortSet = tp, true
-			}
-		}
-		nk, nv := field(pn, "nodePort")
-		if np, ok := c.integer(nv, pw+".nodePort"); ok && np != 0 {
-			p.NodePort, p.NodePortPos = np, c.pos(nk)
-			if s.Type == "ClusterIP" || s.Type == "ExternalName" {
-				c.fail(nv, "%s.nodePort may not be used when type is %s; set type: NodePort or LoadBalancer, or remove nodePort", pw, s.Type)
-			}
-		}
-		s.Ports = append(s.Ports, p)
 	}
 	return s
 }
 
+// servicePort reads one entry of the ports of a Service of type svcType; ok is false
+// when it is not a mapping.
+func (c *docCtx) servicePort(pn *yaml.Node, where, svcType string) (ServicePort, bool) {
+	if isNull(pn) {
+		c.fail(pn, "%s is null: an empty port has no port number, which the API server refuses", where)
+		return ServicePort{}, false
+	}
+	if !c.mapping(pn, where) {
+		return ServicePort{}, false
+	}
+	p := ServicePort{Pos: c.pos(pn)}
+	p.Name, _ = c.str(val(pn, "name"), where+".name")
+	p.Protocol = c.protocol(val(pn, "protocol"), where+".protocol")
+	pk, pv := field(pn, "port")
+	p.PortPos = c.pos(orNode(pk, pn))
+	if pv == nil {
+		c.fail(pn, "%s.port is required%s", where, misspelt(pn, "port"))
+	} else if isNull(pv) {
+		c.fail(pv, "%s.port is required, and null is no port", where)
+	} else if v, ok := c.integer(pv, where+".port"); ok {
+		if v < 1 || v > 65535 {
+			c.fail(pv, "%s.port %d must be between 1 and 65535", where, v)
+		}
+		p.Port = v
+	}
+	c.targetPort(&p, pn, where)
+	nk, nv := field(pn, "nodePort")
+	if np, ok := c.integer(nv, where+".nodePort"); ok && np != 0 {
+		p.NodePort, p.NodePortPos = np, c.pos(nk)
+		if svcType == "ClusterIP" || svcType == "ExternalName" {
+			c.fail(nv, "%s.nodePort may not be used when type is %s; set type: NodePort or LoadBalancer, or remove nodePort", where, svcType)
+		}
+	}
+	return p, true
+}
+
+// targetPort reads the targetPort of the Service port pn into p, whose port is read
+// already: absent, 0 or "", it defaults to the port.
+func (c *docCtx) targetPort(p *ServicePort, pn *yaml.Node, where string) {
+	tk, tv := field(pn, "targetPort")
+	p.TargetPort = IntOrString{Int: p.Port}
+	p.TargetPortPos = p.PortPos
+	tp, ok := c.intOrString(tv, where+".targetPort")
+	if !ok {
+		return
+	}
+	p.TargetPortPos = c.pos(tk)
+	switch {
+	case tp.IsStr && tp.Str == "":
+		// An empty targetPort is unset: it defaults to the port.
+	case tp.IsStr:
+		if errs := validation.IsValidPortName(tp.Str); len(errs) > 0 {
+			hint := ""
+			if isDigits(tp.Str) {
+				hint = " (a quoted number is a port name; remove the quotes)"
+			}
+			c.fail(tv, "%s.targetPort %q is not a valid port name: %s%s", where, tp.Str, errs[0], hint)
+		}
+		p.TargetPort, p.TargetPortSet = tp, true
+	case tp.Int != 0:
+		if tp.Int < 1 || tp.Int > 65535 {
+			c.fail(tv, "%s.targetPort %d must be between 1 and 65535", where, tp.Int)
+		}
+		p.TargetPort, p.TargetPortSet = tp, true
+	}
+}
+
+// isDigits reports whether s is a non-empty string of ASCII digits.
 func isDigits(s string) bool {
 	if s == "" {
 		return false
