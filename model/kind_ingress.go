@@ -48,6 +48,7 @@ type IngressClass struct {
 	IsDefault  bool   `json:"isDefault"`
 }
 
+// buildIngressClass reads an IngressClass.
 func buildIngressClass(c *docCtx, o *Object, n *yaml.Node) entity {
 	ic := &IngressClass{Object: *o}
 	c.obj = &ic.Object
@@ -56,10 +57,10 @@ func buildIngressClass(c *docCtx, o *Object, n *yaml.Node) entity {
 	return ic
 }
 
+// buildIngress reads an Ingress of networking.k8s.io/v1 or of a removed beta API.
 func buildIngress(c *docCtx, o *Object, n *yaml.Node) entity {
 	ing := &Ingress{Object: *o, Backends: []Backend{}}
 	c.obj = &ing.Object
-	v1 := o.APIVersion == "networking.k8s.io/v1"
 	spec := val(n, "spec")
 	if !c.mapping(spec, "spec") {
 		return ing
@@ -78,47 +79,9 @@ func buildIngress(c *docCtx, o *Object, n *yaml.Node) entity {
 			ing.Backends = append(ing.Backends, b)
 		}
 	}
+	v1 := o.APIVersion == "networking.k8s.io/v1"
 	for i, rn := range c.seq(val(spec, "rules"), "spec.rules") {
-		rw := fmt.Sprintf("spec.rules[%d]", i)
-		if !c.mapping(rn, rw) {
-			continue
-		}
-		host, _ := c.str(val(rn, "host"), rw+".host")
-		http := val(rn, "http")
-		if !c.mapping(http, rw+".http") {
-			continue
-		}
-		for j, pn := range c.seq(val(http, "paths"), rw+".http.paths") {
-			pw := fmt.Sprintf("%s.http.paths[%d]", rw, j)
-			if !c.mapping(pn, pw) {
-				continue
-			}
-			bn := val(pn, "backend")
-			if !c.mapping(bn, pw+".backend") {
-				c.fail(pn, "%s.backend is required", pw)
-				continue
-			}
-			b := c.backend(bn, pw+".backend")
-			b.Host = host
-			b.Path, _ = c.str(val(pn, "path"), pw+".path")
-			ptk, ptv := field(pn, "pathType")
-			b.PathType, _ = c.str(ptv, pw+".pathType")
-			if v1 {
-				switch b.PathType {
-				case "Exact", "Prefix", "ImplementationSpecific":
-				case "":
-					if ptk == nil {
-						c.fail(pn, "%s.pathType is required in networking.k8s.io/v1 (Exact, Prefix or ImplementationSpecific)", pw)
-					} else {
-						c.fail(ptv, "%s.pathType is required in networking.k8s.io/v1 (Exact, Prefix or ImplementationSpecific)", pw)
-					}
-				default:
-					c.fail(ptv, "%s.pathType %q is not Exact, Prefix or ImplementationSpecific (values are case-sensitive)", pw, b.PathType)
-				}
-			}
-			b.Pos = c.pos(pn)
-			ing.Backends = append(ing.Backends, b)
-		}
+		ing.Backends = c.ingressRule(ing.Backends, rn, fmt.Sprintf("spec.rules[%d]", i), v1)
 	}
 	for i, tn := range c.seq(val(spec, "tls"), "spec.tls") {
 		tw := fmt.Sprintf("spec.tls[%d]", i)
@@ -133,6 +96,57 @@ func buildIngress(c *docCtx, o *Object, n *yaml.Node) entity {
 		ing.TLS = append(ing.TLS, t)
 	}
 	return ing
+}
+
+// ingressRule reads one of an Ingress's rules and appends a Backend for each of its
+// paths to backends. v1 is set for networking.k8s.io/v1, which requires a pathType.
+func (c *docCtx) ingressRule(backends []Backend, rn *yaml.Node, where string, v1 bool) []Backend {
+	if !c.mapping(rn, where) {
+		return backends
+	}
+	host, _ := c.str(val(rn, "host"), where+".host")
+	http := val(rn, "http")
+	if !c.mapping(http, where+".http") {
+		return backends
+	}
+	for j, pn := range c.seq(val(http, "paths"), where+".http.paths") {
+		pw := fmt.Sprintf("%s.http.paths[%d]", where, j)
+		if !c.mapping(pn, pw) {
+			continue
+		}
+		bn := val(pn, "backend")
+		if !c.mapping(bn, pw+".backend") {
+			c.fail(pn, "%s.backend is required", pw)
+			continue
+		}
+		b := c.backend(bn, pw+".backend")
+		b.Host = host
+		b.Path, _ = c.str(val(pn, "path"), pw+".path")
+		ptk, ptv := field(pn, "pathType")
+		b.PathType, _ = c.str(ptv, pw+".pathType")
+		if v1 {
+			c.checkPathType(b.PathType, pn, ptk, ptv, pw)
+		}
+		b.Pos = c.pos(pn)
+		backends = append(backends, b)
+	}
+	return backends
+}
+
+// checkPathType reports a pathType (read from the key and value nodes ptk, ptv of the
+// path pn) that networking.k8s.io/v1 refuses: absent, empty, or none of its values.
+func (c *docCtx) checkPathType(pathType string, pn, ptk, ptv *yaml.Node, where string) {
+	switch pathType {
+	case "Exact", "Prefix", "ImplementationSpecific":
+	case "":
+		if ptk == nil {
+			c.fail(pn, "%s.pathType is required in networking.k8s.io/v1 (Exact, Prefix or ImplementationSpecific)", where)
+		} else {
+			c.fail(ptv, "%s.pathType is required in networking.k8s.io/v1 (Exact, Prefix or ImplementationSpecific)", where)
+		}
+	default:
+		c.fail(ptv, "%s.pathType %q is not Exact, Prefix or ImplementationSpecific (values are case-sensitive)", where, pathType)
+	}
 }
 
 // backend reads a v1 backend (service.name, service.port.number|name, or resource) or
