@@ -52,6 +52,7 @@ type PolicyPort struct {
 	PortPos  Pos          `json:"portPos"`
 }
 
+// buildPolicy reads a NetworkPolicy, defaulting its policyTypes as the API server does.
 func buildPolicy(c *docCtx, o *Object, n *yaml.Node) entity {
 	p := &Policy{Object: *o, Ingress: []PolicyRule{}, Egress: []PolicyRule{}}
 	c.obj = &p.Object
@@ -90,6 +91,8 @@ func buildPolicy(c *docCtx, o *Object, n *yaml.Node) entity {
 	return p
 }
 
+// policyRules reads the ingress or egress rules of a NetworkPolicy; peersKey is
+// "from" or "to".
 func (c *docCtx) policyRules(n *yaml.Node, where, peersKey string) []PolicyRule {
 	rules := []PolicyRule{}
 	for i, rn := range c.seq(n, where) {
@@ -99,62 +102,75 @@ func (c *docCtx) policyRules(n *yaml.Node, where, peersKey string) []PolicyRule 
 			continue
 		}
 		for j, pn := range c.seq(val(rn, peersKey), rw+"."+peersKey) {
-			pw := fmt.Sprintf("%s.%s[%d]", rw, peersKey, j)
-			if !c.mapping(pn, pw) {
-				c.fail(pn, "%s must set podSelector, namespaceSelector or ipBlock", pw)
-				continue
+			if peer, ok := c.peer(pn, fmt.Sprintf("%s.%s[%d]", rw, peersKey, j)); ok {
+				r.Peers = append(r.Peers, peer)
 			}
-			peer := Peer{Pos: c.pos(pn)}
-			// A null selector is absent (what Helm renders for an unset value).
-			if k, v := field(pn, "podSelector"); k != nil && !isNull(v) {
-				s := c.selector(k, v, pw+".podSelector")
-				peer.PodSelector = &s
-			}
-			if k, v := field(pn, "namespaceSelector"); k != nil && !isNull(v) {
-				s := c.selector(k, v, pw+".namespaceSelector")
-				peer.NamespaceSelector = &s
-			}
-			if _, v := field(pn, "ipBlock"); c.mapping(v, pw+".ipBlock") {
-				b := &IPBlock{}
-				b.CIDR, _ = c.str(val(v, "cidr"), pw+".ipBlock.cidr")
-				for _, e := range c.stringList(val(v, "except"), pw+".ipBlock.except") {
-					b.Except = append(b.Except, e.Value)
-				}
-				peer.IPBlock = b
-				if peer.PodSelector != nil || peer.NamespaceSelector != nil {
-					c.fail(pn, "%s: ipBlock cannot be combined with podSelector or namespaceSelector", pw)
-				}
-			}
-			if peer.PodSelector == nil && peer.NamespaceSelector == nil && peer.IPBlock == nil {
-				c.fail(pn, "%s must set podSelector, namespaceSelector or ipBlock", pw)
-				continue
-			}
-			r.Peers = append(r.Peers, peer)
 		}
 		for j, pn := range c.seq(val(rn, "ports"), rw+".ports") {
-			pw := fmt.Sprintf("%s.ports[%d]", rw, j)
-			pp := PolicyPort{Pos: c.pos(pn), Protocol: "TCP"}
-			if !isNull(pn) && !c.mapping(pn, pw) {
-				continue
+			if pp, ok := c.policyPort(pn, fmt.Sprintf("%s.ports[%d]", rw, j)); ok {
+				r.Ports = append(r.Ports, pp)
 			}
-			pp.Protocol = c.protocol(val(pn, "protocol"), pw+".protocol")
-			pk, pv := field(pn, "port")
-			if v, ok := c.intOrString(pv, pw+".port"); ok {
-				pp.Port, pp.PortPos = &v, c.pos(pk)
-			}
-			if ev := val(pn, "endPort"); ev != nil {
-				if e, ok := c.integer(ev, pw+".endPort"); ok {
-					pp.EndPort = e
-					if pp.Port == nil || pp.Port.IsStr || e < pp.Port.Int {
-						c.fail(ev, "%s.endPort needs a numeric port not greater than it", pw)
-					}
-				}
-			}
-			r.Ports = append(r.Ports, pp)
 		}
 		rules = append(rules, r)
 	}
 	return rules
+}
+
+// peer reads one from/to element; ok is false when it selects nothing.
+func (c *docCtx) peer(pn *yaml.Node, where string) (Peer, bool) {
+	if !c.mapping(pn, where) {
+		c.fail(pn, "%s must set podSelector, namespaceSelector or ipBlock", where)
+		return Peer{}, false
+	}
+	peer := Peer{Pos: c.pos(pn)}
+	// A null selector is absent (what Helm renders for an unset value).
+	if k, v := field(pn, "podSelector"); k != nil && !isNull(v) {
+		s := c.selector(k, v, where+".podSelector")
+		peer.PodSelector = &s
+	}
+	if k, v := field(pn, "namespaceSelector"); k != nil && !isNull(v) {
+		s := c.selector(k, v, where+".namespaceSelector")
+		peer.NamespaceSelector = &s
+	}
+	if _, v := field(pn, "ipBlock"); c.mapping(v, where+".ipBlock") {
+		b := &IPBlock{}
+		b.CIDR, _ = c.str(val(v, "cidr"), where+".ipBlock.cidr")
+		for _, e := range c.stringList(val(v, "except"), where+".ipBlock.except") {
+			b.Except = append(b.Except, e.Value)
+		}
+		peer.IPBlock = b
+		if peer.PodSelector != nil || peer.NamespaceSelector != nil {
+			c.fail(pn, "%s: ipBlock cannot be combined with podSelector or namespaceSelector", where)
+		}
+	}
+	if peer.PodSelector == nil && peer.NamespaceSelector == nil && peer.IPBlock == nil {
+		c.fail(pn, "%s must set podSelector, namespaceSelector or ipBlock", where)
+		return Peer{}, false
+	}
+	return peer, true
+}
+
+// policyPort reads one ports entry of a rule; null is every port over TCP. ok is
+// false when it is neither null nor a mapping.
+func (c *docCtx) policyPort(pn *yaml.Node, where string) (PolicyPort, bool) {
+	pp := PolicyPort{Pos: c.pos(pn), Protocol: "TCP"}
+	if !isNull(pn) && !c.mapping(pn, where) {
+		return pp, false
+	}
+	pp.Protocol = c.protocol(val(pn, "protocol"), where+".protocol")
+	pk, pv := field(pn, "port")
+	if v, ok := c.intOrString(pv, where+".port"); ok {
+		pp.Port, pp.PortPos = &v, c.pos(pk)
+	}
+	if ev := val(pn, "endPort"); ev != nil {
+		if e, ok := c.integer(ev, where+".endPort"); ok {
+			pp.EndPort = e
+			if pp.Port == nil || pp.Port.IsStr || e < pp.Port.Int {
+				c.fail(ev, "%s.endPort needs a numeric port not greater than it", where)
+			}
+		}
+	}
+	return pp, true
 }
 
 func (p *Policy) object() *Object { return &p.Object }
