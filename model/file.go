@@ -36,6 +36,7 @@ type item struct {
 	namespaced bool
 }
 
+// decodeFile reads a source (unless it is in memory) and decodes its documents.
 func decodeFile(src source) fileResult {
 	res := fileResult{name: src.name, built: src.built}
 	data := src.data
@@ -169,6 +170,8 @@ func decodeWhole(res *fileResult, data []byte) bool {
 	}
 }
 
+// decodeDocument decodes one document of a file that does not parse as a whole,
+// reporting a parse error at its line.
 func decodeDocument(res *fileResult, index int, d document) {
 	lm := exoticLineMap(d.data)
 	dec := yaml.NewDecoder(bytes.NewReader(d.data))

@@ -18,6 +18,7 @@ type ConfigMap struct {
 	DataLine map[string]int `json:"dataLine"`
 }
 
+// buildConfigMap reads a ConfigMap: its data, with the position and first line of each value.
 func buildConfigMap(c *docCtx, o *Object, n *yaml.Node) entity {
 	cm := &ConfigMap{Object: *o}
 	c.obj = &cm.Object
@@ -45,6 +46,7 @@ func buildConfigMap(c *docCtx, o *Object, n *yaml.Node) entity {
 	return cm
 }
 
+// object returns the ConfigMap's header.
 func (cm *ConfigMap) object() *Object { return &cm.Object }
 
 // addTo lists the ConfigMap in the graph.

@@ -209,11 +209,13 @@ func (c *docCtx) backend(n *yaml.Node, where string) Backend {
 	return b
 }
 
+// object returns the Ingress's header.
 func (ing *Ingress) object() *Object { return &ing.Object }
 
 // addTo lists the Ingress in the graph.
 func (ing *Ingress) addTo(a *assembly) { a.g.Ingresses = append(a.g.Ingresses, ing) }
 
+// object returns the IngressClass's header.
 func (ic *IngressClass) object() *Object { return &ic.Object }
 
 // addTo lists the IngressClass in the graph.

@@ -84,6 +84,7 @@ func buildMonitor(c *docCtx, o *Object, n *yaml.Node) entity {
 	return m
 }
 
+// object returns the monitor's header.
 func (m *Monitor) object() *Object { return &m.Object }
 
 // addTo lists the Monitor in the graph.

@@ -23,6 +23,8 @@ type Namespace struct {
 // MetadataNameLabel is the label the API server puts on every Namespace.
 const MetadataNameLabel = "kubernetes.io/metadata.name"
 
+// buildNamespace reads a declared Namespace, with the kubernetes.io/metadata.name label
+// the API server adds.
 func buildNamespace(_ *docCtx, o *Object, _ *yaml.Node) entity {
 	labels := map[string]string{}
 	for k, v := range o.Labels {

@@ -173,6 +173,7 @@ func (c *docCtx) policyPort(pn *yaml.Node, where string) (PolicyPort, bool) {
 	return pp, true
 }
 
+// object returns the NetworkPolicy's header.
 func (p *Policy) object() *Object { return &p.Object }
 
 // addTo lists the Policy in the graph.

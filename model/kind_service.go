@@ -189,6 +189,7 @@ func buildEndpointSlice(_ *docCtx, o *Object, _ *yaml.Node) entity {
 	return &endpoints{obj: o, service: o.Labels["kubernetes.io/service-name"]}
 }
 
+// object returns the header of the Endpoints or EndpointSlice, the decoded one.
 func (e *endpoints) object() *Object { return e.obj }
 
 // addTo records that the Service has endpoints in the input.
@@ -201,6 +202,7 @@ func (e *endpoints) addTo(a *assembly) {
 // evidence marks endpoints as evidence about a Service rather than an object of its own.
 func (*endpoints) evidence() {}
 
+// object returns the Service's header.
 func (s *Service) object() *Object { return &s.Object }
 
 // addTo lists the Service in the graph.

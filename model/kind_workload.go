@@ -43,6 +43,7 @@ type Workload struct {
 	Volumes  []Volume `json:"volumes"`
 }
 
+// buildPod reads a Pod: its own labels and annotations are the pod's.
 func buildPod(c *docCtx, o *Object, n *yaml.Node) entity {
 	w := &Workload{Object: *o, PodLabels: o.Labels, PodAnnotations: o.Annotations, ContainersKnown: true}
 	c.obj = &w.Object
@@ -198,6 +199,7 @@ func extraLabels(pod map[string]string, sets []map[string]string) []map[string]s
 	return out
 }
 
+// object returns the workload's header.
 func (w *Workload) object() *Object { return &w.Object }
 
 // addTo lists the Workload in the graph.
