@@ -55,8 +55,9 @@ var kinds = map[string]builder{
 	"monitoring.coreos.com/PodMonitor":     buildMonitor,
 }
 
-// clusterScoped lists the cluster-scoped kinds kubenet may meet; every other kind is
-// treated as namespaced.
+// clusterScoped lists the cluster-scoped kinds kubenet may meet, by kind name whatever
+// the group; every other kind is treated as namespaced. It covers opaque kinds too, so
+// it is a table of its own: a cluster-scoped kind added to kinds is listed here as well.
 var clusterScoped = map[string]bool{
 	"Namespace": true, "IngressClass": true, "ClusterRole": true, "ClusterRoleBinding": true,
 	"CustomResourceDefinition": true, "PersistentVolume": true, "StorageClass": true, "Node": true,
