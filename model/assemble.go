@@ -219,9 +219,7 @@ func (a *assembly) choose(o, original *Object, e entity) (entity, bool) {
 	named := o.Name != "" && !o.GenerateName
 	m, merges := e.(merging)
 	if prev, dup := a.first[key]; dup && named {
-		ref := o.Ref
-		a.g.Problems = append(a.g.Problems, Problem{Kind: Duplicate, Pos: o.Pos, Object: &ref, Related: &prev,
-			Message: fmt.Sprintf("%s is defined twice; the first definition is at %s and this one replaces it when both are applied", o.ID, prev)})
+		a.duplicate(o, prev)
 		if merges {
 			m.mergeInto(a)
 			return nil, false
@@ -236,6 +234,13 @@ func (a *assembly) choose(o, original *Object, e entity) (entity, bool) {
 		a.first[key] = o.Pos
 	}
 	return e, true
+}
+
+// duplicate reports o as a second definition of the object first defined at prev.
+func (a *assembly) duplicate(o *Object, prev Pos) {
+	ref := o.Ref
+	a.g.Problems = append(a.g.Problems, Problem{Kind: Duplicate, Pos: o.Pos, Object: &ref, Related: &prev,
+		Message: fmt.Sprintf("%s is defined twice; the first definition is at %s and this one replaces it when both are applied", o.ID, prev)})
 }
 
 // addServices adds the Services that exist although the input does not define them,
