@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -211,19 +212,10 @@ func readAtMost(path string, limit int64) ([]byte, error) {
 
 func (c *docCtx) strictKeys(m *yaml.Node, where string, allowed ...string) {
 	for _, p := range pairs(m) {
-		if !contains(allowed, p[0].Value) {
+		if !slices.Contains(allowed, p[0].Value) {
 			c.fail(p[0], "%s: unknown key %q (want one of %s)", where, p[0].Value, strings.Join(allowed, ", "))
 		}
 	}
-}
-
-func contains(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (c *docCtx) strings(n *yaml.Node, where string) []string {

@@ -348,3 +348,42 @@ func (c *docCtx) stringList(n *yaml.Node, where string) []StringAt {
 	}
 	return out
 }
+
+func scalar(n *yaml.Node) string {
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return ""
+	}
+	return n.Value
+}
+
+func orNode(a, b *yaml.Node) *yaml.Node {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// protocol reads a protocol field, defaulting to TCP.
+func (c *docCtx) protocol(n *yaml.Node, where string) string {
+	s, ok := c.str(n, where)
+	if !ok || s == "" {
+		return "TCP"
+	}
+	switch s {
+	case "TCP", "UDP", "SCTP":
+		return s
+	}
+	c.fail(n, "%s %q is not one of TCP, UDP, SCTP", where, s)
+	return s
+}
+
+// misspelt explains a missing required field that is present with other capitalisation
+// (field names are case-sensitive).
+func misspelt(m *yaml.Node, key string) string {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if k := m.Content[i].Value; k != key && strings.EqualFold(k, key) {
+			return fmt.Sprintf(" (found %q: field names are case-sensitive)", k)
+		}
+	}
+	return ""
+}

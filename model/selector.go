@@ -1,11 +1,13 @@
 package model
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // Selector is a metav1.LabelSelector with its position, compiled once with
@@ -72,13 +74,6 @@ func (s *Selector) String() string {
 	return s.compiled.String()
 }
 
-// NewSelector builds a compiled selector from matchLabels alone (used for Service selectors).
-func NewSelector(matchLabels map[string]string) *Selector {
-	s := &Selector{MatchLabels: matchLabels}
-	_ = s.compile()
-	return s
-}
-
 // FormatLabels renders a label map as "a=1,b=2" in key order.
 func FormatLabels(m map[string]string) string {
 	keys := make([]string, 0, len(m))
@@ -106,4 +101,35 @@ func SubsetOf(sel, l map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// selector reads a metav1.LabelSelector; a null or absent one is empty (selects all).
+func (c *docCtx) selector(keyNode, n *yaml.Node, where string) Selector {
+	s := Selector{Pos: c.pos(keyNode)}
+	if keyNode == nil {
+		s.Pos = c.pos(n)
+	}
+	before := len(c.res.problems)
+	if c.mapping(n, where) {
+		lk, lv := field(n, "matchLabels")
+		s.MatchLabels = c.stringMap(lv, where+".matchLabels")
+		c.validateLabels(lk, lv, s.MatchLabels, where+".matchLabels")
+		for i, e := range c.seq(val(n, "matchExpressions"), where+".matchExpressions") {
+			w := fmt.Sprintf("%s.matchExpressions[%d]", where, i)
+			if !c.mapping(e, w) {
+				continue
+			}
+			key, _ := c.str(val(e, "key"), w+".key")
+			op, _ := c.str(val(e, "operator"), w+".operator")
+			var values []string
+			for _, v := range c.stringList(val(e, "values"), w+".values") {
+				values = append(values, v.Value)
+			}
+			s.MatchExpressions = append(s.MatchExpressions, Requirement{Key: key, Operator: op, Values: values})
+		}
+	}
+	if err := s.compile(); err != nil && len(c.res.problems) == before {
+		c.fail(orNode(keyNode, n), "%s is not a valid label selector: %v", where, err)
+	}
+	return s
 }

@@ -81,11 +81,14 @@ func TestSelectorHelpers(t *testing.T) {
 	assert.False(t, nilSel.Matches(map[string]string{"a": "b"}))
 	assert.Equal(t, "<none>", nilSel.String())
 
-	s := NewSelector(map[string]string{"b": "2", "a": "1"})
+	s := &Selector{MatchLabels: map[string]string{"b": "2", "a": "1"}}
+	require.NoError(t, s.compile())
 	assert.Equal(t, "a=1,b=2", s.String())
 	assert.True(t, s.Matches(map[string]string{"a": "1", "b": "2", "c": "3"}))
 	assert.False(t, s.Matches(map[string]string{"a": "1"}))
-	assert.True(t, NewSelector(nil).Empty)
+	empty := &Selector{}
+	require.NoError(t, empty.compile())
+	assert.True(t, empty.Empty)
 
 	e := &Selector{MatchExpressions: []Requirement{{Key: "app", Operator: "NotIn", Values: []string{"a", "b"}}}}
 	assert.Equal(t, "app notin (a,b)", e.String())

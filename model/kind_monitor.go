@@ -37,7 +37,7 @@ type MonitorEndpoint struct {
 // buildMonitor reads a ServiceMonitor or PodMonitor. Its schema is the operator's to
 // judge: a field of the wrong shape makes the monitor unjudged (Invalid), with no
 // finding of kubenet's own.
-func buildMonitor(c *docCtx, o *Object, n *yaml.Node) any {
+func buildMonitor(c *docCtx, o *Object, n *yaml.Node) entity {
 	quiet := &docCtx{file: c.file, off: c.off, doc: c.doc, res: &fileResult{}, remap: c.remap, lines: c.lines}
 	m := &Monitor{Object: *o, Endpoints: []MonitorEndpoint{}}
 	quiet.obj = &m.Object
@@ -83,3 +83,9 @@ func buildMonitor(c *docCtx, o *Object, n *yaml.Node) any {
 	}
 	return m
 }
+
+// object returns the monitor's header.
+func (m *Monitor) object() *Object { return &m.Object }
+
+// addTo lists the Monitor in the graph.
+func (m *Monitor) addTo(a *assembly) { a.g.Monitors = append(a.g.Monitors, m) }
