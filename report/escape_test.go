@@ -79,6 +79,9 @@ func FuzzEscape(f *testing.F) {
 		require.NotContains(t, cell, "\n")
 		require.NotContains(t, strings.ReplaceAll(cell, "<br>", ""), "<", "HTML in %q", cell)
 		require.NotContains(t, cell, "](")
+
+		label := mermaidText(s)
+		require.False(t, strings.ContainsAny(label, "\"<>|`[]{}\n\r"), "%q", label)
 		for i := range len(cell) {
 			if cell[i] == '|' || cell[i] == '`' {
 				require.True(t, i > 0 && cell[i-1] == '\\', "unescaped %q in %q", cell[i], cell)
@@ -90,4 +93,13 @@ func FuzzEscape(f *testing.F) {
 func TestGitHubEscaping(t *testing.T) {
 	assert.Equal(t, "a%25b%0Ac%0Dd", ghData("a%b\nc\rd"))
 	assert.Equal(t, "x%3Ay%2Cz", ghProperty("x:y,z"))
+}
+
+// TestMermaidLabelInert: a label cannot end its quotes, its line, or the fence around
+// the picture.
+func TestMermaidLabelInert(t *testing.T) {
+	got := mermaidText("a\"] --> B\n```\n<script>|x|")
+	for _, bad := range []string{`"`, "]", "\n", "```", "<", "|"} {
+		assert.NotContains(t, got, bad)
+	}
 }

@@ -47,15 +47,6 @@ func TestUnboundedInputsRefused(t *testing.T) {
 	assert.Contains(t, errOut, "not a regular file")
 }
 
-// TestMermaidLabelInert: a label cannot end its quotes, its line, or the fence around
-// the picture.
-func TestMermaidLabelInert(t *testing.T) {
-	got := mermaidText("a\"] --> B\n```\n<script>|x|")
-	for _, bad := range []string{`"`, "]", "\n", "```", "<", "|"} {
-		assert.NotContains(t, got, bad)
-	}
-}
-
 // TestNothingAnalysed: when every input was skipped (a remote kustomization), the run
 // says so and exits 2, unless --allow-empty.
 func TestNothingAnalysed(t *testing.T) {
