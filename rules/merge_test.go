@@ -1,10 +1,15 @@
 package rules_test
 
 import (
+	"context"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
+	"github.com/kubenet/kubenet/analyzer"
+	"github.com/kubenet/kubenet/model"
 	"github.com/kubenet/kubenet/rules"
 )
 
@@ -45,4 +50,41 @@ func TestMergeVariants(t *testing.T) {
 			assert.Equal(t, c.want, rules.MergeVariants(c.perUnit))
 		})
 	}
+}
+
+// TestMergeVariantsExpectations: an expectation that names a workload only one variant
+// has is judged there, and is reported as unknown only when no variant has it; one that
+// names a port a variant's workload lacks is reported from that variant.
+func TestMergeVariantsExpectations(t *testing.T) {
+	e := newEngine(t)
+	const deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: %s, namespace: shop}\nspec:\n" +
+		"  selector: {matchLabels: {app: %[1]s}}\n  template:\n    metadata: {labels: {app: %[1]s}}\n" +
+		"    spec: {containers: [{name: c, image: i, ports: [{name: %s, containerPort: 8080}]}]}\n---\n"
+	variant := func(t *testing.T, yaml string) []rules.Finding {
+		t.Helper()
+		exps, err := model.ParseExpectations("expect.yaml", []byte(`expectations:
+  - {from: shop/Deployment/canary, to: shop/Deployment/web, port: http, allowed: true}
+`), "expectations")
+		require.NoError(t, err)
+		cluster := analyzer.DefaultConfig()
+		cluster.Expectations = exps
+		g := model.LoadBytes(model.Options{}, model.NamedData{Name: "app.yaml", Data: []byte(yaml)})
+		fs, err := e.Run(context.Background(), g, rules.Options{Cluster: cluster, Enabled: map[string]bool{"connectivity-expectation": true}})
+		require.NoError(t, err)
+		return fs
+	}
+	dev := variant(t, fmt.Sprintf(deployment, "canary", "http")+fmt.Sprintf(deployment, "web", "http"))
+	prod := variant(t, fmt.Sprintf(deployment, "web", "http"))
+	renamed := variant(t, fmt.Sprintf(deployment, "canary", "http")+fmt.Sprintf(deployment, "web", "web"))
+	assert.Empty(t, dev, "met")
+	require.Len(t, prod, 1)
+	assert.Contains(t, prod[0].Message, `cannot be checked: no workload "shop/Deployment/canary"`)
+	assert.Equal(t, rules.MergeAll, prod[0].Merge)
+	require.Len(t, renamed, 1)
+	assert.Contains(t, renamed[0].Message, "is neither a number nor a named port")
+	assert.Equal(t, rules.MergeAny, renamed[0].Merge)
+
+	assert.Empty(t, rules.MergeVariants([][]rules.Finding{dev, prod}), "judged in dev")
+	assert.Equal(t, prod, rules.MergeVariants([][]rules.Finding{prod, prod}), "in no variant")
+	assert.Equal(t, renamed, rules.MergeVariants([][]rules.Finding{dev, renamed}), "the port is wrong in one variant")
 }
