@@ -84,7 +84,7 @@ func (f *Facts) Check(from, to, port string) (Check, error) {
 		}
 		svc := f.graph.Service(parts[0], parts[2])
 		if svc == nil {
-			return Check{}, &CheckError{Msg: fmt.Sprintf("no Service %q in the input", to)}
+			return Check{}, &CheckError{Msg: fmt.Sprintf("no Service %q in the input", to), Unknown: to}
 		}
 		var sp *model.ServicePort
 		for i := range svc.Ports {

@@ -52,18 +52,19 @@ func TestMergeVariants(t *testing.T) {
 	}
 }
 
-// TestMergeVariantsExpectations: an expectation that names a workload only one variant
-// has is judged there, and is reported as unknown only when no variant has it; one that
-// names a port a variant's workload lacks is reported from that variant.
+// TestMergeVariantsExpectations: an expectation that names a workload or a Service only
+// one variant has is judged there, and is reported as unknown only when no variant has
+// it; one that names a port a variant's workload lacks is reported from that variant.
 func TestMergeVariantsExpectations(t *testing.T) {
 	e := newEngine(t)
 	const deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: %s, namespace: shop}\nspec:\n" +
 		"  selector: {matchLabels: {app: %[1]s}}\n  template:\n    metadata: {labels: {app: %[1]s}}\n" +
 		"    spec: {containers: [{name: c, image: i, ports: [{name: %s, containerPort: 8080}]}]}\n---\n"
-	variant := func(t *testing.T, yaml string) []rules.Finding {
+	// variant lints yaml with one expectation: canary reaches to on port http.
+	variant := func(t *testing.T, yaml, to string) []rules.Finding {
 		t.Helper()
 		exps, err := model.ParseExpectations("expect.yaml", []byte(`expectations:
-  - {from: shop/Deployment/canary, to: shop/Deployment/web, port: http, allowed: true}
+  - {from: shop/Deployment/canary, to: `+to+`, port: http, allowed: true}
 `), "expectations")
 		require.NoError(t, err)
 		cluster := analyzer.DefaultConfig()
@@ -73,9 +74,10 @@ func TestMergeVariantsExpectations(t *testing.T) {
 		require.NoError(t, err)
 		return fs
 	}
-	dev := variant(t, fmt.Sprintf(deployment, "canary", "http")+fmt.Sprintf(deployment, "web", "http"))
-	prod := variant(t, fmt.Sprintf(deployment, "web", "http"))
-	renamed := variant(t, fmt.Sprintf(deployment, "canary", "http")+fmt.Sprintf(deployment, "web", "web"))
+	const web = "shop/Deployment/web"
+	dev := variant(t, fmt.Sprintf(deployment, "canary", "http")+fmt.Sprintf(deployment, "web", "http"), web)
+	prod := variant(t, fmt.Sprintf(deployment, "web", "http"), web)
+	renamed := variant(t, fmt.Sprintf(deployment, "canary", "http")+fmt.Sprintf(deployment, "web", "web"), web)
 	assert.Empty(t, dev, "met")
 	require.Len(t, prod, 1)
 	assert.Contains(t, prod[0].Message, `cannot be checked: no workload "shop/Deployment/canary"`)
@@ -83,6 +85,14 @@ func TestMergeVariantsExpectations(t *testing.T) {
 	require.Len(t, renamed, 1)
 	assert.Contains(t, renamed[0].Message, "is neither a number nor a named port")
 	assert.Equal(t, rules.MergeAny, renamed[0].Merge)
+
+	svc := variant(t, fmt.Sprintf(deployment, "canary", "http")+"apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\n"+
+		"spec: {selector: {app: canary}, ports: [{name: http, port: 80, targetPort: http}]}\n", "shop/Service/web")
+	noSvc := variant(t, fmt.Sprintf(deployment, "canary", "http"), "shop/Service/web")
+	assert.Empty(t, svc, "met")
+	require.Len(t, noSvc, 1)
+	assert.Contains(t, noSvc[0].Message, `cannot be checked: no Service "shop/Service/web"`)
+	assert.Equal(t, rules.MergeAll, noSvc[0].Merge, "a Service only some variants have")
 
 	assert.Empty(t, rules.MergeVariants([][]rules.Finding{dev, prod}), "judged in dev")
 	assert.Equal(t, prod, rules.MergeVariants([][]rules.Finding{prod, prod}), "in no variant")
