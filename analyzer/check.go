@@ -1,6 +1,7 @@
 package analyzer
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -19,7 +20,12 @@ type Check struct {
 }
 
 // CheckError is a question that cannot be asked of this input (unknown workload, port).
-type CheckError struct{ Msg string }
+type CheckError struct {
+	Msg string
+	// Unknown is the id of the source or destination the input does not have, when that
+	// is why ("" for a bad port): another variant of the deployment may have it.
+	Unknown string
+}
 
 func (e *CheckError) Error() string { return e.Msg }
 
@@ -30,10 +36,10 @@ func ParsePort(s string) (port, proto string, err error) {
 		port, proto = s[:i], strings.ToUpper(s[i+1:])
 	}
 	if proto != "TCP" && proto != "UDP" && proto != "SCTP" {
-		return "", "", &CheckError{fmt.Sprintf("protocol %q is not TCP, UDP or SCTP", proto)}
+		return "", "", &CheckError{Msg: fmt.Sprintf("protocol %q is not TCP, UDP or SCTP", proto)}
 	}
 	if port == "" {
-		return "", "", &CheckError{"no port given"}
+		return "", "", &CheckError{Msg: "no port given"}
 	}
 	return port, proto, nil
 }
@@ -45,7 +51,7 @@ func (f *Facts) Check(from, to, port string) (Check, error) {
 	r := f.Reach()
 	src := r.Node(from)
 	if src == nil {
-		return Check{}, &CheckError{fmt.Sprintf("no workload %q in the input (ids look like ns/Kind/name; see kubenet reach)", from)}
+		return Check{}, &CheckError{Msg: fmt.Sprintf("no workload %q in the input (ids look like ns/Kind/name; see kubenet reach)", from), Unknown: from}
 	}
 	portStr, proto, err := ParsePort(port)
 	if err != nil {
@@ -67,18 +73,18 @@ func (f *Facts) Check(from, to, port string) (Check, error) {
 				}
 			}
 			if err != nil {
-				return Check{}, &CheckError{fmt.Sprintf("%q is neither a number nor a named port of %s", portStr, dst.ID)}
+				return Check{}, &CheckError{Msg: fmt.Sprintf("%q is neither a number nor a named port of %s", portStr, dst.ID)}
 			}
 		}
 		targets = append(targets, target{node: dst, port: n})
 	} else {
 		parts := strings.Split(to, "/")
 		if len(parts) != 3 || parts[1] != "Service" {
-			return Check{}, &CheckError{fmt.Sprintf("no workload or Service %q in the input", to)}
+			return Check{}, &CheckError{Msg: fmt.Sprintf("no workload or Service %q in the input", to), Unknown: to}
 		}
 		svc := f.graph.Service(parts[0], parts[2])
 		if svc == nil {
-			return Check{}, &CheckError{fmt.Sprintf("no Service %q in the input", to)}
+			return Check{}, &CheckError{Msg: fmt.Sprintf("no Service %q in the input", to), Unknown: to}
 		}
 		var sp *model.ServicePort
 		for i := range svc.Ports {
@@ -88,7 +94,7 @@ func (f *Facts) Check(from, to, port string) (Check, error) {
 			}
 		}
 		if sp == nil {
-			return Check{}, &CheckError{fmt.Sprintf("%s has no port %s/%s", svc.ID, portStr, proto)}
+			return Check{}, &CheckError{Msg: fmt.Sprintf("%s has no port %s/%s", svc.ID, portStr, proto)}
 		}
 		for _, w := range f.SelectedBy(svc.Namespace, svc.Selector) {
 			n := r.Node(w.ID)
@@ -129,6 +135,9 @@ type ExpectationFacts struct {
 	// asked (unknown workload or port).
 	Actual bool   `json:"actual"`
 	Error  string `json:"error"`
+	// Unknown is the id of from or to that the input does not have, when that is the
+	// error: another variant of the deployment may have it.
+	Unknown string `json:"unknown"`
 	// Explanation says why, with the smallest change that would allow a denied connection.
 	Explanation string `json:"explanation"`
 }
@@ -140,6 +149,10 @@ func (f *Facts) checkExpectations(exps []model.Expectation) []ExpectationFacts {
 		c, err := f.Check(e.From, e.To, e.Port)
 		if err != nil {
 			ef.Error = err.Error()
+			var ce *CheckError
+			if errors.As(err, &ce) {
+				ef.Unknown = ce.Unknown
+			}
 		} else {
 			ef.Actual, ef.Explanation = c.Allowed, strings.TrimSpace(c.Text)
 		}

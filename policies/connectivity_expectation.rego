@@ -29,8 +29,14 @@ report contains f if {
 	some e in input.facts.expectations
 	e.error != ""
 	msg := sprintf("expectation %s -> %s on %s cannot be checked: %s", [e.from, e.to, e.port, e.error])
-	f := lib.finding_hint("", e.pos, msg, "use ids from `kubenet reach` (ns/Kind/name) and a port the destination serves")
+	f := _merge(e, lib.finding_hint("", e.pos, msg, "use ids from `kubenet reach` (ns/Kind/name) and a port the destination serves"))
 }
+
+# An expectation that names what this variant of the deployment lacks is judged in the
+# variants that have it: it cannot be checked only when none has it.
+_merge(e, f) := lib.with_merge(f, "all") if e.unknown != ""
+
+_merge(e, f) := f if e.unknown == ""
 
 _verdict(true) := "allowed"
 

@@ -27,6 +27,13 @@ with_related(f, related) := object.union(f, {"related": related})
 
 # METADATA
 # description: |
+#   f, merged across the variants of a deployment (kustomize overlays linted one by
+#   one) as merge says rather than as the rule's custom.merge: "any" reports it when
+#   any variant does, "all" only when every variant does.
+with_merge(f, merge) := object.union(f, {"merge": merge})
+
+# METADATA
+# description: |
 #   Related entries, one per id of ids, sorted; kubenet adds each one's file and line.
 #   Ids of what the input does not hold (the assumed cluster DNS, an ingress
 #   controller, the outside world) are left out.

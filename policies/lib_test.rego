@@ -18,6 +18,12 @@ test_with_related if {
 	count(f.related) == 1
 }
 
+test_with_merge if {
+	f := lib.with_merge(lib.finding("x", {"file": "f", "line": 1}, "m"), "all")
+	f.merge == "all"
+	f.message == "m"
+}
+
 test_port_label if {
 	lib.port_label({"port": 80, "protocol": "TCP", "name": "http"}) == "80/TCP (http)"
 	lib.port_label({"port": 53, "protocol": "UDP", "name": ""}) == "53/UDP"

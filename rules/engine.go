@@ -286,9 +286,16 @@ func ruleFromModule(name string, m *ast.Module) (*Rule, error) {
 	}
 	rem, _ := ann.Custom["remediation"].(string)
 	since, _ := ann.Custom["since"].(string)
+	merge := MergeAny
+	if m, ok := ann.Custom["merge"]; ok {
+		s, _ := m.(string)
+		if merge, err = ParseMerge(s); err != nil {
+			return nil, fmt.Errorf("%s: rule %q: custom.merge must be any or all in its METADATA, not %v", name, string(id), m)
+		}
+	}
 	return &Rule{
 		ID: string(id), Engine: "rego", Builtin: strings.HasPrefix(name, "policies/"), Source: name,
-		Doc: Doc{Title: ann.Title, Description: strings.TrimSpace(ann.Description), Remediation: strings.TrimSpace(rem), Severity: sev, Since: since},
+		Doc: Doc{Title: ann.Title, Description: strings.TrimSpace(ann.Description), Remediation: strings.TrimSpace(rem), Severity: sev, Since: since, Merge: merge},
 	}, nil
 }
 
@@ -312,6 +319,8 @@ type regoFinding struct {
 	Hint     string       `json:"hint"`
 	Severity string       `json:"severity"`
 	Related  []regoRelate `json:"related"`
+	// Merge overrides the rule's custom.merge for this finding: "any" or "all".
+	Merge string `json:"merge"`
 }
 
 type regoRelate struct {
@@ -382,6 +391,9 @@ func (e *Engine) Run(ctx context.Context, g *model.Graph, opts Options) ([]Findi
 			}
 			if f.Hint == "" {
 				f.Hint = r.Doc.Remediation
+			}
+			if r.Engine == "go" && f.Merge == MergeAny {
+				f.Merge = r.Doc.Merge // a replayed Rego finding has its own already
 			}
 			out = append(out, f)
 		}}
@@ -594,6 +606,14 @@ func replay(p *Pass, fs []regoFinding, objects map[string]*model.Object) error {
 				return fmt.Errorf("finding %q: severity %q is not error, warning or info", rf.Message, rf.Severity)
 			}
 			f.Severity = sev
+		}
+		f.Merge = p.Rule.Doc.Merge
+		if rf.Merge != "" {
+			m, err := ParseMerge(rf.Merge)
+			if err != nil {
+				return fmt.Errorf("finding %q: merge %q is not any or all", rf.Message, rf.Merge)
+			}
+			f.Merge = m
 		}
 		for _, rel := range rf.Related {
 			r := Related{Message: rel.Message}

@@ -135,3 +135,58 @@ report contains {"object": "x", "pos": {"file": "f", "line": 1}, "message": "m"}
 	assert.Contains(t, printed.String(), "kubenet: print (slow")
 	assert.Contains(t, printed.String(), "starting")
 }
+
+// TestEngineMerge: a finding merges across variants as its rule's custom.merge says,
+// unless it carries its own merge; a value other than any or all is an error.
+func TestEngineMerge(t *testing.T) {
+	rule := func(merge, override string) string {
+		return `# METADATA
+# title: merge modes
+# custom:
+#   severity: info
+#   merge: ` + merge + `
+package kubenet.rules["merge-modes"]
+
+import data.kubenet.lib
+
+report contains lib.finding(ns.id, ns.pos, "default") if some ns in input.namespaces
+
+report contains lib.with_merge(lib.finding(ns.id, ns.pos, "override"), "` + override + `") if some ns in input.namespaces
+`
+	}
+	g := model.LoadBytes(model.Options{}, model.NamedData{Name: "a.yaml", Data: []byte("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n")})
+	run := func(merge, override string) ([]rules.Finding, error) {
+		e, err := rules.NewEngine(policyDir(t, map[string]string{"m.rego": rule(merge, override)}))
+		if err != nil {
+			return nil, err
+		}
+		return e.Run(context.Background(), g, rules.Options{Cluster: analyzer.DefaultConfig(), Enabled: map[string]bool{"merge-modes": true}})
+	}
+	modes := func(fs []rules.Finding) map[string]rules.Merge {
+		out := map[string]rules.Merge{}
+		for _, f := range fs {
+			out[f.Message] = f.Merge
+		}
+		return out
+	}
+
+	fs, err := run("all", "any")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]rules.Merge{"default": rules.MergeAll, "override": rules.MergeAny}, modes(fs))
+	fs, err = run("any", "all")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]rules.Merge{"default": rules.MergeAny, "override": rules.MergeAll}, modes(fs))
+
+	_, err = run("sometimes", "all")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `rule "merge-modes": custom.merge must be any or all in its METADATA, not sometimes`)
+	_, err = run("all", "sometimes")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `finding "override": merge "sometimes" is not any or all`)
+
+	e, err := rules.NewEngine()
+	require.NoError(t, err)
+	for _, r := range e.Rules() {
+		assert.Equal(t, rules.MergeAny, r.Doc.Merge, "%s: the built-in rules merge as any by default", r.ID)
+	}
+}

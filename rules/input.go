@@ -53,6 +53,18 @@ func nonNil[T any](s []T) []T {
 // builtinInput is the input handed to the built-in rules when no user policy is loaded:
 // the same document with only what they read (lighter to build for large repositories).
 // TestSlimInputEquivalent proves it yields the same findings as the full document.
+//
+// What it keeps follows from what the built-in rules read, and a test holds the two
+// together: TestBuiltinRulesReadWhatTheBuiltinInputKeeps follows input values through
+// each built-in rule (variables, comprehensions, its rules and functions, kubenet.lib,
+// array.concat and the like) and fails with "rule <id> reads input.<path> (<file:line>),
+// which the built-in input (rules/input.go builtinInput) drops" when a path a rule reads
+// is missing here or left empty by builtin() (a field of the full structs, a fact
+// field, or a position's file/line/column: positions are compact arrays here). When it
+// fails, keep the field here, in the slim struct and in builtin(), or read something
+// that is kept. The test checks fields, not which elements builtin() keeps (objects of
+// some kinds, references and workload facts that say something): a rule that needs
+// other elements must widen those filters, and TestSlimInputEquivalent must cover it.
 type builtinInput struct {
 	Namespaces     []*model.Namespace    `json:"namespaces"`
 	Workloads      []slimWorkload        `json:"workloads"`

@@ -79,6 +79,42 @@ type Doc struct {
 	Severity Severity `json:"severity"`
 	// Since is the version that introduced the rule.
 	Since string `json:"since,omitempty"`
+	// Merge is how the rule's findings merge across the variants of a deployment
+	// (MergeVariants), unless a finding says otherwise: METADATA custom.merge of a Rego
+	// rule. It is no part of the rule's rendered documentation.
+	Merge Merge `json:"-"`
+}
+
+// Merge says how a finding merges across the variants of one deployment that are linted
+// one by one (kustomize overlays): see MergeVariants.
+type Merge uint8
+
+const (
+	// MergeAny reports a finding that any variant reports (once, when several do): the
+	// default.
+	MergeAny Merge = iota
+	// MergeAll reports a finding only when every variant reports it: for findings about
+	// something a variant lacks that another may have (an expectation that names an
+	// object of one overlay only).
+	MergeAll
+)
+
+func (m Merge) String() string {
+	if m == MergeAll {
+		return "all"
+	}
+	return "any"
+}
+
+// ParseMerge parses "any" or "all".
+func ParseMerge(s string) (Merge, error) {
+	switch s {
+	case "any":
+		return MergeAny, nil
+	case "all":
+		return MergeAll, nil
+	}
+	return MergeAny, fmt.Errorf("unknown merge %q (want any or all)", s)
 }
 
 // Rule is one check.
@@ -122,6 +158,9 @@ type Finding struct {
 	Column   int        `json:"column"`
 	Related  []Related  `json:"related"`
 	Hint     string     `json:"hint"`
+	// Merge is how the finding merges across variants: the rule's Doc.Merge unless the
+	// finding set its own. It is not part of the JSON output.
+	Merge Merge `json:"-"`
 }
 
 // Pos returns the finding's position.
