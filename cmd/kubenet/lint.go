@@ -275,7 +275,7 @@ func lintUnits(ctx context.Context, engine *rules.Engine, units []*model.Graph, 
 		res.files += g.Files
 		res.objects += len(g.Objects)
 	}
-	res.findings = mergeUnits(perUnit)
+	res.findings = rules.MergeVariants(perUnit)
 	return res, nil
 }
 
@@ -356,39 +356,4 @@ func writeFile(path string, write func(io.Writer) error) error {
 		return err
 	}
 	return f.Close()
-}
-
-// mergeUnits joins the findings of separately linted deployments. A base shared by two
-// overlays is reported once when both find the same thing at the same place. An
-// expectation that names an object only some deployments have is judged where the
-// object is, and reported as unknown only when no deployment has it.
-func mergeUnits(perUnit [][]rules.Finding) []rules.Finding {
-	if len(perUnit) == 1 {
-		return perUnit[0]
-	}
-	type key struct {
-		rule, file, msg string
-		line, col       int
-	}
-	seen := map[key]int{}
-	var out []rules.Finding
-	for _, fs := range perUnit {
-		for _, f := range fs {
-			k := key{f.Rule, f.File, f.Message, f.Line, f.Column}
-			seen[k]++
-			if seen[k] == 1 {
-				out = append(out, f)
-			}
-		}
-	}
-	kept := out[:0]
-	for _, f := range out {
-		unknown := f.Rule == "connectivity-expectation" && strings.Contains(f.Message, "cannot be checked: no workload")
-		if unknown && seen[key{f.Rule, f.File, f.Message, f.Line, f.Column}] < len(perUnit) {
-			continue
-		}
-		kept = append(kept, f)
-	}
-	rules.Sort(kept)
-	return kept
 }

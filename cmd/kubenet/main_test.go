@@ -365,26 +365,6 @@ func TestHelpAndCompletion(t *testing.T) {
 	assert.Contains(t, out, "sarif\n")
 }
 
-func TestMergeUnits(t *testing.T) {
-	base := rules.Finding{Rule: "ingress-port-mismatch", Message: "backend port 8080 is not a port of Service/web", File: "base/web.yaml", Line: 15, Column: 19}
-	unknown := rules.Finding{Rule: "connectivity-expectation", File: "expect.yaml", Line: 2, Column: 5,
-		Message: "expectation shop/Deployment/a -> shop/Service/b on 80 cannot be checked: no workload \"shop/Deployment/a\" in the input"}
-	denied := rules.Finding{Rule: "connectivity-expectation", File: "expect.yaml", Line: 2, Column: 5,
-		Message: "expected shop/Deployment/a -> shop/Service/b on 80 to be allowed, but it is denied"}
-	dev := base
-	dev.Message += " (dev)"
-
-	got := mergeUnits([][]rules.Finding{{base, unknown}, {base, dev}})
-	assert.Equal(t, []rules.Finding{base, dev}, got,
-		"a shared base's finding is reported once; an expectation judged in one variant is not unknown")
-
-	got = mergeUnits([][]rules.Finding{{unknown}, {unknown}})
-	assert.Equal(t, []rules.Finding{unknown}, got, "unknown everywhere: reported once")
-
-	got = mergeUnits([][]rules.Finding{{unknown}, {denied}})
-	assert.Equal(t, []rules.Finding{denied}, got)
-}
-
 // TestConfigExternal: what .kubenet.yaml declares to exist outside the input (Services
 // by name or pattern, whole namespaces, an operator's Services) answers the references
 // to it; without the file, the same input has findings.
