@@ -226,7 +226,7 @@ func (f *Facts) classify(rf *RefFacts, svcNS map[string]int, nsKnown map[string]
 	}
 	// Which namespace does the name point at?
 	target := rf.Namespace
-	if i := indexOf(name, ".svc"); i > 0 {
+	if i := strings.Index(name, ".svc"); i > 0 {
 		parts := strings.Split(name[:i], ".")
 		target = parts[len(parts)-1]
 	} else if len(labels) == 2 {
@@ -476,7 +476,7 @@ func (f *Facts) checkReachFrom(rf *RefFacts, w *model.Workload) {
 			continue
 		}
 		denied = true
-		if !contains1(blocked.Targets, t.node.ID) {
+		if !slices.Contains(blocked.Targets, t.node.ID) {
 			blocked.Targets = append(blocked.Targets, t.node.ID)
 		}
 		blocked.Port = t.port

@@ -2,6 +2,7 @@ package analyzer
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -107,12 +108,7 @@ func targetsContainerPort(p model.ServicePort, pf PortFacts, n int) bool {
 	if !p.TargetPort.IsStr {
 		return p.TargetPort.Int == n
 	}
-	for _, r := range pf.Resolved {
-		if r == n {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(pf.Resolved, n)
 }
 
 func describePorts(s *model.Service) string {

@@ -127,7 +127,7 @@ func (f *Facts) assumedPods(s *model.Service) string {
 	}
 	for _, w := range f.graph.WorkloadsIn(s.Namespace) {
 		for _, labels := range w.ExtraPodLabels {
-			if subsetOf(s.Selector, labels) {
+			if len(s.Selector) > 0 && model.SubsetOf(s.Selector, labels) {
 				return "pods " + w.ID + " may create (labels in its spec)"
 			}
 		}
@@ -175,19 +175,6 @@ func compatible(sel, known map[string]string) bool {
 		}
 	}
 	return shared > 0
-}
-
-// subsetOf: every label of sel is in labels with the same value (a non-empty sel).
-func subsetOf(sel, labels map[string]string) bool {
-	if len(sel) == 0 {
-		return false
-	}
-	for k, v := range sel {
-		if lv, ok := labels[k]; !ok || lv != v {
-			return false
-		}
-	}
-	return true
 }
 
 // podCreators lists, per namespace, custom resources that are not known pod sources
