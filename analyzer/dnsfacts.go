@@ -359,13 +359,8 @@ func (f *Facts) checkPort(rf *RefFacts) {
 	if port == 0 {
 		port = defaultPort(rf.Scheme)
 	}
-	if port == 0 || len(s.Ports) == 0 {
+	if port == 0 || len(s.Ports) == 0 || tcpPort(s, port) != nil {
 		return
-	}
-	for _, p := range s.Ports {
-		if p.Port == port && p.Protocol == "TCP" { // URLs and host:port dial TCP
-			return
-		}
 	}
 	rf.PortOK = false
 	var ps []string
@@ -430,23 +425,21 @@ func (f *Facts) checkReachFrom(rf *RefFacts, w *model.Workload) {
 		}
 		switch {
 		case port != 0:
-			for i := range s.Ports {
-				if s.Ports[i].Port == port && s.Ports[i].Protocol == "TCP" {
-					sp = &s.Ports[i]
-				}
-			}
+			sp = tcpPort(s, port)
 		case len(s.Ports) == 1:
 			sp = &s.Ports[0]
 		}
-		for _, w := range f.SelectedBy(s.Namespace, s.Selector) {
-			n := r.Node(w.ID)
-			switch {
-			case sp != nil:
-				if p, ok := targetPortOn(n, *sp); ok {
-					targets = append(targets, target{n, p, sp})
+		switch {
+		case sp != nil:
+			for e := range f.endpoints(s, *sp) {
+				if e.ok {
+					targets = append(targets, target{e.node, e.port, sp})
 				}
-			case a.Kind == RecordHeadless && port != 0:
-				targets = append(targets, target{n, port, nil})
+			}
+		case a.Kind == RecordHeadless && port != 0:
+			// Clients of a headless Service dial the pods on the port itself.
+			for _, w := range f.SelectedBy(s.Namespace, s.Selector) {
+				targets = append(targets, target{r.Node(w.ID), port, nil})
 			}
 		}
 	case RecordPod:

@@ -262,13 +262,9 @@ func (r *Reach) dnsPort(g *model.Graph) int {
 	if s := g.Service(r.cfg.DNS.Namespace, "kube-dns"); s != nil {
 		for _, sp := range s.Ports {
 			if sp.Protocol == "UDP" && sp.Port == 53 {
-				if !sp.TargetPort.IsStr {
-					port = sp.TargetPort.Int
-				} else {
-					for _, n := range r.DNS {
-						if p, ok := n.class.named[sp.TargetPort.Str+"/UDP"]; ok {
-							port = p
-						}
+				for _, n := range r.DNS {
+					if p, ok := targetPortOn(n, sp); ok {
+						port = p
 					}
 				}
 			}
@@ -533,21 +529,14 @@ func (f *Facts) backendReach(ing *model.Ingress) []BackendReach {
 		if s == nil || s.Selector == nil {
 			continue
 		}
-		var sp *model.ServicePort
-		for j := range s.Ports {
-			p := &s.Ports[j]
-			if b.Port.IsStr && p.Name == b.Port.Str || !b.Port.IsStr && p.Port == b.Port.Int {
-				sp = p
-			}
-		}
+		sp := servicePort(s, b.Port)
 		if sp == nil {
 			continue
 		}
 		policies := map[string]bool{}
-		for _, w := range f.SelectedBy(s.Namespace, s.Selector) {
-			n := r.Node(w.ID)
-			port, ok := targetPortOn(n, *sp)
-			if !ok || n.HostNetwork {
+		for e := range f.endpoints(s, *sp) {
+			n, port := e.node, e.port
+			if !e.ok || n.HostNetwork {
 				continue
 			}
 			reached := false
@@ -593,38 +582,22 @@ func (f *Facts) backendReach(ing *model.Ingress) []BackendReach {
 	return out
 }
 
-// targetPortOn resolves a Service port's targetPort on a node's pods.
-func targetPortOn(n *Node, sp model.ServicePort) (int, bool) {
-	if !sp.TargetPort.IsStr {
-		return sp.TargetPort.Int, true
-	}
-	p, ok := n.class.named[sp.TargetPort.Str+"/"+sp.Protocol]
-	return p, ok
-}
-
 // serviceReach checks each Service port: do its pods admit, on the targetPort, any
 // client at all?
 func (f *Facts) serviceReach(s *model.Service, clients bitset, pfs map[string]*PolicyFacts) []ServicePortReach {
-	r := f.Reach()
 	out := make([]ServicePortReach, len(s.Ports))
 	if s.Selector == nil || s.Invalid {
 		return out
 	}
-	sel := f.SelectedBy(s.Namespace, s.Selector)
-	if len(sel) == 0 {
-		return out
-	}
 	for i, sp := range s.Ports {
 		admitted, checked := false, false
-		for _, w := range sel {
-			n := r.Node(w.ID)
-			port, ok := targetPortOn(n, sp)
-			if !ok || n.HostNetwork || !w.ContainersKnown {
+		for e := range f.endpoints(s, sp) {
+			if !e.ok || e.node.HostNetwork || !e.node.Workload.ContainersKnown {
 				admitted = true // nothing to judge: other rules speak of it
 				break
 			}
 			checked = true
-			if admitsAnyClient(n.class, sp.Protocol, port, clients, pfs) {
+			if admitsAnyClient(e.node.class, sp.Protocol, e.port, clients, pfs) {
 				admitted = true
 				break
 			}
