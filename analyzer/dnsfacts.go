@@ -385,38 +385,24 @@ func (sf *ServiceFacts) portFacts(i int) PortFacts {
 	return sf.Ports[i]
 }
 
-// checkReach feeds a resolved reference to the solver: may the workload's pods open
-// connections to the Service's pods on the targetPort?
-func (f *Facts) checkReach(rf *RefFacts) {
-	if rf.workload == nil || !rf.PortOK {
-		return
-	}
-	for _, w := range rf.consumers {
-		f.checkReachFrom(rf, w)
-	}
+// refTarget is a pod a reference leads to, the port the pod receives, and the Service
+// port that forwards it (nil when the name leads to the pods themselves).
+type refTarget struct {
+	node *Node
+	port int
+	sp   *model.ServicePort
 }
 
-func (f *Facts) checkReachFrom(rf *RefFacts, w *model.Workload) {
-	r := f.Reach()
-	src := r.Node(w.ID)
-	if src == nil || src.HostNetwork {
-		return
-	}
-	a := rf.Resolution.Answer
-	if a == nil {
-		return
-	}
-	type target struct {
-		node *Node
-		port int
-		sp   *model.ServicePort
-	}
-	var targets []target
+// appendRefTargets appends to targets the pods a resolved reference leads to (a is
+// its answer): the pods behind the Service port it dials (the only port when it names
+// none), each on the targetPort; or, with a port given, the pods of a headless Service
+// or the pod a name stands for, on that port.
+func (f *Facts) appendRefTargets(targets []refTarget, rf *RefFacts, a *Record) []refTarget {
 	switch a.Kind {
 	case RecordService, RecordHeadless:
 		s := f.refService(rf)
 		if s == nil || s.Selector == nil {
-			return
+			return targets
 		}
 		var sp *model.ServicePort
 		port := rf.Port
@@ -433,20 +419,48 @@ func (f *Facts) checkReachFrom(rf *RefFacts, w *model.Workload) {
 		case sp != nil:
 			for e := range f.endpoints(s, *sp) {
 				if e.ok {
-					targets = append(targets, target{e.node, e.port, sp})
+					targets = append(targets, refTarget{e.node, e.port, sp})
 				}
 			}
 		case a.Kind == RecordHeadless && port != 0:
 			// Clients of a headless Service dial the pods on the port itself.
 			for _, w := range f.SelectedBy(s.Namespace, s.Selector) {
-				targets = append(targets, target{r.Node(w.ID), port, nil})
+				targets = append(targets, refTarget{f.Reach().Node(w.ID), port, nil})
 			}
 		}
 	case RecordPod:
 		if rf.Port != 0 {
-			targets = append(targets, target{r.Node(a.Workload), rf.Port, nil})
+			targets = append(targets, refTarget{f.Reach().Node(a.Workload), rf.Port, nil})
 		}
 	}
+	return targets
+}
+
+// checkReach feeds a resolved reference to the solver: may the workload's pods open
+// connections to the Service's pods on the targetPort?
+func (f *Facts) checkReach(rf *RefFacts) {
+	if rf.workload == nil || !rf.PortOK {
+		return
+	}
+	for _, w := range rf.consumers {
+		f.checkReachFrom(rf, w)
+	}
+}
+
+// checkReachFrom checks the reference from the pods of w, one of the workloads that
+// use it, and adds to rf.Blocked what the policies deny.
+func (f *Facts) checkReachFrom(rf *RefFacts, w *model.Workload) {
+	r := f.Reach()
+	src := r.Node(w.ID)
+	if src == nil || src.HostNetwork {
+		return
+	}
+	a := rf.Resolution.Answer
+	if a == nil {
+		return
+	}
+	var buf [4]refTarget // most references lead to a few pods: no allocation
+	targets := f.appendRefTargets(buf[:0], rf, a)
 	blocked := rf.Blocked
 	if blocked == nil {
 		blocked = &RefBlocked{Service: a.Service, Sources: []string{}, Targets: []string{}, Policies: []string{}}

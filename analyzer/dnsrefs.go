@@ -280,10 +280,10 @@ func hostLike(h string) bool {
 	return l != "localhost" && !strings.HasSuffix(l, ".localhost") && l != "localhost.localdomain"
 }
 
-// references collects every reference of the graph.
+// references collects every reference of the graph: in the workloads' containers, in
+// ConfigMaps (with the workloads that consume them), and ExternalName targets.
 func (f *Facts) references() []DNSRef {
 	g := f.graph
-	lines := lineIndex{sources: g.Sources, starts: map[string][]int32{}}
 	cms := map[string]*model.ConfigMap{}
 	for _, cm := range g.ConfigMaps {
 		cms[cm.Namespace+"/"+cm.Name] = cm
@@ -300,116 +300,129 @@ func (f *Facts) references() []DNSRef {
 				used[v.ConfigMap] = true
 			}
 		}
-		for _, c := range w.Containers {
-			first := len(out) // this container's references start here
-			vars := map[string]string{}
-			for _, ef := range c.EnvFrom {
-				if ef.ConfigMap == "" {
-					continue
-				}
-				used[ef.ConfigMap] = true
-				if cm := cms[w.Namespace+"/"+ef.ConfigMap]; cm != nil {
-					for k, v := range cm.Data {
-						vars[ef.Prefix+k] = v
-					}
-				}
-			}
-			env := map[string]string{}
-			for _, e := range c.Env {
-				switch {
-				case e.HasValue:
-					v := expand(e.Value, vars)
-					vars[e.Name], env[e.Name] = v, v
-					for _, r := range extract(v, e.Name) {
-						r.Source, r.Key, r.Pos = SourceEnv, e.Name, e.ValuePos
-						out = append(out, f.withWorkload(r, w))
-					}
-				case e.ConfigMapKeyRef != nil:
-					used[e.ConfigMapKeyRef.Name] = true
-					if cm := cms[w.Namespace+"/"+e.ConfigMapKeyRef.Name]; cm != nil {
-						if v, ok := cm.Data[e.ConfigMapKeyRef.Key]; ok {
-							vars[e.Name] = v
-						}
-					}
-				case e.FieldRef == "metadata.namespace":
-					vars[e.Name] = w.Namespace
-				}
-			}
-			pairPorts(out[first:], w, env)
-			for _, list := range []struct {
-				src   string
-				items []model.StringAt
-			}{{SourceArg, c.Args}, {SourceCommand, c.Command}} {
-				for _, a := range list.items {
-					v := expand(a.Value, vars)
-					for _, r := range extract(v, "") {
-						r.Source, r.Pos = list.src, a.Pos
-						if r.Context == ContextBare {
-							continue // a bare word in args is a name only through its flag
-						}
-						out = append(out, f.withWorkload(r, w))
-					}
-				}
-			}
+		for ci := range w.Containers {
+			out = f.containerRefs(out, w, &w.Containers[ci], cms, used)
 		}
 		for name := range used {
 			consumers[w.Namespace+"/"+name] = append(consumers[w.Namespace+"/"+name], w)
 		}
 	}
+	lines := lineIndex{sources: g.Sources, starts: map[string][]int32{}}
 	for _, cm := range g.ConfigMaps {
-		if cm.Invalid {
-			continue
-		}
-		ws := consumers[cm.Namespace+"/"+cm.Name]
-		var from *model.Workload
-		var ids []string
-		for _, w := range ws {
-			ids = append(ids, w.ID)
-		}
-		sort.Strings(ids)
-		if len(ws) > 0 {
-			from = ws[0]
-		}
-		for _, key := range slices.Sorted(maps.Keys(cm.Data)) {
-			value := cm.Data[key]
-			// A one-line value is used like an env var of that name (envFrom,
-			// configMapKeyRef): the data key says whether it is a host. A file's keys come
-			// from its own lines.
-			lineKeyOf := ""
-			if !strings.Contains(strings.TrimRight(value, "\n"), "\n") {
-				lineKeyOf = key
-			}
-			i := -1 // the line's index in the value
-			var sections sectionStack
-			for line := range strings.SplitSeq(value, "\n") {
-				i++
-				if strings.HasPrefix(strings.TrimSpace(line), "#") {
-					continue
-				}
-				discovery := sections.enter(line)
-				for _, r := range extract(line, lineKeyOf) {
-					if r.Context == ContextBare {
-						continue
-					}
-					r.Discovery = discovery
-					r.Source, r.Key, r.Namespace, r.Object = SourceConfigMap, key, cm.Namespace, cm.ID
-					r.Pos = lines.pos(cm, key, i, r.Raw)
-					r.ConsumedBy = ids
-					if from != nil {
-						r.Workload, r.workload, r.consumers = from.ID, from, ws
-					}
-					if r.ConsumedBy == nil {
-						r.ConsumedBy = []string{}
-					}
-					out = append(out, r)
-				}
-			}
+		if !cm.Invalid {
+			out = configMapRefs(out, cm, consumers[cm.Namespace+"/"+cm.Name], &lines)
 		}
 	}
 	for _, s := range g.Services {
 		if s.Type == "ExternalName" && s.ExternalName != "" && !s.Invalid {
 			out = append(out, DNSRef{Object: s.ID, Namespace: s.Namespace, Name: s.ExternalName, Raw: s.ExternalName,
 				Source: SourceExternalName, Context: ContextHostPort, Pos: s.ExternalNamePos, ConsumedBy: []string{}})
+		}
+	}
+	return out
+}
+
+// containerRefs appends the references in c's env values, args and command, with
+// $(VAR) expanded as the kubelet does, and marks in used the ConfigMaps c consumes.
+func (f *Facts) containerRefs(out []DNSRef, w *model.Workload, c *model.Container, cms map[string]*model.ConfigMap, used map[string]bool) []DNSRef {
+	first := len(out) // this container's references start here
+	vars := map[string]string{}
+	for _, ef := range c.EnvFrom {
+		if ef.ConfigMap == "" {
+			continue
+		}
+		used[ef.ConfigMap] = true
+		if cm := cms[w.Namespace+"/"+ef.ConfigMap]; cm != nil {
+			for k, v := range cm.Data {
+				vars[ef.Prefix+k] = v
+			}
+		}
+	}
+	env := map[string]string{}
+	for _, e := range c.Env {
+		switch {
+		case e.HasValue:
+			v := expand(e.Value, vars)
+			vars[e.Name], env[e.Name] = v, v
+			for _, r := range extract(v, e.Name) {
+				r.Source, r.Key, r.Pos = SourceEnv, e.Name, e.ValuePos
+				out = append(out, f.withWorkload(r, w))
+			}
+		case e.ConfigMapKeyRef != nil:
+			used[e.ConfigMapKeyRef.Name] = true
+			if cm := cms[w.Namespace+"/"+e.ConfigMapKeyRef.Name]; cm != nil {
+				if v, ok := cm.Data[e.ConfigMapKeyRef.Key]; ok {
+					vars[e.Name] = v
+				}
+			}
+		case e.FieldRef == "metadata.namespace":
+			vars[e.Name] = w.Namespace
+		}
+	}
+	pairPorts(out[first:], w, env)
+	for _, list := range []struct {
+		src   string
+		items []model.StringAt
+	}{{SourceArg, c.Args}, {SourceCommand, c.Command}} {
+		for _, a := range list.items {
+			v := expand(a.Value, vars)
+			for _, r := range extract(v, "") {
+				r.Source, r.Pos = list.src, a.Pos
+				if r.Context == ContextBare {
+					continue // a bare word in args is a name only through its flag
+				}
+				out = append(out, f.withWorkload(r, w))
+			}
+		}
+	}
+	return out
+}
+
+// configMapRefs appends the references in cm's values, line by line; ws are the
+// workloads that consume cm (the first one stands for them all).
+func configMapRefs(out []DNSRef, cm *model.ConfigMap, ws []*model.Workload, lines *lineIndex) []DNSRef {
+	var from *model.Workload
+	var ids []string
+	for _, w := range ws {
+		ids = append(ids, w.ID)
+	}
+	sort.Strings(ids)
+	if len(ws) > 0 {
+		from = ws[0]
+	}
+	for _, key := range slices.Sorted(maps.Keys(cm.Data)) {
+		value := cm.Data[key]
+		// A one-line value is used like an env var of that name (envFrom,
+		// configMapKeyRef): the data key says whether it is a host. A file's keys come
+		// from its own lines.
+		lineKeyOf := ""
+		if !strings.Contains(strings.TrimRight(value, "\n"), "\n") {
+			lineKeyOf = key
+		}
+		i := -1 // the line's index in the value
+		var sections sectionStack
+		for line := range strings.SplitSeq(value, "\n") {
+			i++
+			if strings.HasPrefix(strings.TrimSpace(line), "#") {
+				continue
+			}
+			discovery := sections.enter(line)
+			for _, r := range extract(line, lineKeyOf) {
+				if r.Context == ContextBare {
+					continue
+				}
+				r.Discovery = discovery
+				r.Source, r.Key, r.Namespace, r.Object = SourceConfigMap, key, cm.Namespace, cm.ID
+				r.Pos = lines.pos(cm, key, i, r.Raw)
+				r.ConsumedBy = ids
+				if from != nil {
+					r.Workload, r.workload, r.consumers = from.ID, from, ws
+				}
+				if r.ConsumedBy == nil {
+					r.ConsumedBy = []string{}
+				}
+				out = append(out, r)
+			}
 		}
 	}
 	return out

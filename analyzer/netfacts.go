@@ -358,6 +358,10 @@ func dnsFix(dns DNSServer, ns string, port int) string {
 	return b.String()
 }
 
+// policyFacts describes policy p: what it selects, what each peer of its rules
+// matches, the named ports no pod declares, and for an egress policy that selects no
+// workload of the input, whether the pods it would select could reach cluster DNS.
+// wlNS counts the workloads per namespace, host-network ones aside.
 func (r *Reach) policyFacts(p *model.Policy, wlNS map[string]int, dnsPort int) *PolicyFacts {
 	pf := &PolicyFacts{Selects: []string{}, HostNetwork: []string{}, Ingress: [][]PeerFacts{}, Egress: [][]PeerFacts{}, UndefinedPorts: []UndefinedPort{}}
 	var targets []*class
@@ -376,75 +380,19 @@ func (r *Reach) policyFacts(p *model.Policy, wlNS map[string]int, dnsPort int) *
 		}
 	}
 	pp := r.peerMatches[p.ID]
-	nsWith := func(peer *model.Peer) (int, int) {
-		if peer.NamespaceSelector == nil {
-			return 1, min(1, wlNS[p.Namespace])
-		}
-		total, with := 0, 0
-		for ns, labels := range r.namespaces {
-			if peer.NamespaceSelector.Matches(labels) {
-				total++
-				if wlNS[ns] > 0 {
-					with++
-				}
-			}
-		}
-		return total, with
-	}
-	describe := func(rules []model.PolicyRule, matches [][]peerMatch) [][]PeerFacts {
-		out := [][]PeerFacts{}
-		for i, rule := range rules {
-			var peers []PeerFacts
-			for j := range rule.Peers {
-				m := matches[i][j]
-				pf := PeerFacts{IPBlock: m.external, Assumed: []string{}, HostNetworkPods: m.hostNet}
-				if !m.external {
-					m.classes.each(func(ci int) {
-						for _, n := range r.classes[ci].nodes {
-							if n.Workload != nil {
-								pf.Pods++
-							} else {
-								pf.Assumed = append(pf.Assumed, n.ID)
-							}
-						}
-					})
-					pf.Namespaces, pf.NamespacesWithWorkloads = nsWith(&rule.Peers[j])
-					pf.Closed = closedPeer(&rule.Peers[j], p.Namespace, wlNS, r.declared)
-				}
-				peers = append(peers, pf)
-			}
-			if peers == nil {
-				peers = []PeerFacts{}
-			}
-			out = append(out, peers)
-		}
-		return out
-	}
-	pf.Ingress = describe(p.Ingress, pp.ingress)
-	pf.Egress = describe(p.Egress, pp.egress)
+	pf.Ingress = r.describePeers(p, p.Ingress, pp.ingress, wlNS)
+	pf.Egress = r.describePeers(p, p.Egress, pp.egress, wlNS)
 	// Named ports: ingress rules resolve on the selected pods, egress rules on the peers.
 	for i, rule := range p.Ingress {
 		pf.UndefinedPorts = append(pf.UndefinedPorts, undefinedNamed(rule, false, i, targets)...)
 	}
 	for i, rule := range p.Egress {
-		// The destinations are known only when every peer is closed: a rule open to every
-		// pod, or to namespaces the input does not show, may reach pods that declare it.
-		closed := len(rule.Peers) > 0
-		for j, peer := range rule.Peers {
-			pe := pf.Egress[i][j]
-			// A podSelector that picks assumed components (the cluster DNS) knows its pods.
-			assumed := len(pe.Assumed) > 0 && pe.Pods == 0 && peer.PodSelector != nil && !peer.PodSelector.Empty
-			if pe.IPBlock || (!pe.Closed && !assumed) {
-				closed = false
-			}
-		}
-		if !closed {
+		if !destinationsKnown(rule, pf.Egress[i]) {
 			continue
 		}
 		var dst []*class
-		a := pp.out[i]
 		for _, c := range r.classes {
-			if !c.external && a.matches(c) {
+			if !c.external && pp.out[i].matches(c) {
 				dst = append(dst, c)
 			}
 		}
@@ -465,6 +413,72 @@ func (r *Reach) policyFacts(p *model.Policy, wlNS map[string]int, dnsPort int) *
 		pf.DNS.Policy, pf.DNS.Pos = p.ID, p.PolicyTypesPos
 	}
 	return pf
+}
+
+// describePeers tells, per rule of policy p and per peer, what the peer matches.
+func (r *Reach) describePeers(p *model.Policy, rules []model.PolicyRule, matches [][]peerMatch, wlNS map[string]int) [][]PeerFacts {
+	out := [][]PeerFacts{}
+	for i, rule := range rules {
+		var peers []PeerFacts
+		for j := range rule.Peers {
+			m := matches[i][j]
+			pf := PeerFacts{IPBlock: m.external, Assumed: []string{}, HostNetworkPods: m.hostNet}
+			if !m.external {
+				m.classes.each(func(ci int) {
+					for _, n := range r.classes[ci].nodes {
+						if n.Workload != nil {
+							pf.Pods++
+						} else {
+							pf.Assumed = append(pf.Assumed, n.ID)
+						}
+					}
+				})
+				pf.Namespaces, pf.NamespacesWithWorkloads = r.peerNamespaces(&rule.Peers[j], p.Namespace, wlNS)
+				pf.Closed = closedPeer(&rule.Peers[j], p.Namespace, wlNS, r.declared)
+			}
+			peers = append(peers, pf)
+		}
+		if peers == nil {
+			peers = []PeerFacts{}
+		}
+		out = append(out, peers)
+	}
+	return out
+}
+
+// peerNamespaces counts the namespaces a peer of a policy in namespace policyNS covers,
+// and those of them that hold workloads.
+func (r *Reach) peerNamespaces(peer *model.Peer, policyNS string, wlNS map[string]int) (total, with int) {
+	if peer.NamespaceSelector == nil {
+		return 1, min(1, wlNS[policyNS])
+	}
+	for ns, labels := range r.namespaces {
+		if peer.NamespaceSelector.Matches(labels) {
+			total++
+			if wlNS[ns] > 0 {
+				with++
+			}
+		}
+	}
+	return total, with
+}
+
+// destinationsKnown reports whether the input shows every pod an egress rule admits
+// (peers tells what its peers match): a rule open to every pod, or to namespaces the
+// input does not show, may reach pods that declare what the known ones do not.
+func destinationsKnown(rule model.PolicyRule, peers []PeerFacts) bool {
+	if len(rule.Peers) == 0 {
+		return false
+	}
+	for j, peer := range rule.Peers {
+		pe := peers[j]
+		// A podSelector that picks assumed components (the cluster DNS) knows its pods.
+		assumed := len(pe.Assumed) > 0 && pe.Pods == 0 && peer.PodSelector != nil && !peer.PodSelector.Empty
+		if pe.IPBlock || (!pe.Closed && !assumed) {
+			return false
+		}
+	}
+	return true
 }
 
 // undefinedNamed lists the named ports of rule that none of the classes declares. It

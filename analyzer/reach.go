@@ -331,8 +331,9 @@ func classKey(n *Node) string {
 	return b.String()
 }
 
+// applyPolicies compiles every valid policy's rules and gives them to the classes the
+// policy selects.
 func (r *Reach) applyPolicies(g *model.Graph) {
-	n := len(r.classes)
 	byNS := map[string][]*class{}
 	for _, c := range r.classes {
 		if !c.external {
@@ -344,77 +345,16 @@ func (r *Reach) applyPolicies(g *model.Graph) {
 		nsNames = append(nsNames, ns)
 	}
 	sort.Strings(nsNames)
-	cache := map[string]peerMatch{}
-	matchPeer := func(p *model.Policy, peer *model.Peer) peerMatch {
-		if peer.IPBlock != nil {
-			return peerMatch{external: true}
-		}
-		key := p.Namespace + "\x00" + peer.PodSelector.String() + "\x00" + peer.NamespaceSelector.String()
-		if peer.PodSelector == nil {
-			key = p.Namespace + "\x00*\x00" + peer.NamespaceSelector.String()
-		}
-		if m, ok := cache[key]; ok {
-			return m
-		}
-		m := peerMatch{classes: newBitset(n)}
-		var spaces []string
-		if peer.NamespaceSelector == nil {
-			spaces = []string{p.Namespace}
-		} else {
-			for _, ns := range nsNames {
-				if peer.NamespaceSelector.Matches(r.namespaces[ns]) {
-					spaces = append(spaces, ns)
-				}
-			}
-		}
-		m.namespaces = len(spaces)
-		for _, ns := range spaces {
-			for _, c := range byNS[ns] {
-				if peer.PodSelector == nil || peer.PodSelector.Matches(c.labels) {
-					if c.hostNet {
-						m.hostNet++
-					} else {
-						m.classes.set(c.idx)
-					}
-				}
-			}
-		}
-		cache[key] = m
-		return m
-	}
+	// Made here, the matcher's maps stay on the stack.
+	m := peerMatcher{r: r, byNS: byNS, nsNames: nsNames, cache: map[string]peerMatch{}}
 	for _, p := range g.Policies {
 		if p.Invalid {
 			continue
 		}
 		pp := &policyPeers{}
 		r.peerMatches[p.ID] = pp
-		build := func(rules []model.PolicyRule, egress bool) ([]*admit, [][]peerMatch) {
-			var out []*admit
-			var matches [][]peerMatch
-			for i := range rules {
-				rule := &rules[i]
-				a := &admit{policy: p, egress: egress, rule: i, allPeers: len(rule.Peers) == 0, npeers: len(rule.Peers), ports: compilePorts(rule.Ports)}
-				var ms []peerMatch
-				if !a.allPeers {
-					a.peers = newBitset(n)
-					for j := range rule.Peers {
-						m := matchPeer(p, &rule.Peers[j])
-						ms = append(ms, m)
-						if m.external {
-							a.external = true
-							a.ipBlocks = append(a.ipBlocks, ipBlockString(rule.Peers[j].IPBlock))
-						} else {
-							a.peers.or(m.classes)
-						}
-					}
-				}
-				out = append(out, a)
-				matches = append(matches, ms)
-			}
-			return out, matches
-		}
-		ins, inM := build(p.Ingress, false)
-		outs, outM := build(p.Egress, true)
+		ins, inM := r.compileRules(p, p.Ingress, false, &m)
+		outs, outM := r.compileRules(p, p.Egress, true, &m)
 		pp.ingress, pp.egress = inM, outM
 		hasIn, hasOut := false, false
 		for _, t := range p.PolicyTypes {
@@ -440,6 +380,83 @@ func (r *Reach) applyPolicies(g *model.Graph) {
 			}
 		}
 	}
+}
+
+// peerMatcher finds the classes a from/to element matches, once per distinct element.
+type peerMatcher struct {
+	r *Reach
+	// byNS lists the classes of pods per namespace; nsNames are the namespaces, sorted.
+	byNS    map[string][]*class
+	nsNames []string
+	cache   map[string]peerMatch
+}
+
+// match returns what peer, an element of a rule of policy p, matches: the classes of
+// the pods its selectors pick in the namespaces it covers, or addresses (ipBlock).
+func (m *peerMatcher) match(p *model.Policy, peer *model.Peer) peerMatch {
+	if peer.IPBlock != nil {
+		return peerMatch{external: true}
+	}
+	key := p.Namespace + "\x00" + peer.PodSelector.String() + "\x00" + peer.NamespaceSelector.String()
+	if peer.PodSelector == nil {
+		key = p.Namespace + "\x00*\x00" + peer.NamespaceSelector.String()
+	}
+	if pm, ok := m.cache[key]; ok {
+		return pm
+	}
+	pm := peerMatch{classes: newBitset(len(m.r.classes))}
+	var spaces []string
+	if peer.NamespaceSelector == nil {
+		spaces = []string{p.Namespace}
+	} else {
+		for _, ns := range m.nsNames {
+			if peer.NamespaceSelector.Matches(m.r.namespaces[ns]) {
+				spaces = append(spaces, ns)
+			}
+		}
+	}
+	pm.namespaces = len(spaces)
+	for _, ns := range spaces {
+		for _, c := range m.byNS[ns] {
+			if peer.PodSelector == nil || peer.PodSelector.Matches(c.labels) {
+				if c.hostNet {
+					pm.hostNet++
+				} else {
+					pm.classes.set(c.idx)
+				}
+			}
+		}
+	}
+	m.cache[key] = pm
+	return pm
+}
+
+// compileRules compiles the ingress (or egress) rules of policy p: per rule, the
+// admit, and what each of its peers matches.
+func (r *Reach) compileRules(p *model.Policy, rules []model.PolicyRule, egress bool, m *peerMatcher) ([]*admit, [][]peerMatch) {
+	var out []*admit
+	var matches [][]peerMatch
+	for i := range rules {
+		rule := &rules[i]
+		a := &admit{policy: p, egress: egress, rule: i, allPeers: len(rule.Peers) == 0, npeers: len(rule.Peers), ports: compilePorts(rule.Ports)}
+		var ms []peerMatch
+		if !a.allPeers {
+			a.peers = newBitset(len(r.classes))
+			for j := range rule.Peers {
+				pm := m.match(p, &rule.Peers[j])
+				ms = append(ms, pm)
+				if pm.external {
+					a.external = true
+					a.ipBlocks = append(a.ipBlocks, ipBlockString(rule.Peers[j].IPBlock))
+				} else {
+					a.peers.or(pm.classes)
+				}
+			}
+		}
+		out = append(out, a)
+		matches = append(matches, ms)
+	}
+	return out, matches
 }
 
 func ipBlockString(b *model.IPBlock) string {
