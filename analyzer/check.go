@@ -96,18 +96,16 @@ func (f *Facts) Check(from, to, port string) (Check, error) {
 		if sp == nil {
 			return Check{}, &CheckError{Msg: fmt.Sprintf("%s has no port %s/%s", svc.ID, portStr, proto)}
 		}
-		for _, w := range f.SelectedBy(svc.Namespace, svc.Selector) {
-			n := r.Node(w.ID)
-			p, ok := targetPortOn(n, *sp)
-			if !ok {
-				fmt.Fprintf(&b, "%s does not declare the named targetPort %q: the Service port reaches no port of it\n", w.ID, sp.TargetPort.Str)
+		for e := range f.endpoints(svc, *sp) {
+			if !e.ok {
+				fmt.Fprintf(&b, "%s does not declare the named targetPort %q: the Service port reaches no port of it\n", e.node.ID, sp.TargetPort.Str)
 				continue
 			}
 			note := ""
-			if p != sp.Port {
-				note = fmt.Sprintf("Service port %d forwards to targetPort %d on %s; policies see %d, not %d", sp.Port, p, w.ID, p, sp.Port)
+			if e.port != sp.Port {
+				note = fmt.Sprintf("Service port %d forwards to targetPort %d on %s; policies see %d, not %d", sp.Port, e.port, e.node.ID, e.port, sp.Port)
 			}
-			targets = append(targets, target{node: n, port: p, note: note})
+			targets = append(targets, target{node: e.node, port: e.port, note: note})
 		}
 		if len(targets) == 0 {
 			fmt.Fprintf(&b, "DENIED: %s selects no workload that serves port %s\n", svc.ID, port)

@@ -2,6 +2,7 @@ package analyzer
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -70,7 +71,7 @@ func PodResolvConf(w *model.Workload, ns, domain string) ResolvConf {
 		// options override the generated ones.
 		for _, s := range cfg.Searches {
 			s = strings.TrimSuffix(strings.ToLower(s), ".")
-			if !contains1(rc.Searches, s) {
+			if !slices.Contains(rc.Searches, s) {
 				rc.Searches = append(rc.Searches, s)
 			}
 		}
@@ -86,15 +87,6 @@ func PodResolvConf(w *model.Workload, ns, domain string) ResolvConf {
 		}
 	}
 	return rc
-}
-
-func contains1(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Record kinds.

@@ -60,12 +60,9 @@ func (f *Facts) backendFacts() map[string][]BackendFacts {
 				bfs[i].Hint = f.missingServiceHint(ing.Namespace, b.Service, bfs[i].Elsewhere)
 				continue
 			}
-			bf := BackendFacts{Service: s.ID}
+			bf := BackendFacts{Service: s.ID, PortOK: servicePort(s, b.Port) != nil}
 			var names []string
 			for _, p := range s.Ports {
-				if b.Port.IsStr && p.Name == b.Port.Str || !b.Port.IsStr && p.Port == b.Port.Int {
-					bf.PortOK = true
-				}
 				if p.Name != "" {
 					names = append(names, p.Name)
 				}
@@ -88,7 +85,7 @@ func (f *Facts) backendFacts() map[string][]BackendFacts {
 				default:
 					bf.Hint = fmt.Sprintf("%s has ports %s; an Ingress names the Service port, not the container port", s.ID, describePorts(s))
 					for pi, p := range s.Ports {
-						if targetsContainerPort(p, f.Services[s.ID].Ports[pi], b.Port.Int) {
+						if targetsContainerPort(p, f.Services[s.ID].portFacts(pi), b.Port.Int) {
 							bf.Hint = fmt.Sprintf("%d is the container port behind Service port %d; an Ingress names the Service port: `number: %d`", b.Port.Int, p.Port, p.Port)
 							break
 						}
@@ -100,19 +97,6 @@ func (f *Facts) backendFacts() map[string][]BackendFacts {
 		out[ing.ID] = bfs
 	}
 	return out
-}
-
-// targetsContainerPort reports whether Service port p forwards to container port n.
-func targetsContainerPort(p model.ServicePort, pf PortFacts, n int) bool {
-	if !p.TargetPort.IsStr {
-		return p.TargetPort.Int == n
-	}
-	for _, r := range pf.Resolved {
-		if r == n {
-			return true
-		}
-	}
-	return false
 }
 
 func describePorts(s *model.Service) string {
@@ -241,10 +225,8 @@ func backendString(g *model.Graph, ns string, b model.Backend) string {
 	}
 	port := b.Port.String()
 	if s := g.Service(ns, b.Service); s != nil && b.Port.IsStr {
-		for _, p := range s.Ports {
-			if p.Name == b.Port.Str {
-				port = fmt.Sprint(p.Port)
-			}
+		if sp := servicePort(s, b.Port); sp != nil {
+			port = fmt.Sprint(sp.Port)
 		}
 	}
 	return ns + "/Service/" + b.Service + ":" + port

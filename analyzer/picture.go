@@ -35,10 +35,11 @@ type PictureNode struct {
 	// stand-in "no pod matches " and the selector ("no pod matches app=carts"), or the
 	// name followed by " ?".
 	Label string
-	// Namespace groups the node ("" for none).
+	// Namespace groups the node ("" for none). A name's stand-in is in the namespace of
+	// the last workload that uses the name.
 	Namespace string
-	// Missing is true for what the edges lead to but the input lacks: a Service an
-	// Ingress routes to, and the stand-ins.
+	// Missing is true for what an edge leads to but the input lacks: the stand-ins, and
+	// a Service an Ingress routes to that has no BackendFacts.Service.
 	Missing bool
 }
 
@@ -57,14 +58,16 @@ type PictureEdge struct {
 	From, To string
 	// Label says what the edge is, without why it is broken: for a route the host and
 	// path ("default" for the default backend) and the backend port
-	// ("shop.example.com/api :8080"); for a DNS edge "dns " and the name as written;
+	// ("shop.example.com/api :8080"); for a DNS edge "dns " and the name;
 	// "applies to" for a policy; "" for a Service selecting a workload.
 	Label string
 	// Kind is EdgeRoute, EdgeSelects, EdgeDNS or EdgePolicy.
 	Kind string
 	// Broken is true when the edge does not work, and Reason then says why: "no such
-	// Service", "no port http", "blocked by " and the policies' names, "selects
-	// nothing", "does not resolve". Reason is "" when Broken is false.
+	// Service" (when BackendFacts.Service is "", which it also is for a Service the
+	// configuration declares external and for an AWS Load Balancer Controller action),
+	// "no port http", "blocked by " and the policies' names, "selects nothing", "does
+	// not resolve". Reason is "" when Broken is false.
 	Broken bool
 	Reason string
 }
@@ -95,10 +98,12 @@ func (e PictureEdge) Text() string {
 	return e.Label + " ✗ " + e.Reason
 }
 
-// PictureGroup is the nodes of one namespace, in order.
+// PictureGroup is the nodes of one namespace.
 type PictureGroup struct {
+	// Namespace is the nodes' namespace ("" for nodes of none).
 	Namespace string
-	Nodes     []PictureNode
+	// Nodes are in the order of Picture.Nodes (by id).
+	Nodes []PictureNode
 }
 
 // Groups returns the nodes by namespace: one group per namespace in order ("" first),

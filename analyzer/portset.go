@@ -6,9 +6,11 @@ import (
 	"strings"
 )
 
-// Protocols NetworkPolicy knows, in output order.
-var Protocols = [...]string{"TCP", "UDP", "SCTP"}
+// protocols are the protocols NetworkPolicy knows, in output order, indexed as
+// protoIndex indexes them.
+var protocols = [...]string{"TCP", "UDP", "SCTP"}
 
+// protoIndex is the index of protocol p in protocols (TCP for any other).
 func protoIndex(p string) int {
 	switch p {
 	case "UDP":
@@ -168,7 +170,7 @@ func (s PortSet) String() string {
 			continue
 		}
 		var b strings.Builder
-		b.WriteString(Protocols[i])
+		b.WriteString(protocols[i])
 		b.WriteByte(' ')
 		for j, r := range rs {
 			if j > 0 {
@@ -197,7 +199,7 @@ func (s PortSet) List() []PortRange {
 	out := []PortRange{}
 	for i, rs := range s.r {
 		for _, r := range rs {
-			out = append(out, PortRange{Protocol: Protocols[i], Port: r.Lo, EndPort: r.Hi})
+			out = append(out, PortRange{Protocol: protocols[i], Port: r.Lo, EndPort: r.Hi})
 		}
 	}
 	return out

@@ -9,10 +9,11 @@ import (
 	"github.com/kubenet/kubenet/model"
 )
 
-// This file is the NetworkPolicy solver (networking.k8s.io/v1). Pods are grouped into
-// equivalence classes: same namespace, labels, named ports and hostNetwork behave the
-// same under every policy, so the solver works on classes, never on replicas. A peer of
-// a rule compiles once into a bitset of classes; a verdict is the intersection of the
+// This file is the NetworkPolicy solver (networking.k8s.io/v1); compile.go compiles the
+// policies, connections.go lists what they allow. Pods are grouped into equivalence
+// classes: same namespace, labels, named ports and hostNetwork behave the same under
+// every policy, so the solver works on classes, never on replicas. A peer of a rule
+// compiles once into a bitset of classes; a verdict is the intersection of the
 // source's egress and the destination's ingress, each a union of per-rule port sets.
 
 // NodeKind says what a reachability node stands for.
@@ -100,32 +101,6 @@ func (a *admit) matches(c *class) bool {
 	return a.peers.has(c.idx)
 }
 
-// portSpec is a rule's ports: numbers and ranges, and named ports that resolve against
-// the destination pod.
-type portSpec struct {
-	all   bool
-	fixed PortSet
-	named []namedPort
-}
-
-type namedPort struct{ name, proto string }
-
-func (ps *portSpec) resolve(dst *class) PortSet {
-	if ps.all {
-		return allPorts
-	}
-	out := ps.fixed
-	if len(ps.named) == 0 {
-		return out
-	}
-	for _, n := range ps.named {
-		if p, ok := dst.named[n.name+"/"+n.proto]; ok {
-			out = out.Union(PortsOf(n.proto, p, p))
-		}
-	}
-	return out
-}
-
 type bitset []uint64
 
 func newBitset(n int) bitset    { return make(bitset, (n+63)/64) }
@@ -170,21 +145,6 @@ type Reach struct {
 	// selectAll lists, per namespace, the policies with an empty podSelector.
 	selectAll map[string][]*model.Policy
 	cfg       Config
-}
-
-type policyPeers struct {
-	ingress, egress [][]peerMatch
-	// in and out are the policy's compiled rules; hasIn and hasOut its policy types.
-	in, out       []*admit
-	hasIn, hasOut bool
-}
-
-type peerMatch struct {
-	classes bitset
-	// hostNet counts host-network classes the selectors pick (not matched: see admit.matches).
-	hostNet    int
-	namespaces int // namespaces matched by a namespaceSelector (or 1 for the policy's own)
-	external   bool
 }
 
 // Nodes returns every node: workloads in input order, then assumed components, then External.
@@ -331,144 +291,6 @@ func classKey(n *Node) string {
 	return b.String()
 }
 
-func (r *Reach) applyPolicies(g *model.Graph) {
-	n := len(r.classes)
-	byNS := map[string][]*class{}
-	for _, c := range r.classes {
-		if !c.external {
-			byNS[c.ns] = append(byNS[c.ns], c)
-		}
-	}
-	nsNames := make([]string, 0, len(r.namespaces))
-	for ns := range r.namespaces {
-		nsNames = append(nsNames, ns)
-	}
-	sort.Strings(nsNames)
-	cache := map[string]peerMatch{}
-	matchPeer := func(p *model.Policy, peer *model.Peer) peerMatch {
-		if peer.IPBlock != nil {
-			return peerMatch{external: true}
-		}
-		key := p.Namespace + "\x00" + peer.PodSelector.String() + "\x00" + peer.NamespaceSelector.String()
-		if peer.PodSelector == nil {
-			key = p.Namespace + "\x00*\x00" + peer.NamespaceSelector.String()
-		}
-		if m, ok := cache[key]; ok {
-			return m
-		}
-		m := peerMatch{classes: newBitset(n)}
-		var spaces []string
-		if peer.NamespaceSelector == nil {
-			spaces = []string{p.Namespace}
-		} else {
-			for _, ns := range nsNames {
-				if peer.NamespaceSelector.Matches(r.namespaces[ns]) {
-					spaces = append(spaces, ns)
-				}
-			}
-		}
-		m.namespaces = len(spaces)
-		for _, ns := range spaces {
-			for _, c := range byNS[ns] {
-				if peer.PodSelector == nil || peer.PodSelector.Matches(c.labels) {
-					if c.hostNet {
-						m.hostNet++
-					} else {
-						m.classes.set(c.idx)
-					}
-				}
-			}
-		}
-		cache[key] = m
-		return m
-	}
-	for _, p := range g.Policies {
-		if p.Invalid {
-			continue
-		}
-		pp := &policyPeers{}
-		r.peerMatches[p.ID] = pp
-		build := func(rules []model.PolicyRule, egress bool) ([]*admit, [][]peerMatch) {
-			var out []*admit
-			var matches [][]peerMatch
-			for i := range rules {
-				rule := &rules[i]
-				a := &admit{policy: p, egress: egress, rule: i, allPeers: len(rule.Peers) == 0, npeers: len(rule.Peers), ports: compilePorts(rule.Ports)}
-				var ms []peerMatch
-				if !a.allPeers {
-					a.peers = newBitset(n)
-					for j := range rule.Peers {
-						m := matchPeer(p, &rule.Peers[j])
-						ms = append(ms, m)
-						if m.external {
-							a.external = true
-							a.ipBlocks = append(a.ipBlocks, ipBlockString(rule.Peers[j].IPBlock))
-						} else {
-							a.peers.or(m.classes)
-						}
-					}
-				}
-				out = append(out, a)
-				matches = append(matches, ms)
-			}
-			return out, matches
-		}
-		ins, inM := build(p.Ingress, false)
-		outs, outM := build(p.Egress, true)
-		pp.ingress, pp.egress = inM, outM
-		hasIn, hasOut := false, false
-		for _, t := range p.PolicyTypes {
-			hasIn = hasIn || t == "Ingress"
-			hasOut = hasOut || t == "Egress"
-		}
-		pp.in, pp.out, pp.hasIn, pp.hasOut = ins, outs, hasIn, hasOut
-		if p.PodSelector.Empty {
-			r.selectAll[p.Namespace] = append(r.selectAll[p.Namespace], p)
-		}
-		for _, c := range byNS[p.Namespace] {
-			if !p.PodSelector.Matches(c.labels) {
-				continue
-			}
-			r.policySelects[p.ID] = append(r.policySelects[p.ID], c.nodes...)
-			if hasIn {
-				c.inPolicies = append(c.inPolicies, p)
-				c.in = append(c.in, ins...)
-			}
-			if hasOut {
-				c.outPolicies = append(c.outPolicies, p)
-				c.out = append(c.out, outs...)
-			}
-		}
-	}
-}
-
-func ipBlockString(b *model.IPBlock) string {
-	if len(b.Except) == 0 {
-		return b.CIDR
-	}
-	return b.CIDR + " except " + strings.Join(b.Except, ", ")
-}
-
-func compilePorts(ports []model.PolicyPort) portSpec {
-	if len(ports) == 0 {
-		return portSpec{all: true}
-	}
-	var ps portSpec
-	for _, p := range ports {
-		switch {
-		case p.Port == nil:
-			ps.fixed = ps.fixed.Union(PortsOf(p.Protocol, 1, 65535))
-		case p.Port.IsStr:
-			ps.named = append(ps.named, namedPort{p.Port.Str, p.Protocol})
-		case p.EndPort > 0:
-			ps.fixed = ps.fixed.Union(PortsOf(p.Protocol, p.Port.Int, p.EndPort))
-		default:
-			ps.fixed = ps.fixed.Union(PortsOf(p.Protocol, p.Port.Int, p.Port.Int))
-		}
-	}
-	return ps
-}
-
 // isolatedIn reports whether the class is isolated for ingress. hostNetwork pods are
 // not governed by pod NetworkPolicies, and External is not a pod.
 func (c *class) isolatedIn() bool  { return len(c.inPolicies) > 0 && !c.hostNet && !c.external }
@@ -536,114 +358,3 @@ func (r *Reach) ControllersFor(g *model.Graph, class string) []*Node {
 
 // Selected returns the nodes a policy selects.
 func (r *Reach) Selected(policyID string) []*Node { return r.policySelects[policyID] }
-
-// Connection is one allowed edge of the matrix.
-type Connection struct {
-	From, To *Node
-	Ports    PortSet
-}
-
-// Connections lists every allowed connection, grouped by source
-// (in the order of the sources' classes, then of their nodes) and then by destination.
-// A workload's connection to itself is the traffic between its own pods (the replicas
-// of a StatefulSet or a clustered Deployment talk to each other); the other nodes
-// (ingress controllers, DNS, the outside world) stand for pods kubenet cannot see and
-// have none. Pairs not listed are denied on every port.
-func (r *Reach) Connections() []Connection {
-	buckets := r.classConnections()
-	total := 0
-	for src, conns := range buckets {
-		for _, c := range conns {
-			total += len(r.classes[src].nodes) * len(r.classes[c.to].nodes)
-		}
-	}
-	out := make([]Connection, 0, total)
-	r.expand(buckets, func(c Connection) { out = append(out, c) })
-	return out
-}
-
-// EachConnection calls f for every allowed connection, in the order of Connections,
-// without building the list (a large matrix is streamed to its output).
-func (r *Reach) EachConnection(f func(Connection)) { r.expand(r.classConnections(), f) }
-
-func (r *Reach) expand(buckets [][]classConn, f func(Connection)) {
-	for src, conns := range buckets {
-		for _, from := range r.classes[src].nodes {
-			for _, c := range conns {
-				for _, to := range r.classes[c.to].nodes {
-					if from != to || from.Workload != nil {
-						f(Connection{From: from, To: to, Ports: c.ports})
-					}
-				}
-			}
-		}
-	}
-}
-
-// classConn is an allowed connection towards class to.
-type classConn struct {
-	to    int
-	ports PortSet
-}
-
-// classConnections solves every class pair: for each source class, the destination
-// classes it may reach and on which ports, in destination order. It never enumerates
-// replicas, and only visits the sources a destination's ingress rules can admit.
-func (r *Reach) classConnections() [][]classConn {
-	n := len(r.classes)
-	buckets := make([][]classConn, n)
-	all := newBitset(n)
-	for _, c := range r.classes {
-		all.set(c.idx)
-	}
-	type resolved struct {
-		a     *admit
-		ports PortSet
-	}
-	var in []resolved
-	for _, dst := range r.classes {
-		sources := all
-		isolated := dst.isolatedIn()
-		in = in[:0]
-		if isolated {
-			sources = newBitset(n)
-			for _, a := range dst.in {
-				in = append(in, resolved{a, a.ports.resolve(dst)})
-				switch {
-				case a.allPeers:
-					sources = all
-				case !sameBitset(sources, all):
-					sources.or(a.peers)
-					if a.external {
-						sources.set(r.external.idx)
-						for _, h := range r.hostNet {
-							sources.set(h.idx)
-						}
-					}
-				}
-			}
-		}
-		sources.each(func(i int) {
-			src := r.classes[i]
-			egress := egressPorts(src, dst)
-			if egress.IsEmpty() {
-				return
-			}
-			ingress := allPorts
-			if isolated {
-				ingress = PortSet{}
-				for _, ra := range in {
-					if ra.a.matches(src) {
-						ingress = ingress.Union(ra.ports)
-					}
-				}
-			}
-			if ps := egress.Intersect(ingress); !ps.IsEmpty() {
-				buckets[i] = append(buckets[i], classConn{dst.idx, ps})
-			}
-		})
-	}
-	return buckets
-}
-
-func sameBitset(a, b bitset) bool { return len(a) > 0 && len(b) > 0 && &a[0] == &b[0] }

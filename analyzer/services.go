@@ -127,7 +127,7 @@ func (f *Facts) assumedPods(s *model.Service) string {
 	}
 	for _, w := range f.graph.WorkloadsIn(s.Namespace) {
 		for _, labels := range w.ExtraPodLabels {
-			if subsetOf(s.Selector, labels) {
+			if len(s.Selector) > 0 && model.SubsetOf(s.Selector, labels) {
 				return "pods " + w.ID + " may create (labels in its spec)"
 			}
 		}
@@ -175,19 +175,6 @@ func compatible(sel, known map[string]string) bool {
 		}
 	}
 	return shared > 0
-}
-
-// subsetOf: every label of sel is in labels with the same value (a non-empty sel).
-func subsetOf(sel, labels map[string]string) bool {
-	if len(sel) == 0 {
-		return false
-	}
-	for k, v := range sel {
-		if lv, ok := labels[k]; !ok || lv != v {
-			return false
-		}
-	}
-	return true
 }
 
 // podCreators lists, per namespace, custom resources that are not known pod sources
@@ -355,9 +342,22 @@ func resolvePort(p model.ServicePort, sel []*model.Workload, listen *listenIndex
 		pf.Resolved = append(pf.Resolved, n)
 	}
 	sort.Ints(pf.Resolved)
-	protos := slices.Sorted(maps.Keys(otherProto))
+	found := nameFound
+	if !p.TargetPort.IsStr {
+		found = numFound
+	}
+	judgePort(&pf, p, found, names, slices.Sorted(maps.Keys(otherProto)), ev)
+	return pf
+}
+
+// judgePort sets the status of Service port p in pf, whose Declared is set, with the
+// evidence and a hint when the pods do not declare the target port. found is true
+// when they declare it for p's protocol; names are the port names they declare for
+// it, protos the other protocols they declare the target port for, and ev what else
+// says they listen on.
+func judgePort(pf *PortFacts, p model.ServicePort, found bool, names, protos []string, ev listenEvidence) {
 	switch {
-	case p.TargetPort.IsStr && nameFound, !p.TargetPort.IsStr && numFound:
+	case found:
 		pf.Status = PortOK
 	case p.TargetPort.IsStr && len(protos) > 0:
 		pf.Status = PortNameProtocol
@@ -389,7 +389,6 @@ func resolvePort(p model.ServicePort, sel []*model.Workload, listen *listenIndex
 			pf.Hint = "point targetPort at a port the container listens on; if it listens on " + strconv.Itoa(p.TargetPort.Int) + ", declare it in its ports"
 		}
 	}
-	return pf
 }
 
 // listenSummary says what the pods are known to listen on: declared ports and probe

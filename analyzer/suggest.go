@@ -1,5 +1,7 @@
 package analyzer
 
+import "strings"
+
 // distance is the optimal-string-alignment distance between a and b: insertions,
 // deletions, substitutions and transpositions of adjacent bytes (gprc -> grpc) each
 // cost one edit. Names are ASCII.
@@ -45,7 +47,8 @@ func closest(name string, candidates []string) string {
 			continue
 		}
 		d := distance(name, c)
-		related := len(name) >= 3 && (contains(c, name) || contains(name, c))
+		// An empty candidate is in every name, and relates to none.
+		related := len(name) >= 3 && (strings.Contains(c, name) || c != "" && strings.Contains(name, c))
 		if d > maxTypos(name) && !related {
 			continue
 		}
@@ -54,17 +57,4 @@ func closest(name string, candidates []string) string {
 		}
 	}
 	return best
-}
-
-func contains(s, sub string) bool {
-	return len(sub) > 0 && len(s) >= len(sub) && indexOf(s, sub) >= 0
-}
-
-func indexOf(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
 }

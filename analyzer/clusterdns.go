@@ -1,0 +1,161 @@
+package analyzer
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/kubenet/kubenet/model"
+)
+
+// Whether pods reach the cluster DNS: every name a pod resolves is a query to the DNS
+// pods, which egress policies must admit on UDP and TCP.
+
+// DNS reachability statuses.
+const (
+	DNSAllowed = "allowed"
+	DNSDenied  = "denied"
+	// DNSIPBlock: only an ipBlock rule admits the port; whether ipBlock matches pod IPs
+	// depends on the CNI.
+	DNSIPBlock = "ipblock"
+	// DNSAltPort: denied on the configured port but allowed on 5353, where OpenShift's
+	// DNS pods listen.
+	DNSAltPort = "alt-port"
+)
+
+// DNSReach tells whether cluster DNS is reachable on UDP and TCP.
+type DNSReach struct {
+	UDP  string `json:"udp"`
+	TCP  string `json:"tcp"`
+	Port int    `json:"port"`
+	// EgressAny is false when the egress rules admit nothing at all: the pods are cut off
+	// on purpose, DNS included.
+	EgressAny bool `json:"egressAny"`
+	// PodPeers is true when the egress rules admit pods (a podSelector or
+	// namespaceSelector peer, or every destination): pods are reached through Service
+	// names, so the pods need DNS. With ipBlock peers only they may connect by address.
+	PodPeers bool `json:"podPeers"`
+	// Policy is the policy to change (the most specific egress policy), and Fix the rule to add.
+	Policy string    `json:"policy"`
+	Pos    model.Pos `json:"pos"`
+	Fix    string    `json:"fix"`
+}
+
+// usesClusterDNS reports whether the workload's pods resolve names through cluster DNS.
+func usesClusterDNS(w *model.Workload) bool {
+	switch w.DNSPolicy {
+	case "Default", "None":
+		return false
+	case "ClusterFirstWithHostNet":
+		return true
+	}
+	return !w.HostNetwork
+}
+
+// dnsPort is the container port the DNS pods serve DNS on: the targetPort of the
+// kube-dns Service when the input has it, else the configured port.
+func (r *Reach) dnsPort(g *model.Graph) int {
+	port := 53
+	for _, p := range r.cfg.DNS.Ports {
+		if p.Protocol == "UDP" {
+			port = p.ContainerPort
+			break
+		}
+	}
+	if s := g.Service(r.cfg.DNS.Namespace, "kube-dns"); s != nil {
+		for _, sp := range s.Ports {
+			if sp.Protocol == "UDP" && sp.Port == 53 {
+				for _, n := range r.DNS {
+					if p, ok := targetPortOn(n, sp); ok {
+						port = p
+					}
+				}
+			}
+		}
+	}
+	return port
+}
+
+// dnsReach evaluates egress rules (those of an egress-isolated class, or of a
+// hypothetical pod) towards the DNS pods.
+func (r *Reach) dnsReach(src *class, out []*admit, policies []*model.Policy, port int) *DNSReach {
+	d := &DNSReach{UDP: DNSDenied, TCP: DNSDenied, Port: port}
+	status := func(proto string) string {
+		for _, dns := range r.DNS {
+			allowedOut := PortSet{}
+			for _, a := range out {
+				if a.matches(dns.class) {
+					allowedOut = allowedOut.Union(a.ports.resolve(dns.class))
+				}
+			}
+			var in PortSet
+			if src != nil {
+				in = ingressPorts(src, dns.class)
+			} else {
+				in = ingressPortsFromAny(dns.class)
+			}
+			if allowedOut.Intersect(in).Contains(proto, port) {
+				return DNSAllowed
+			}
+			if allowedOut.Contains(proto, 5353) && port != 5353 {
+				return DNSAltPort
+			}
+		}
+		for _, a := range out {
+			if a.external && a.ports.resolve(r.external).Contains(proto, port) {
+				return DNSIPBlock
+			}
+		}
+		return DNSDenied
+	}
+	d.UDP, d.TCP = status("UDP"), status("TCP")
+	for _, a := range out {
+		if (a.allPeers || a.npeers > 0) && (a.ports.all || !a.ports.fixed.IsEmpty() || len(a.ports.named) > 0) {
+			d.EgressAny = true
+		}
+	}
+	for _, p := range policies {
+		for _, rule := range p.Egress {
+			if len(rule.Peers) == 0 {
+				d.PodPeers = true
+			}
+			for _, peer := range rule.Peers {
+				if peer.PodSelector != nil || peer.NamespaceSelector != nil {
+					d.PodPeers = true
+				}
+			}
+		}
+	}
+	if len(policies) > 0 && (d.UDP != DNSAllowed || d.TCP != DNSAllowed) {
+		p := mostSpecific(policies)
+		d.Policy, d.Pos = p.ID, p.PolicyTypesPos
+		d.Fix = dnsFix(r.cfg.DNS, p.Namespace, port)
+	}
+	return d
+}
+
+// ingressPortsFromAny is what the DNS pods admit from a pod kubenet cannot see: all
+// ports unless they are isolated, then what rules with unrestricted peers admit.
+func ingressPortsFromAny(dst *class) PortSet {
+	if !dst.isolatedIn() {
+		return AllPorts()
+	}
+	var out PortSet
+	for _, a := range dst.in {
+		if a.allPeers {
+			out = out.Union(a.ports.resolve(dst))
+		}
+	}
+	return out
+}
+
+func dnsFix(dns DNSServer, ns string, port int) string {
+	var b strings.Builder
+	b.WriteString("add an egress rule that allows DNS:\n  - to:\n      - namespaceSelector:\n          matchLabels:\n")
+	fmt.Fprintf(&b, "            %s: %s\n", model.MetadataNameLabel, dns.Namespace)
+	b.WriteString("        podSelector:\n          matchLabels:\n")
+	for _, kv := range identifyingLabels(dns.Labels) {
+		fmt.Fprintf(&b, "            %s: %s\n", kv[0], kv[1])
+	}
+	fmt.Fprintf(&b, "    ports:\n      - port: %d\n        protocol: UDP\n      - port: %d\n        protocol: TCP", port, port)
+	return b.String()
+}

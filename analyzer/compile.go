@@ -1,0 +1,208 @@
+package analyzer
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/kubenet/kubenet/model"
+)
+
+// Compiling NetworkPolicies: each rule becomes an admit, its peers bitsets of the
+// classes they match, its ports a portSpec; each class receives the rules of the
+// policies that select it.
+
+// portSpec is a rule's ports: numbers and ranges, and named ports that resolve against
+// the destination pod.
+type portSpec struct {
+	all   bool
+	fixed PortSet
+	named []namedPort
+}
+
+type namedPort struct{ name, proto string }
+
+func (ps *portSpec) resolve(dst *class) PortSet {
+	if ps.all {
+		return allPorts
+	}
+	out := ps.fixed
+	if len(ps.named) == 0 {
+		return out
+	}
+	for _, n := range ps.named {
+		if p, ok := dst.named[n.name+"/"+n.proto]; ok {
+			out = out.Union(PortsOf(n.proto, p, p))
+		}
+	}
+	return out
+}
+
+type policyPeers struct {
+	ingress, egress [][]peerMatch
+	// in and out are the policy's compiled rules; hasIn and hasOut its policy types.
+	in, out       []*admit
+	hasIn, hasOut bool
+}
+
+type peerMatch struct {
+	classes bitset
+	// hostNet counts host-network classes the selectors pick (not matched: see admit.matches).
+	hostNet    int
+	namespaces int // namespaces matched by a namespaceSelector (or 1 for the policy's own)
+	external   bool
+}
+
+// applyPolicies compiles every valid policy's rules and gives them to the classes the
+// policy selects.
+func (r *Reach) applyPolicies(g *model.Graph) {
+	byNS := map[string][]*class{}
+	for _, c := range r.classes {
+		if !c.external {
+			byNS[c.ns] = append(byNS[c.ns], c)
+		}
+	}
+	nsNames := make([]string, 0, len(r.namespaces))
+	for ns := range r.namespaces {
+		nsNames = append(nsNames, ns)
+	}
+	sort.Strings(nsNames)
+	// Made here, the matcher's maps stay on the stack.
+	m := peerMatcher{r: r, byNS: byNS, nsNames: nsNames, cache: map[string]peerMatch{}}
+	for _, p := range g.Policies {
+		if p.Invalid {
+			continue
+		}
+		pp := &policyPeers{}
+		r.peerMatches[p.ID] = pp
+		ins, inM := r.compileRules(p, p.Ingress, false, &m)
+		outs, outM := r.compileRules(p, p.Egress, true, &m)
+		pp.ingress, pp.egress = inM, outM
+		hasIn, hasOut := false, false
+		for _, t := range p.PolicyTypes {
+			hasIn = hasIn || t == "Ingress"
+			hasOut = hasOut || t == "Egress"
+		}
+		pp.in, pp.out, pp.hasIn, pp.hasOut = ins, outs, hasIn, hasOut
+		if p.PodSelector.Empty {
+			r.selectAll[p.Namespace] = append(r.selectAll[p.Namespace], p)
+		}
+		for _, c := range byNS[p.Namespace] {
+			if !p.PodSelector.Matches(c.labels) {
+				continue
+			}
+			r.policySelects[p.ID] = append(r.policySelects[p.ID], c.nodes...)
+			if hasIn {
+				c.inPolicies = append(c.inPolicies, p)
+				c.in = append(c.in, ins...)
+			}
+			if hasOut {
+				c.outPolicies = append(c.outPolicies, p)
+				c.out = append(c.out, outs...)
+			}
+		}
+	}
+}
+
+// peerMatcher finds the classes a from/to element matches, once per distinct element.
+type peerMatcher struct {
+	r *Reach
+	// byNS lists the classes of pods per namespace; nsNames are the namespaces, sorted.
+	byNS    map[string][]*class
+	nsNames []string
+	cache   map[string]peerMatch
+}
+
+// match returns what peer, an element of a rule of policy p, matches: the classes of
+// the pods its selectors pick in the namespaces it covers, or addresses (ipBlock).
+func (m *peerMatcher) match(p *model.Policy, peer *model.Peer) peerMatch {
+	if peer.IPBlock != nil {
+		return peerMatch{external: true}
+	}
+	key := p.Namespace + "\x00" + peer.PodSelector.String() + "\x00" + peer.NamespaceSelector.String()
+	if peer.PodSelector == nil {
+		key = p.Namespace + "\x00*\x00" + peer.NamespaceSelector.String()
+	}
+	if pm, ok := m.cache[key]; ok {
+		return pm
+	}
+	pm := peerMatch{classes: newBitset(len(m.r.classes))}
+	var spaces []string
+	if peer.NamespaceSelector == nil {
+		spaces = []string{p.Namespace}
+	} else {
+		for _, ns := range m.nsNames {
+			if peer.NamespaceSelector.Matches(m.r.namespaces[ns]) {
+				spaces = append(spaces, ns)
+			}
+		}
+	}
+	pm.namespaces = len(spaces)
+	for _, ns := range spaces {
+		for _, c := range m.byNS[ns] {
+			if peer.PodSelector == nil || peer.PodSelector.Matches(c.labels) {
+				if c.hostNet {
+					pm.hostNet++
+				} else {
+					pm.classes.set(c.idx)
+				}
+			}
+		}
+	}
+	m.cache[key] = pm
+	return pm
+}
+
+// compileRules compiles the ingress (or egress) rules of policy p: per rule, the
+// admit, and what each of its peers matches.
+func (r *Reach) compileRules(p *model.Policy, rules []model.PolicyRule, egress bool, m *peerMatcher) ([]*admit, [][]peerMatch) {
+	var out []*admit
+	var matches [][]peerMatch
+	for i := range rules {
+		rule := &rules[i]
+		a := &admit{policy: p, egress: egress, rule: i, allPeers: len(rule.Peers) == 0, npeers: len(rule.Peers), ports: compilePorts(rule.Ports)}
+		var ms []peerMatch
+		if !a.allPeers {
+			a.peers = newBitset(len(r.classes))
+			for j := range rule.Peers {
+				pm := m.match(p, &rule.Peers[j])
+				ms = append(ms, pm)
+				if pm.external {
+					a.external = true
+					a.ipBlocks = append(a.ipBlocks, ipBlockString(rule.Peers[j].IPBlock))
+				} else {
+					a.peers.or(pm.classes)
+				}
+			}
+		}
+		out = append(out, a)
+		matches = append(matches, ms)
+	}
+	return out, matches
+}
+
+func ipBlockString(b *model.IPBlock) string {
+	if len(b.Except) == 0 {
+		return b.CIDR
+	}
+	return b.CIDR + " except " + strings.Join(b.Except, ", ")
+}
+
+func compilePorts(ports []model.PolicyPort) portSpec {
+	if len(ports) == 0 {
+		return portSpec{all: true}
+	}
+	var ps portSpec
+	for _, p := range ports {
+		switch {
+		case p.Port == nil:
+			ps.fixed = ps.fixed.Union(PortsOf(p.Protocol, 1, 65535))
+		case p.Port.IsStr:
+			ps.named = append(ps.named, namedPort{p.Port.Str, p.Protocol})
+		case p.EndPort > 0:
+			ps.fixed = ps.fixed.Union(PortsOf(p.Protocol, p.Port.Int, p.EndPort))
+		default:
+			ps.fixed = ps.fixed.Union(PortsOf(p.Protocol, p.Port.Int, p.Port.Int))
+		}
+	}
+	return ps
+}

@@ -1,0 +1,171 @@
+package analyzer
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/kubenet/kubenet/model"
+)
+
+// Whether traffic through a Service reaches its pods: from the ingress controller
+// for an Ingress backend, and from any client at all for each Service port.
+
+// BackendReach tells whether the ingress controller reaches an Ingress backend.
+type BackendReach struct {
+	// Blocked lists backend workloads no ingress controller may reach on the targetPort.
+	Blocked []string `json:"blocked"`
+	// Ports are the container ports checked, per blocked workload.
+	Ports []int `json:"ports"`
+	// Policies isolate the blocked workloads for ingress (or the controller for egress).
+	Policies []string `json:"policies"`
+	Fix      string   `json:"fix"`
+}
+
+// ServicePortReach tells whether anything may reach a Service port's pods.
+type ServicePortReach struct {
+	// Unreachable is true when the selected pods admit, on the targetPort, no workload
+	// of the input, no ingress controller and no external address.
+	Unreachable bool `json:"unreachable"`
+}
+
+// backendReach checks, for each backend of ing, that an ingress controller reaches the
+// Service's pods on the targetPort.
+func (f *Facts) backendReach(ing *model.Ingress) []BackendReach {
+	g, r := f.graph, f.Reach()
+	out := make([]BackendReach, len(ing.Backends))
+	for i, b := range ing.Backends {
+		out[i] = BackendReach{Blocked: []string{}, Ports: []int{}, Policies: []string{}}
+		if b.Service == "" {
+			continue
+		}
+		s := g.Service(ing.Namespace, b.Service)
+		if s == nil || s.Selector == nil {
+			continue
+		}
+		sp := servicePort(s, b.Port)
+		if sp == nil {
+			continue
+		}
+		policies := map[string]bool{}
+		for e := range f.endpoints(s, *sp) {
+			n, port := e.node, e.port
+			if !e.ok || n.HostNetwork {
+				continue
+			}
+			reached := false
+			var denied []*Node
+			for _, ctl := range r.ControllersFor(g, ing.ClassName) {
+				if ctl.HostNetwork {
+					// The controller's traffic carries node addresses: whether a policy
+					// admits it depends on the node range, which manifests do not show.
+					reached = true
+					break
+				}
+				if r.Allowed(ctl, n).Contains(sp.Protocol, port) {
+					reached = true
+					break
+				}
+				denied = append(denied, ctl)
+			}
+			if reached || len(denied) == 0 {
+				continue
+			}
+			out[i].Blocked = append(out[i].Blocked, n.ID)
+			out[i].Ports = append(out[i].Ports, port)
+			e := r.Explain(denied[0], n, sp.Protocol, port)
+			if !e.Ingress.Allowed() {
+				for _, p := range e.Ingress.Policies {
+					policies[p.ID] = true
+				}
+			}
+			if !e.Egress.Allowed() {
+				for _, p := range e.Egress.Policies {
+					policies[p.ID] = true
+				}
+			}
+			if out[i].Fix == "" {
+				out[i].Fix = servicePortMistake(e, *sp, port)
+				if out[i].Fix == "" {
+					out[i].Fix = e.Fix
+				}
+			}
+		}
+		out[i].Policies = slices.Sorted(maps.Keys(policies))
+	}
+	return out
+}
+
+// serviceReach checks each Service port: do its pods admit, on the targetPort, any
+// client at all?
+func (f *Facts) serviceReach(s *model.Service, clients bitset, pfs map[string]*PolicyFacts) []ServicePortReach {
+	out := make([]ServicePortReach, len(s.Ports))
+	if s.Selector == nil || s.Invalid {
+		return out
+	}
+	for i, sp := range s.Ports {
+		admitted, checked := false, false
+		for e := range f.endpoints(s, sp) {
+			if !e.ok || e.node.HostNetwork || !e.node.Workload.ContainersKnown {
+				admitted = true // nothing to judge: other rules speak of it
+				break
+			}
+			checked = true
+			if admitsAnyClient(e.node.class, sp.Protocol, e.port, clients, pfs) {
+				admitted = true
+				break
+			}
+		}
+		out[i].Unreachable = checked && !admitted
+	}
+	return out
+}
+
+// admitsAnyClient: some rule admits, on the port, a workload of the input, an ingress
+// controller, an address, or a peer that may match pods the input does not show.
+func admitsAnyClient(dst *class, proto string, port int, clients bitset, pfs map[string]*PolicyFacts) bool {
+	if !dst.isolatedIn() {
+		return true
+	}
+	for _, a := range dst.in {
+		if !a.ports.resolve(dst).Contains(proto, port) {
+			continue
+		}
+		if a.allPeers || a.external {
+			return true
+		}
+		if pf := pfs[a.policy.ID]; pf != nil && a.rule < len(pf.Ingress) {
+			for _, peer := range pf.Ingress[a.rule] {
+				if !peer.Closed {
+					return true
+				}
+			}
+		}
+		for i := range a.peers {
+			if a.peers[i]&clients[i] != 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// servicePortMistake recognises the classic mistake: a rule that admits the peer on the
+// Service port, while after DNAT the pods receive the targetPort. It returns the hint,
+// or "".
+func servicePortMistake(e Explanation, sp model.ServicePort, target int) string {
+	if sp.Port == target {
+		return ""
+	}
+	for _, near := range append(append([]RuleRef{}, e.Ingress.Near...), e.Egress.Near...) {
+		if near.Ports.Contains(sp.Protocol, sp.Port) {
+			tp := fmt.Sprint(target)
+			if sp.TargetPort.IsStr {
+				tp = fmt.Sprintf("%d (or the name %s)", target, sp.TargetPort.Str)
+			}
+			return fmt.Sprintf("%s admits this peer on port %d, the Service port; after DNAT the pods receive the targetPort: change the rule's port to %s",
+				near, sp.Port, tp)
+		}
+	}
+	return ""
+}
