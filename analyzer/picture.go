@@ -53,8 +53,9 @@ const (
 
 // PictureEdge is one arrow of the picture.
 type PictureEdge struct {
-	// From and To are node ids. To may be the id of a Service every cluster has but the
-	// input need not contain (default/Service/kubernetes), which then has no node.
+	// From and To are node ids: every edge's ends are nodes of the picture, a Service
+	// every cluster has but the input need not contain (default/Service/kubernetes)
+	// included.
 	From, To string
 	// Label says what the edge is, without why it is broken: for a route the host and
 	// path ("default" for the default backend) and the backend port
@@ -253,6 +254,7 @@ func (b *pictureBuilder) references() {
 		switch {
 		case r.Resolution.Status == DNSResolved && r.Resolution.Answer != nil && r.Resolution.Answer.Service != "":
 			to = r.Resolution.Answer.Service
+			b.node(to, "Service") // one every cluster has (the API server's) may not be in the input
 			if r.Blocked != nil {
 				reason = "blocked by " + strings.Join(shortNames(r.Blocked.Policies), ", ")
 			} else if !r.PortOK {

@@ -270,8 +270,11 @@ func TestPictureBroken(t *testing.T) {
 	p := analyzer.New(g, analyzer.DefaultConfig()).Picture()
 	const api, ing = "app/Deployment/api", "app/Ingress/web"
 	checkPicture(t, p, pictureCase{
-		order: []string{"app"},
-		namespaces: map[string][]picNode{"app": {
+		order: []string{"app", "default"},
+		namespaces: map[string][]picNode{"default": {
+			// The API server's Service, which every cluster has: drawn, not missing.
+			{"default/Service/kubernetes", "Service", "Service kubernetes", false},
+		}, "app": {
 			{api, "Deployment", "Deployment api", false},
 			{"app/Deployment/cache", "Deployment", "Deployment cache", false},
 			{"app/Deployment/db", "Deployment", "Deployment db", false},
@@ -299,7 +302,7 @@ func TestPictureBroken(t *testing.T) {
 			{api, "app/Service/db", "dns db", analyzer.EdgeDNS, "blocked by db-ingress"},
 			{api, "app/Service/cache", "dns cache", analyzer.EdgeDNS, "no port 1234"},
 			{api, "dns/queue.app.svc", "dns queue.app.svc", analyzer.EdgeDNS, "does not resolve"},
-			// Every cluster has the API server's Service: the edge leads to no node.
+			// Every cluster has the API server's Service.
 			{api, "default/Service/kubernetes", "dns kubernetes.default.svc", analyzer.EdgeDNS, ""},
 			{"app/NetworkPolicy/db-ingress", "app/Deployment/db", "applies to", analyzer.EdgePolicy, ""},
 		},

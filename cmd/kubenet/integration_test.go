@@ -484,6 +484,8 @@ func TestMermaidParses(t *testing.T) {
 		{"graph", "--format", "mermaid", "examples/kustomize/overlays/prod"},
 		{"graph", "--format", "mermaid", "cmd/kubenet/testdata/clean"},
 		{"graph", "--format", "mermaid", "cmd/kubenet/testdata/hostile"},
+		// A name of the API server's Service, which the input does not define.
+		{"graph", "--format", "mermaid", "testdata/rules/dns-reference-unresolved/builtin-srv-trailing-dot"},
 	} {
 		code, out, errOut := kubenet(t, "", tc...)
 		require.Equal(t, exitClean, code, errOut)
