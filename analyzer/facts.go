@@ -88,39 +88,58 @@ type Facts struct {
 	// Expectations are the configured expectations with their verdicts.
 	Expectations []ExpectationFacts `json:"expectations"`
 
-	graph   *model.Graph
-	sel     *selectionIndex
-	cfg     Config
-	reach   func() *Reach
-	compute func()
-	dns     func() *DNS
+	graph *model.Graph
+	sel   *selectionIndex
+	cfg   Config
+	reach func() *Reach
+	dns   func() *DNS
+	// groups compute each group of facts once (see factGroups).
+	groups map[string]func()
 	// creators lists, per namespace, the custom resources that may create pods kubenet
 	// cannot see (see podCreators); Service and monitor facts share it.
 	creators func() map[string][]string
 }
 
+// FactKeys are the keys of input.facts: what a Rego rule may declare it requires
+// (METADATA custom.requires), so that a run computes only the facts its rules read.
+var FactKeys = []string{
+	"services", "backends", "routeConflicts", "replicaPeers", "monitors", "nodePortClaims",
+	"policies", "workloads", "ingressBackends", "namespaces", "serviceReach", "dnsTarget", "ingressControllers",
+	"dns", "expectations",
+}
+
+// factGroup says which group of facts computes a key of input.facts: the network facts
+// are computed together, from the solver.
+func factGroup(key string) string {
+	switch key {
+	case "policies", "workloads", "ingressBackends", "namespaces", "serviceReach", "dnsTarget", "ingressControllers":
+		return "net"
+	}
+	return key
+}
+
 // New prepares the facts of g under the cluster assumptions cfg. Nothing is computed
-// until asked: Reach and DNS on first use, the facts the rules read by Compute.
+// until asked: Reach and DNS on first use, the facts the rules read by Compute or
+// ComputeOnly.
 func New(g *model.Graph, cfg Config) *Facts {
 	f := &Facts{graph: g, sel: newSelectionIndex(g), cfg: cfg}
 	f.reach = sync.OnceValue(func() *Reach { return solve(g, cfg) })
 	f.dns = sync.OnceValue(func() *DNS { return newDNS(f, cfg.ClusterDomain) })
 	f.creators = sync.OnceValue(func() map[string][]string { return podCreators(g) })
-	f.compute = sync.OnceFunc(func() {
-		f.Services = f.serviceFacts()
-		f.Monitors = f.monitorFacts()
-		f.Backends = f.backendFacts()
-		f.RouteConflicts = routeConflicts(g)
-		f.NodePortClaims = nodePortClaims(g)
-		// The network and DNS facts only read the solver and the indexes: compute them
-		// side by side.
-		var wg sync.WaitGroup
-		wg.Go(func() { f.NetFacts = f.netFacts() })
-		wg.Go(func() { f.DNSRefs = f.dnsFacts() })
-		wg.Wait()
-		f.ReplicaPeers = f.replicaPeers()
-		f.Expectations = f.checkExpectations(cfg.Expectations)
-	})
+	// Each group computes what it reads first: backends, monitors and DNS references
+	// read the Service facts.
+	services := sync.OnceFunc(func() { f.Services = f.serviceFacts() })
+	f.groups = map[string]func(){
+		"services":       services,
+		"backends":       sync.OnceFunc(func() { services(); f.Backends = f.backendFacts() }),
+		"monitors":       sync.OnceFunc(func() { services(); f.Monitors = f.monitorFacts() }),
+		"routeConflicts": sync.OnceFunc(func() { f.RouteConflicts = routeConflicts(g) }),
+		"nodePortClaims": sync.OnceFunc(func() { f.NodePortClaims = nodePortClaims(g) }),
+		"net":            sync.OnceFunc(func() { f.NetFacts = f.netFacts() }),
+		"dns":            sync.OnceFunc(func() { services(); f.DNSRefs = f.dnsFacts() }),
+		"replicaPeers":   sync.OnceFunc(func() { f.ReplicaPeers = f.replicaPeers() }),
+		"expectations":   sync.OnceFunc(func() { f.Expectations = f.checkExpectations(cfg.Expectations) }),
+	}
 	return f
 }
 
@@ -135,9 +154,31 @@ func (f *Facts) skippedFor(ns string) string {
 	return ""
 }
 
-// Compute computes every fact the rules read (once); it returns f.
-func (f *Facts) Compute() *Facts {
-	f.compute()
+// Compute computes every fact (once); it returns f.
+func (f *Facts) Compute() *Facts { return f.ComputeOnly(FactKeys...) }
+
+// ComputeOnly computes the facts under these keys of input.facts (FactKeys), and what
+// they are computed from; the others stay empty unless computed before. Each is
+// computed once. It returns f.
+func (f *Facts) ComputeOnly(keys ...string) *Facts {
+	want := map[string]bool{}
+	for _, k := range keys {
+		want[factGroup(k)] = true
+	}
+	// The network and DNS facts only read the solver, the indexes and the Service
+	// facts: compute them side by side.
+	var wg sync.WaitGroup
+	for _, group := range []string{"net", "dns"} {
+		if want[group] {
+			wg.Go(f.groups[group])
+		}
+	}
+	wg.Wait()
+	for _, group := range []string{"services", "monitors", "backends", "routeConflicts", "nodePortClaims", "replicaPeers", "expectations"} {
+		if want[group] {
+			f.groups[group]()
+		}
+	}
 	return f
 }
 

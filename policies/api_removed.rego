@@ -6,6 +6,7 @@
 #   (removed in 1.22). Applying such a manifest fails with "no matches for kind".
 # custom:
 #   severity: error
+#   requires: []
 #   since: v0.1.0
 #   remediation: |
 #     Use networking.k8s.io/v1. For an Ingress, move serviceName/servicePort into

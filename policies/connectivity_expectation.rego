@@ -8,6 +8,7 @@
 #   reported too. This makes network intent testable in CI.
 # custom:
 #   severity: error
+#   requires: [expectations]
 #   since: v0.1.0
 #   remediation: |
 #     Change the NetworkPolicies as the explanation says, or correct the expectation.

@@ -9,6 +9,7 @@
 #   (warning). Objects without a namespace land in the one given with --namespace.
 # custom:
 #   severity: error
+#   requires: [dns]
 #   since: v0.1.0
 #   remediation: |
 #     Use name.default (or the FQDN name.default.svc.cluster.local) for the Service in

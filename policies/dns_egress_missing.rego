@@ -19,6 +19,7 @@
 #   input is checked for a pod it would select (with the namespace's select-all policies).
 # custom:
 #   severity: error
+#   requires: [dns, policies, workloads]
 #   since: v0.1.0
 #   remediation: |
 #     Add an egress rule to the policy that admits the cluster DNS pods (namespace

@@ -8,6 +8,7 @@
 #   ExternalName names lead straight to addresses and are not checked.
 # custom:
 #   severity: error
+#   requires: [dns]
 #   since: v0.1.0
 #   remediation: |
 #     Dial one of the Service's ports (spec.ports[].port), not the targetPort.

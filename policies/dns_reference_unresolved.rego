@@ -14,6 +14,7 @@
 #   candidates the scraper probes, and an unresolved one is information.
 # custom:
 #   severity: error
+#   requires: [dns]
 #   since: v0.1.0
 #   remediation: |
 #     Use the name of an existing Service (name.namespace from another namespace), or

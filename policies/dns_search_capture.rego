@@ -12,6 +12,7 @@
 #   such as app, dev or shop are reported only when a name the input uses is captured.
 # custom:
 #   severity: error
+#   requires: [dns]
 #   since: v0.1.0
 #   remediation: |
 #     Write the name with a trailing dot (example.com.) or lower ndots for the pod; rename

@@ -9,6 +9,7 @@
 #   ingress-nginx with labels app.kubernetes.io/name: ingress-nginx.
 # custom:
 #   severity: error
+#   requires: [ingressBackends, ingressControllers]
 #   since: v0.1.0
 #   remediation: |
 #     Add an ingress rule admitting the ingress controller's namespace and pods on the

@@ -12,6 +12,7 @@
 #   Services declared in .kubenet.yaml (cluster.external) exist.
 # custom:
 #   severity: error
+#   requires: [backends, namespaces]
 #   since: v0.1.0
 #   remediation: |
 #     Name an existing Service of the Ingress's namespace, create the Service, or lint the

@@ -10,6 +10,7 @@
 #   run time) names no Service port and is not checked.
 # custom:
 #   severity: error
+#   requires: [backends]
 #   since: v0.1.0
 #   remediation: |
 #     Use one of the Service's own ports (spec.ports[].port, or its name).

@@ -8,6 +8,7 @@
 #   do not conflict.
 # custom:
 #   severity: warning
+#   requires: [routeConflicts]
 #   since: v0.1.0
 #   remediation: |
 #     Keep one route for the host and path, or give the routes different hosts, paths or

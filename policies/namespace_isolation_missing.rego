@@ -9,6 +9,7 @@
 #   a breakage, and many teams do not use NetworkPolicies yet.
 # custom:
 #   severity: info
+#   requires: [namespaces]
 #   since: v0.1.0
 #   remediation: |
 #     Add a default-deny ingress policy to the namespace (podSelector: {}, policyTypes:

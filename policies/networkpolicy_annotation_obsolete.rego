@@ -6,6 +6,7 @@
 #   not isolated, whatever the annotation says.
 # custom:
 #   severity: warning
+#   requires: []
 #   since: v0.1.0
 #   remediation: |
 #     Remove the annotation and add a default-deny NetworkPolicy to the namespace

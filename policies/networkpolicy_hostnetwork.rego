@@ -6,6 +6,7 @@
 #   policy most likely has no effect on these pods. kubenet treats them as not isolated.
 # custom:
 #   severity: info
+#   requires: [policies]
 #   since: v0.1.0
 #   remediation: |
 #     Protect host-network pods with host firewall rules or your CNI's host endpoint

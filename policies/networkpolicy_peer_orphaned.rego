@@ -11,6 +11,7 @@
 #   peers and the assumed cluster DNS and ingress controller count as matches.
 # custom:
 #   severity: warning
+#   requires: [policies]
 #   since: v0.1.0
 #   remediation: |
 #     Fix the labels of the podSelector or namespaceSelector so they match the pods meant,

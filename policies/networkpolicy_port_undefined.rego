@@ -7,6 +7,7 @@
 #   the rule admits nothing on it, and the traffic it was written for is dropped.
 # custom:
 #   severity: error
+#   requires: [policies]
 #   since: v0.1.0
 #   remediation: |
 #     Use a port name the containers declare (with the same protocol), or the port number.

@@ -9,6 +9,7 @@
 #   deployed from other manifests, and the finding is only information.
 # custom:
 #   severity: warning
+#   requires: [namespaces, policies]
 #   since: v0.1.0
 #   remediation: |
 #     Make the podSelector match the pod template labels of the workloads the policy is

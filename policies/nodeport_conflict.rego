@@ -6,6 +6,7 @@
 #   rejects the second Service that claims a port, so whichever is applied last fails.
 # custom:
 #   severity: error
+#   requires: [nodePortClaims]
 #   since: v0.1.0
 #   remediation: |
 #     Pick a free port in the range, or omit nodePort and let Kubernetes allocate one.

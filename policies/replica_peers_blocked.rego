@@ -11,6 +11,7 @@
 #   data is not replicated. `kubenet reach` lists every workload's connection to itself.
 # custom:
 #   severity: error
+#   requires: [replicaPeers]
 #   since: v0.2.0
 #   remediation: |
 #     Admit the workload's own pods in the policy that isolates them: an ingress (or

@@ -15,6 +15,7 @@
 #   warning.
 # custom:
 #   severity: error
+#   requires: [services]
 #   since: v0.1.0
 #   remediation: |
 #     Point targetPort at a port the selected containers declare (name or number), or

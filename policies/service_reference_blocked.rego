@@ -8,6 +8,7 @@
 #   to change and calls out rules that allow the Service port instead of the targetPort.
 # custom:
 #   severity: error
+#   requires: [dns]
 #   since: v0.1.0
 #   remediation: |
 #     Allow the connection in the policy that isolates the source (egress) or the

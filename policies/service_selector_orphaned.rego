@@ -18,6 +18,7 @@
 #   that matches only through them is not orphaned, and an information finding says so.
 # custom:
 #   severity: error
+#   requires: [services]
 #   since: v0.1.0
 #   remediation: |
 #     Make the selector a subset of the pod template labels (spec.template.metadata.labels)

@@ -7,6 +7,7 @@
 #   while a catch-all policy isolates every pod.
 # custom:
 #   severity: warning
+#   requires: [serviceReach, services]
 #   since: v0.1.0
 #   remediation: |
 #     Add an ingress rule admitting the clients of the Service on the targetPort, or fix

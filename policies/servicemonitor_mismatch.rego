@@ -16,6 +16,7 @@
 #   namespaces declared in .kubenet.yaml (cluster.external.namespaces) are not judged.
 # custom:
 #   severity: error
+#   requires: [monitors]
 #   since: v0.2.0
 #   remediation: |
 #     Make the selector match the labels of the Services (ServiceMonitor: the Service's

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -293,10 +294,35 @@ func ruleFromModule(name string, m *ast.Module) (*Rule, error) {
 			return nil, fmt.Errorf("%s: rule %q: custom.merge must be any or all in its METADATA, not %v", name, string(id), m)
 		}
 	}
+	requires, err := parseRequires(ann.Custom["requires"])
+	if err != nil {
+		return nil, fmt.Errorf("%s: rule %q: custom.requires %v", name, string(id), err)
+	}
 	return &Rule{
-		ID: string(id), Engine: "rego", Builtin: strings.HasPrefix(name, "policies/"), Source: name,
+		ID: string(id), Engine: "rego", Builtin: strings.HasPrefix(name, "policies/"), Source: name, Requires: requires,
 		Doc: Doc{Title: ann.Title, Description: strings.TrimSpace(ann.Description), Remediation: strings.TrimSpace(rem), Severity: sev, Since: since, Merge: merge},
 	}, nil
+}
+
+// parseRequires reads METADATA custom.requires: a list of keys of input.facts, or
+// nothing, which means every key.
+func parseRequires(v any) ([]string, error) {
+	if v == nil {
+		return analyzer.FactKeys, nil
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("must be a list of keys of input.facts (%s), not %v", strings.Join(analyzer.FactKeys, ", "), v)
+	}
+	out := []string{}
+	for _, x := range list {
+		k, _ := x.(string)
+		if !slices.Contains(analyzer.FactKeys, k) {
+			return nil, fmt.Errorf("names %v, which is not a key of input.facts (%s)", x, strings.Join(analyzer.FactKeys, ", "))
+		}
+		out = append(out, k)
+	}
+	return out, nil
 }
 
 func validID(id string) bool {
@@ -410,7 +436,14 @@ func (e *Engine) Run(ctx context.Context, g *model.Graph, opts Options) ([]Findi
 	}
 	buckets := map[string][]regoFinding{}
 	if needRego {
-		in := NewInput(g, facts, opts.Cluster) // the facts' last use
+		var requires []string
+		for _, r := range e.rules {
+			if r.Engine == "rego" && enabled(r.ID) {
+				requires = append(requires, r.Requires...)
+			}
+		}
+		facts.ComputeOnly(requires...)
+		in := newInput(g, facts, opts.Cluster) // the facts' last use
 		stage("facts")
 		var err error
 		if buckets, err = e.evalRego(ctx, in, enabled, stage, opts); err != nil {

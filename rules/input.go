@@ -28,13 +28,18 @@ type Input struct {
 	Config    analyzer.Config `json:"config"`
 }
 
-// NewInput builds the input document.
+// NewInput builds the input document, with every fact.
 func NewInput(g *model.Graph, f *analyzer.Facts, cfg analyzer.Config) *Input {
+	return newInput(g, f.Compute(), cfg)
+}
+
+// newInput builds the input document with the facts computed so far.
+func newInput(g *model.Graph, f *analyzer.Facts, cfg analyzer.Config) *Input {
 	in := &Input{
 		Namespaces: nonNil(g.Namespaces), Workloads: nonNil(g.Workloads), Services: nonNil(g.Services),
 		Ingresses: nonNil(g.Ingresses), IngressClasses: nonNil(g.IngressClasses), Policies: nonNil(g.Policies),
 		ConfigMaps: nonNil(g.ConfigMaps), Monitors: nonNil(g.Monitors), Objects: nonNil(g.Objects), Endpoints: []string{},
-		Facts: f.Compute(), Config: cfg,
+		Facts: f, Config: cfg,
 	}
 	for id := range g.EndpointsFor {
 		in.Endpoints = append(in.Endpoints, id)

@@ -128,6 +128,10 @@ type Rule struct {
 	Builtin bool `json:"builtin"`
 	// Source is the file that defines the rule.
 	Source string `json:"source"`
+	// Requires are the keys of input.facts the rule reads (analyzer.FactKeys): a run
+	// computes only the facts of the rules it runs (go/analysis' Requires). METADATA
+	// custom.requires of a Rego rule; every key when it says nothing.
+	Requires []string `json:"-"`
 
 	run func(*Pass) error
 }

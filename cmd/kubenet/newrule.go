@@ -105,6 +105,7 @@ const ruleTemplate = `# METADATA
 #   see, open-world cases) and why.
 # custom:
 #   severity: {{.Severity}}
+#   requires: [] # the keys of input.facts the rule reads, e.g. [services, dns]
 #   since: TODO the next release, e.g. v0.10.0
 #   remediation: |
 #     TODO the concrete fix, with the field to change.
