@@ -120,7 +120,7 @@ func ruleFromModule(name string, m *ast.Module) (*Rule, error) {
 	}
 	requires, err := parseRequires(ann.Custom["requires"])
 	if err != nil {
-		return nil, fmt.Errorf("%s: rule %q: custom.requires %v", name, string(id), err)
+		return nil, fmt.Errorf("%s: rule %q: custom.requires %w", name, string(id), err)
 	}
 	return &Rule{
 		ID: string(id), Engine: "rego", Builtin: strings.HasPrefix(name, "policies/"), Source: name, Requires: requires,
