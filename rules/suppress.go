@@ -3,6 +3,7 @@ package rules
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -103,7 +104,7 @@ func suppress(g *model.Graph, fs []Finding, known map[string]*Rule, ran func(str
 	for _, f := range fs {
 		silenced := false
 		for _, s := range sups {
-			if !contains(s.rules, f.Rule) {
+			if !slices.Contains(s.rules, f.Rule) {
 				continue
 			}
 			if (s.object != "" && f.Object != nil && f.Object.String() == s.object) ||
@@ -140,13 +141,4 @@ func suppress(g *model.Graph, fs []Finding, known map[string]*Rule, ran func(str
 		}
 	}
 	return kept, unused
-}
-
-func contains(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
