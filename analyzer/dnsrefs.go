@@ -63,10 +63,7 @@ type DNSRef struct {
 // ConfigMaps (with the workloads that consume them), and ExternalName targets.
 func (f *Facts) references() []DNSRef {
 	g := f.graph
-	cms := map[string]*model.ConfigMap{}
-	for _, cm := range g.ConfigMaps {
-		cms[cm.Namespace+"/"+cm.Name] = cm
-	}
+	cms := f.configMaps()
 	consumers := map[string][]*model.Workload{}
 	var out []DNSRef
 	for _, w := range g.Workloads {
@@ -74,10 +71,8 @@ func (f *Facts) references() []DNSRef {
 			continue
 		}
 		used := map[string]bool{}
-		for _, v := range w.Volumes {
-			if v.ConfigMap != "" {
-				used[v.ConfigMap] = true
-			}
+		for cm := range cms.mounted(w) {
+			used[cm.Name] = true
 		}
 		for ci := range w.Containers {
 			out = f.containerRefs(out, w, &w.Containers[ci], cms, used)
@@ -103,39 +98,31 @@ func (f *Facts) references() []DNSRef {
 
 // containerRefs appends the references in c's env values, args and command, with
 // $(VAR) expanded as the kubelet does, and marks in used the ConfigMaps c consumes.
-func (f *Facts) containerRefs(out []DNSRef, w *model.Workload, c *model.Container, cms map[string]*model.ConfigMap, used map[string]bool) []DNSRef {
+func (f *Facts) containerRefs(out []DNSRef, w *model.Workload, c *model.Container, cms configMapIndex, used map[string]bool) []DNSRef {
 	first := len(out) // this container's references start here
 	vars := map[string]string{}
-	for _, ef := range c.EnvFrom {
-		if ef.ConfigMap == "" {
-			continue
-		}
-		used[ef.ConfigMap] = true
-		if cm := cms[w.Namespace+"/"+ef.ConfigMap]; cm != nil {
-			for k, v := range cm.Data {
-				vars[ef.Prefix+k] = v
-			}
-		}
-	}
 	env := map[string]string{}
-	for _, e := range c.Env {
-		switch {
-		case e.HasValue:
-			v := expand(e.Value, vars)
-			vars[e.Name], env[e.Name] = v, v
-			for _, r := range extract(v, e.Name) {
-				r.Source, r.Key, r.Pos = SourceEnv, e.Name, e.ValuePos
+	for name, v := range cms.containerEnv(w.Namespace, c) {
+		if v.shadowed {
+			continue // the entry's first source is its value
+		}
+		switch v.source {
+		case envLiteral:
+			s := expand(v.value, vars)
+			vars[name], env[name] = s, s
+			for _, r := range extract(s, name) {
+				r.Source, r.Key, r.Pos = SourceEnv, name, v.pos
 				out = append(out, f.withWorkload(r, w))
 			}
-		case e.ConfigMapKeyRef != nil:
-			used[e.ConfigMapKeyRef.Name] = true
-			if cm := cms[w.Namespace+"/"+e.ConfigMapKeyRef.Name]; cm != nil {
-				if v, ok := cm.Data[e.ConfigMapKeyRef.Key]; ok {
-					vars[e.Name] = v
-				}
+		case envConfigMapKey, envFromConfigMap:
+			// The value's references are read in the ConfigMap itself (configMapRefs),
+			// with w among its consumers.
+			used[v.configMap.Name] = true
+			if !v.missing {
+				vars[name] = v.value
 			}
-		case e.FieldRef == "metadata.namespace":
-			vars[e.Name] = w.Namespace
+		case envNamespace:
+			vars[name] = v.value
 		}
 	}
 	pairPorts(out[first:], w, env)

@@ -95,6 +95,9 @@ type Facts struct {
 	dns   func() *DNS
 	// groups compute each group of facts once (see factGroups).
 	groups map[string]func()
+	// configMaps indexes the ConfigMaps by namespace and name (built once); the DNS
+	// references and the listen evidence read containers' variables through it.
+	configMaps func() configMapIndex
 	// creators lists, per namespace, the custom resources that may create pods kubenet
 	// cannot see (see podCreators); Service and monitor facts share it.
 	creators func() map[string][]string
@@ -126,6 +129,7 @@ func New(g *model.Graph, cfg Config) *Facts {
 	f.reach = sync.OnceValue(func() *Reach { return solve(g, cfg) })
 	f.dns = sync.OnceValue(func() *DNS { return newDNS(f, cfg.ClusterDomain) })
 	f.creators = sync.OnceValue(func() map[string][]string { return podCreators(g) })
+	f.configMaps = sync.OnceValue(func() configMapIndex { return newConfigMapIndex(g) })
 	// Each group computes what it reads first: backends, monitors and DNS references
 	// read the Service facts.
 	services := sync.OnceFunc(func() { f.Services = f.serviceFacts() })

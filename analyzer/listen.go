@@ -34,18 +34,13 @@ func (e *listenEvidence) addConfigured(port int, where string) {
 // listenIndex memoises the listen evidence of workloads and of the ConfigMaps they
 // consume, for one computation of the Service facts.
 type listenIndex struct {
-	configMaps map[string]*model.ConfigMap
+	configMaps configMapIndex
 	files      map[string]map[int]bool // ConfigMap id -> ports its files mention
 	workloads  map[string]*listenEvidence
 }
 
-func newListenIndex(g *model.Graph) *listenIndex {
-	x := &listenIndex{configMaps: map[string]*model.ConfigMap{}, files: map[string]map[int]bool{},
-		workloads: map[string]*listenEvidence{}}
-	for _, cm := range g.ConfigMaps {
-		x.configMaps[cm.Namespace+"/"+cm.Name] = cm
-	}
-	return x
+func newListenIndex(cms configMapIndex) *listenIndex {
+	return &listenIndex{configMaps: cms, files: map[string]map[int]bool{}, workloads: map[string]*listenEvidence{}}
 }
 
 // of returns the evidence of a workload's serving containers and the ConfigMaps they
@@ -62,30 +57,17 @@ func (x *listenIndex) of(w *model.Workload) *listenEvidence {
 			continue
 		}
 		containerListenEvidence(c, e)
-		for _, env := range c.Env {
-			if r := env.ConfigMapKeyRef; r != nil {
-				if cm := x.configMaps[w.Namespace+"/"+r.Name]; cm != nil {
-					if port, ok := envListenPort(env.Name, cm.Data[r.Key]); ok {
-						e.addConfigured(port, "env "+env.Name)
-					}
-				}
+		// Every value a variable is given is evidence, shadowed ones too.
+		for name, v := range x.configMaps.containerEnv(w.Namespace, c) {
+			if v.source == envNamespace {
+				continue // the downward API tells no port
 			}
-		}
-		for _, ef := range c.EnvFrom {
-			if cm := x.configMaps[w.Namespace+"/"+ef.ConfigMap]; cm != nil && ef.ConfigMap != "" {
-				for k, v := range cm.Data {
-					if port, ok := envListenPort(ef.Prefix+k, v); ok {
-						e.addConfigured(port, "env "+ef.Prefix+k)
-					}
-				}
+			if port, ok := envListenPort(name, v.value); ok {
+				e.addConfigured(port, "env "+name)
 			}
 		}
 	}
-	for _, v := range w.Volumes {
-		cm := x.configMaps[w.Namespace+"/"+v.ConfigMap]
-		if cm == nil || v.ConfigMap == "" {
-			continue
-		}
+	for cm := range x.configMaps.mounted(w) {
 		ports, ok := x.files[cm.ID]
 		if !ok {
 			ports = map[int]bool{}
@@ -130,19 +112,12 @@ func configFilePorts(text string, ports map[int]bool) {
 	}
 }
 
-// containerListenEvidence collects the probe, env and args evidence of a container.
+// containerListenEvidence collects the probe and args evidence of a container.
 func containerListenEvidence(c *model.Container, e *listenEvidence) {
 	for _, p := range c.ProbePorts {
 		if !p.Port.IsStr {
 			if _, ok := e.probed[p.Port.Int]; !ok {
 				e.probed[p.Port.Int] = p.Probe
-			}
-		}
-	}
-	for _, env := range c.Env {
-		if env.HasValue {
-			if port, ok := envListenPort(env.Name, env.Value); ok {
-				e.addConfigured(port, "env "+env.Name)
 			}
 		}
 	}

@@ -84,7 +84,7 @@ func workloadIDs(ws []*model.Workload) []string {
 func (f *Facts) serviceFacts() map[string]*ServiceFacts {
 	g := f.graph
 	creators := f.creators()
-	listen := newListenIndex(g)
+	listen := newListenIndex(f.configMaps())
 	out := make(map[string]*ServiceFacts, len(g.Services))
 	for _, s := range g.Services {
 		sf := &ServiceFacts{Selects: []string{}, PodCreators: []string{}, Ports: make([]PortFacts, len(s.Ports)),
