@@ -77,6 +77,13 @@ type Graph struct {
 	ConfigMaps     []*ConfigMap
 	// Monitors are the Prometheus operator's ServiceMonitors and PodMonitors.
 	Monitors []*Monitor
+	// The Gateway API: classes, Gateways, ListenerSets, routes of every kind and
+	// ReferenceGrants.
+	GatewayClasses  []*GatewayClass
+	Gateways        []*Gateway
+	ListenerSets    []*ListenerSet
+	Routes          []*Route
+	ReferenceGrants []*ReferenceGrant
 	// EndpointsFor holds the ids of Services backed by Endpoints or EndpointSlices in the input.
 	EndpointsFor map[string]bool
 

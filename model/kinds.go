@@ -53,6 +53,15 @@ var kinds = map[string]builder{
 	"extensions/NetworkPolicy":             buildPolicy,
 	"monitoring.coreos.com/ServiceMonitor": buildMonitor,
 	"monitoring.coreos.com/PodMonitor":     buildMonitor,
+	GatewayGroup + "/GatewayClass":         buildGatewayClass,
+	GatewayGroup + "/Gateway":              buildGateway,
+	GatewayGroup + "/ListenerSet":          buildListenerSet,
+	GatewayGroup + "/HTTPRoute":            buildRoute,
+	GatewayGroup + "/GRPCRoute":            buildRoute,
+	GatewayGroup + "/TLSRoute":             buildRoute,
+	GatewayGroup + "/TCPRoute":             buildRoute,
+	GatewayGroup + "/UDPRoute":             buildRoute,
+	GatewayGroup + "/ReferenceGrant":       buildReferenceGrant,
 }
 
 // clusterScoped lists the cluster-scoped kinds kubenet may meet, by kind name whatever

@@ -20,6 +20,12 @@ type Input struct {
 	ConfigMaps     []*model.ConfigMap    `json:"configMaps"`
 	// Monitors are the Prometheus operator's ServiceMonitors and PodMonitors.
 	Monitors []*model.Monitor `json:"monitors"`
+	// The Gateway API (docs/gateway.md).
+	GatewayClasses  []*model.GatewayClass   `json:"gatewayClasses"`
+	Gateways        []*model.Gateway        `json:"gateways"`
+	ListenerSets    []*model.ListenerSet    `json:"listenerSets"`
+	Routes          []*model.Route          `json:"routes"`
+	ReferenceGrants []*model.ReferenceGrant `json:"referenceGrants"`
 	// Objects is every object of the input, of any kind, duplicates included.
 	Objects []*model.Object `json:"objects"`
 	// Endpoints lists the ids of Services backed by Endpoints or EndpointSlices.
@@ -39,6 +45,8 @@ func newInput(g *model.Graph, f *analyzer.Facts, cfg analyzer.Config) *Input {
 		Namespaces: nonNil(g.Namespaces), Workloads: nonNil(g.Workloads), Services: nonNil(g.Services),
 		Ingresses: nonNil(g.Ingresses), IngressClasses: nonNil(g.IngressClasses), Policies: nonNil(g.Policies),
 		ConfigMaps: nonNil(g.ConfigMaps), Monitors: nonNil(g.Monitors), Objects: nonNil(g.Objects), Endpoints: []string{},
+		GatewayClasses: nonNil(g.GatewayClasses), Gateways: nonNil(g.Gateways), ListenerSets: nonNil(g.ListenerSets),
+		Routes: nonNil(g.Routes), ReferenceGrants: nonNil(g.ReferenceGrants),
 		Facts: f, Config: cfg,
 	}
 	for id := range g.EndpointsFor {
@@ -79,6 +87,8 @@ type builtinInput struct {
 	Policies       []slimPolicy          `json:"networkPolicies"`
 	ConfigMaps     []slimObject          `json:"configMaps"`
 	Monitors       []*model.Monitor      `json:"monitors"`
+	Gateways       []*model.Gateway      `json:"gateways"`
+	Routes         []*model.Route        `json:"routes"`
 	Objects        []slimObject          `json:"objects"`
 	Endpoints      []string              `json:"endpoints"`
 	Facts          *analyzer.Facts       `json:"facts"`
@@ -182,7 +192,7 @@ func slimRules(rs []model.PolicyRule) []slimPolicyRule {
 func (in *Input) builtin() *builtinInput {
 	b := &builtinInput{
 		Namespaces: in.Namespaces, Ingresses: in.Ingresses, IngressClasses: in.IngressClasses,
-		Endpoints: in.Endpoints, Config: in.Config, Monitors: in.Monitors,
+		Endpoints: in.Endpoints, Config: in.Config, Monitors: in.Monitors, Gateways: in.Gateways, Routes: in.Routes,
 		Workloads: make([]slimWorkload, len(in.Workloads)), ConfigMaps: []slimObject{}, Objects: make([]slimObject, len(in.Objects)),
 		Services: make([]slimService, len(in.Services)), Policies: make([]slimPolicy, len(in.Policies)),
 	}
