@@ -87,6 +87,10 @@ type Facts struct {
 	DNSRefs *DNSFacts `json:"dns"`
 	// Expectations are the configured expectations with their verdicts.
 	Expectations []ExpectationFacts `json:"expectations"`
+	// Routes maps a Gateway API route's id to what its parentRefs and backendRefs lead to.
+	Routes map[string]*RouteFacts `json:"routes"`
+	// Gateways maps a Gateway's id to what is wrong with its listeners.
+	Gateways map[string]*GatewayFacts `json:"gateways"`
 
 	graph *model.Graph
 	sel   *selectionIndex
@@ -108,7 +112,7 @@ type Facts struct {
 var FactKeys = []string{
 	"services", "backends", "routeConflicts", "replicaPeers", "monitors", "nodePortClaims",
 	"policies", "workloads", "ingressBackends", "namespaces", "serviceReach", "dnsTarget", "ingressControllers",
-	"dns", "expectations",
+	"dns", "expectations", "routes", "gateways",
 }
 
 // factGroup says which group of facts computes a key of input.facts: the network facts
@@ -143,6 +147,8 @@ func New(g *model.Graph, cfg Config) *Facts {
 		"dns":            sync.OnceFunc(func() { services(); f.DNSRefs = f.dnsFacts() }),
 		"replicaPeers":   sync.OnceFunc(func() { f.ReplicaPeers = f.replicaPeers() }),
 		"expectations":   sync.OnceFunc(func() { f.Expectations = f.checkExpectations(cfg.Expectations) }),
+		"routes":         sync.OnceFunc(func() { services(); f.Routes = f.routeFacts() }),
+		"gateways":       sync.OnceFunc(func() { f.Gateways = f.gatewayFacts() }),
 	}
 	return f
 }
@@ -178,7 +184,7 @@ func (f *Facts) ComputeOnly(keys ...string) *Facts {
 		}
 	}
 	wg.Wait()
-	for _, group := range []string{"services", "monitors", "backends", "routeConflicts", "nodePortClaims", "replicaPeers", "expectations"} {
+	for _, group := range []string{"services", "monitors", "backends", "routeConflicts", "nodePortClaims", "replicaPeers", "expectations", "routes", "gateways"} {
 		if want[group] {
 			f.groups[group]()
 		}
