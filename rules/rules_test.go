@@ -117,6 +117,8 @@ func TestContractIDs(t *testing.T) {
 		"service-selector-orphaned", "service-port-mismatch", "ingress-backend-missing", "ingress-port-mismatch",
 		"ingress-route-conflict", "nodeport-conflict", "manifest-invalid", "object-duplicate", "api-removed",
 		"servicemonitor-mismatch", "replica-peers-blocked",
+		"route-parent-missing", "route-not-attached", "route-backend-missing", "route-backend-port-mismatch",
+		"reference-grant-missing", "gateway-listener-conflict", "gateway-tls-invalid", "gateway-class-missing",
 	} {
 		r := e.Rule(id)
 		if assert.NotNil(t, r, id) {
