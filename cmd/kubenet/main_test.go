@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -483,4 +484,30 @@ func TestConfigEveryCommand(t *testing.T) {
 			assert.Contains(t, errOut, `unknown key "disabel"`, "%v", cmd)
 		}
 	})
+}
+
+// TestExampleGateway: the Gateway API example shows each of its mistakes (its comments
+// say where), and nothing else at warning or above.
+func TestExampleGateway(t *testing.T) {
+	code, out, errOut := kubenet(t, "", "lint", "--format", "json", "examples/gateway")
+	require.Equal(t, exitFindings, code, errOut)
+	var rep struct {
+		Findings []rules.Finding `json:"findings"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &rep))
+	var got []string
+	for _, f := range rep.Findings {
+		if f.Severity >= rules.Warning {
+			got = append(got, fmt.Sprintf("%s:%d %s", filepath.Base(f.File), f.Line, f.Rule))
+		}
+	}
+	assert.ElementsMatch(t, []string{
+		"gateway.yaml:48 gateway-tls-invalid",
+		"store.yaml:65 route-not-attached",
+		"store.yaml:71 route-backend-port-mismatch",
+		"store.yaml:75 reference-grant-missing",
+		"search.yaml:33 route-not-attached",
+		"search.yaml:45 route-parent-missing",
+		"search.yaml:49 route-backend-missing",
+	}, got)
 }
