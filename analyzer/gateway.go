@@ -55,6 +55,12 @@ type RouteBackendFacts struct {
 	// GrantMissing is true for a backend in another namespace that no ReferenceGrant of
 	// that namespace admits.
 	GrantMissing bool `json:"grantMissing"`
+	// Reach says whether the data plane of the Gateways the route attaches to reaches
+	// the backend's pods on their targetPort under the NetworkPolicies.
+	Reach BackendReach `json:"reach"`
+	// DataPlane are the ids of those data plane nodes: workloads labelled
+	// gateway.networking.k8s.io/gateway-name, or assumed ones (ns/GatewayDataPlane/name).
+	DataPlane []string `json:"dataPlane"`
 }
 
 // routeFacts judges every route's parents and backends.
@@ -69,15 +75,58 @@ func (f *Facts) routeFacts() map[string]*RouteFacts {
 			rf.Parents[i] = f.parentFacts(gw, r, p)
 			mesh = mesh && p.Kind == "Service" && p.Group == ""
 		}
+		planes := f.dataPlanes(gw, rf.Parents)
 		for i, rule := range r.Rules {
 			rf.Backends[i] = make([]RouteBackendFacts, len(rule.BackendRefs))
 			for j, b := range rule.BackendRefs {
 				rf.Backends[i][j] = f.routeBackend(gw, r, b, mesh)
+				f.backendReached(&rf.Backends[i][j], b, planes)
 			}
 		}
 		out[r.ID] = rf
 	}
 	return out
+}
+
+// dataPlanes are the data plane nodes of the Gateways a route attaches to (directly,
+// or through a ListenerSet).
+func (f *Facts) dataPlanes(gw *gatewayIndex, parents []ParentFacts) []*Node {
+	var out []*Node
+	seen := map[string]bool{}
+	for _, pf := range parents {
+		if pf.Reason != "" || len(pf.Listeners) == 0 {
+			continue
+		}
+		id := pf.Parent
+		if ls := gw.listenerSets[id]; ls != nil {
+			id = model.ID(refNamespace(ls.Parent, ls.Namespace), "Gateway", ls.Parent.Name)
+		}
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		out = append(out, f.Reach().GatewayDataPlane(id)...)
+	}
+	return out
+}
+
+// backendReached checks that the data plane reaches a backend's pods.
+func (f *Facts) backendReached(bf *RouteBackendFacts, b model.BackendRef, planes []*Node) {
+	bf.Reach = BackendReach{Blocked: []string{}, Ports: []int{}, Policies: []string{}}
+	bf.DataPlane = []string{}
+	if bf.Service == "" || !bf.PortOK || bf.PortMissing || len(planes) == 0 {
+		return
+	}
+	for _, n := range planes {
+		bf.DataPlane = append(bf.DataPlane, n.ID)
+	}
+	s := f.graph.Service(bf.Namespace, b.Name)
+	if s == nil || s.Selector == nil {
+		return
+	}
+	if sp := servicePort(s, model.IntOrString{Int: b.Port}); sp != nil {
+		bf.Reach = f.blockedFrom(planes, s, *sp)
+	}
 }
 
 // gatewayIndex finds the Gateway API objects by id.

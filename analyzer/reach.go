@@ -27,9 +27,16 @@ const (
 	KindDNS NodeKind = "dns"
 	// KindIngressController is the ingress controller, assumed when the input does not contain it.
 	KindIngressController NodeKind = "ingress-controller"
+	// KindGatewayDataPlane is the pods that carry a Gateway's traffic, assumed when the
+	// input does not contain them.
+	KindGatewayDataPlane NodeKind = "gateway-data-plane"
 	// KindExternal stands for every address outside the cluster's pods.
 	KindExternal NodeKind = "external"
 )
+
+// GatewayNameLabel is the label the Gateway API asks in-cluster gateway deployments to
+// put on their pods (GEP-1762): the Gateway's name.
+const GatewayNameLabel = "gateway.networking.k8s.io/gateway-name"
 
 // ExternalID is the id of the node for addresses outside the cluster's pods.
 const ExternalID = "External"
@@ -133,6 +140,8 @@ type Reach struct {
 	Ingress []*Node
 	// controllerOf maps an ingress controller node to its configuration entry.
 	controllerOf map[*Node]IngressController
+	// gateways maps a Gateway's id to the nodes of its data plane.
+	gateways map[string][]*Node
 	// PolicySelects maps a policy id to the nodes it selects.
 	policySelects map[string][]*Node
 	// peerMatches maps a policy id to, per direction and rule and peer, the classes matched.
@@ -178,6 +187,7 @@ func solve(g *model.Graph, cfg Config) *Reach {
 		r.add(n)
 	}
 	r.assumeComponents(g)
+	r.gatewayDataPlanes(g)
 	ext := &Node{ID: ExternalID, Kind: KindExternal}
 	r.add(ext)
 	r.classify()
@@ -238,6 +248,55 @@ func (r *Reach) assumeComponents(g *model.Graph) {
 		r.controllerOf[n] = ctl
 	}
 }
+
+// gatewayDataPlanes finds the pods that carry each Gateway's traffic, by the
+// controller of its class (gatewayDataPlane): the workloads of the input that match,
+// or, when there are none, an assumed node. A controller without per-Gateway pods
+// (Cilium's Envoy runs on the nodes) has no data plane to judge.
+func (r *Reach) gatewayDataPlanes(g *model.Graph) {
+	r.gateways = map[string][]*Node{}
+	controllers := map[string]string{}
+	for _, gc := range g.GatewayClasses {
+		controllers[gc.Name] = gc.Controller
+	}
+	for _, gw := range g.Gateways {
+		ns, labels, ok := gatewayDataPlane(controllers[gw.ClassName], gw)
+		if !ok {
+			continue
+		}
+		for _, n := range r.nodes {
+			if n.Workload != nil && n.Namespace == ns && model.SubsetOf(labels, n.Labels) {
+				r.gateways[gw.ID] = append(r.gateways[gw.ID], n)
+			}
+		}
+		if len(r.gateways[gw.ID]) == 0 {
+			n := &Node{ID: ns + "/GatewayDataPlane/" + gw.Name, Kind: KindGatewayDataPlane, Namespace: ns, Labels: labels}
+			r.add(n)
+			r.gateways[gw.ID] = []*Node{r.byID[n.ID]}
+		}
+	}
+}
+
+// gatewayDataPlane says where a Gateway's data plane runs and how its pods are
+// labelled, by its class's controller: Envoy Gateway's default deployment mode runs
+// the proxies in envoy-gateway-system with owning-gateway labels; Cilium has no
+// per-Gateway pods (ok is false); every other controller follows GEP-1762 (the
+// Gateway's namespace, gateway.networking.k8s.io/gateway-name).
+func gatewayDataPlane(controller string, gw *model.Gateway) (ns string, labels map[string]string, ok bool) {
+	switch controller {
+	case "gateway.envoyproxy.io/gatewayclass-controller":
+		return "envoy-gateway-system", map[string]string{
+			"gateway.envoyproxy.io/owning-gateway-name":      gw.Name,
+			"gateway.envoyproxy.io/owning-gateway-namespace": gw.Namespace,
+		}, true
+	case "io.cilium/gateway-controller":
+		return "", nil, false
+	}
+	return gw.Namespace, map[string]string{GatewayNameLabel: gw.Name}, true
+}
+
+// GatewayDataPlane returns the nodes that carry the traffic of the Gateway with that id.
+func (r *Reach) GatewayDataPlane(id string) []*Node { return r.gateways[id] }
 
 // classify groups nodes into classes.
 func (r *Reach) classify() {

@@ -47,52 +47,62 @@ func (f *Facts) backendReach(ing *model.Ingress) []BackendReach {
 		if sp == nil {
 			continue
 		}
-		policies := map[string]bool{}
-		for e := range f.endpoints(s, *sp) {
-			n, port := e.node, e.port
-			if !e.ok || n.HostNetwork {
-				continue
+		out[i] = f.blockedFrom(r.ControllersFor(g, ing.ClassName), s, *sp)
+	}
+	return out
+}
+
+// blockedFrom checks that one of the sources (ingress controllers, a Gateway's data
+// plane) reaches each pod behind Service port sp on its targetPort, as traffic arrives
+// after DNAT; it says which are blocked, by which policies, and the fix.
+func (f *Facts) blockedFrom(sources []*Node, s *model.Service, sp model.ServicePort) BackendReach {
+	r := f.Reach()
+	out := BackendReach{Blocked: []string{}, Ports: []int{}, Policies: []string{}}
+	policies := map[string]bool{}
+	for e := range f.endpoints(s, sp) {
+		n, port := e.node, e.port
+		if !e.ok || n.HostNetwork {
+			continue
+		}
+		reached := false
+		var denied []*Node
+		for _, src := range sources {
+			if src.HostNetwork {
+				// The source's traffic carries node addresses: whether a policy admits it
+				// depends on the node range, which manifests do not show.
+				reached = true
+				break
 			}
-			reached := false
-			var denied []*Node
-			for _, ctl := range r.ControllersFor(g, ing.ClassName) {
-				if ctl.HostNetwork {
-					// The controller's traffic carries node addresses: whether a policy
-					// admits it depends on the node range, which manifests do not show.
-					reached = true
-					break
-				}
-				if r.Allowed(ctl, n).Contains(sp.Protocol, port) {
-					reached = true
-					break
-				}
-				denied = append(denied, ctl)
+			if r.Allowed(src, n).Contains(sp.Protocol, port) {
+				reached = true
+				break
 			}
-			if reached || len(denied) == 0 {
-				continue
-			}
-			out[i].Blocked = append(out[i].Blocked, n.ID)
-			out[i].Ports = append(out[i].Ports, port)
-			e := r.Explain(denied[0], n, sp.Protocol, port)
-			if !e.Ingress.Allowed() {
-				for _, p := range e.Ingress.Policies {
-					policies[p.ID] = true
-				}
-			}
-			if !e.Egress.Allowed() {
-				for _, p := range e.Egress.Policies {
-					policies[p.ID] = true
-				}
-			}
-			if out[i].Fix == "" {
-				out[i].Fix = servicePortMistake(e, *sp, port)
-				if out[i].Fix == "" {
-					out[i].Fix = e.Fix
-				}
+			denied = append(denied, src)
+		}
+		if reached || len(denied) == 0 {
+			continue
+		}
+		out.Blocked = append(out.Blocked, n.ID)
+		out.Ports = append(out.Ports, port)
+		ex := r.Explain(denied[0], n, sp.Protocol, port)
+		if !ex.Ingress.Allowed() {
+			for _, p := range ex.Ingress.Policies {
+				policies[p.ID] = true
 			}
 		}
-		out[i].Policies = slices.Sorted(maps.Keys(policies))
+		if !ex.Egress.Allowed() {
+			for _, p := range ex.Egress.Policies {
+				policies[p.ID] = true
+			}
+		}
+		if out.Fix == "" {
+			out.Fix = servicePortMistake(ex, sp, port)
+			if out.Fix == "" {
+				out.Fix = ex.Fix
+			}
+		}
 	}
+	out.Policies = slices.Sorted(maps.Keys(policies))
 	return out
 }
 

@@ -503,6 +503,7 @@ func TestExampleGateway(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{
 		"gateway.yaml:48 gateway-tls-invalid",
+		"store.yaml:57 route-backend-blocked",
 		"store.yaml:65 route-not-attached",
 		"store.yaml:71 route-backend-port-mismatch",
 		"store.yaml:75 reference-grant-missing",
