@@ -26,7 +26,21 @@ type Config struct {
 	Namespaces map[string]map[string]string `json:"namespaces"`
 	// Expectations state network intent to check (connectivity-expectation).
 	Expectations []model.Expectation `json:"expectations"`
+	// GatewayAPI is the Gateway API release and channel the cluster runs.
+	GatewayAPI GatewayAPI `json:"gatewayAPI"`
+	// GatewayClasses locate the data plane of GatewayClasses kubenet does not know.
+	GatewayClasses []model.GatewayClassEntry `json:"gatewayClasses"`
 }
+
+// GatewayAPI is a Gateway API release ("v1.6") and channel ("standard" or
+// "experimental"): which API versions the cluster serves.
+type GatewayAPI struct {
+	Version string `json:"version"`
+	Channel string `json:"channel"`
+}
+
+// NewestGatewayAPI is the Gateway API release kubenet assumes unless told otherwise.
+const NewestGatewayAPI = "v1.6"
 
 // DNSServer locates the cluster DNS pods and the ports they serve.
 type DNSServer struct {
@@ -60,6 +74,8 @@ func DefaultConfig() Config {
 			{Name: "haproxy", Labels: map[string]string{"app.kubernetes.io/name": "kubernetes-ingress"}, Controller: "haproxy.org/ingress-controller/haproxy"},
 			{Name: "contour", Labels: map[string]string{"app.kubernetes.io/name": "contour"}, Controller: "projectcontour.io/ingress-controller"},
 		},
+		GatewayAPI:     GatewayAPI{Version: NewestGatewayAPI, Channel: "standard"},
+		GatewayClasses: []model.GatewayClassEntry{},
 	}
 }
 

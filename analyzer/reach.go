@@ -260,7 +260,7 @@ func (r *Reach) gatewayDataPlanes(g *model.Graph) {
 		controllers[gc.Name] = gc.Controller
 	}
 	for _, gw := range g.Gateways {
-		ns, labels, ok := gatewayDataPlane(controllers[gw.ClassName], gw)
+		ns, labels, ok := gatewayDataPlane(r.cfg.GatewayClasses, controllers[gw.ClassName], gw)
 		if !ok {
 			continue
 		}
@@ -278,11 +278,30 @@ func (r *Reach) gatewayDataPlanes(g *model.Graph) {
 }
 
 // gatewayDataPlane says where a Gateway's data plane runs and how its pods are
-// labelled, by its class's controller: Envoy Gateway's default deployment mode runs
-// the proxies in envoy-gateway-system with owning-gateway labels; Cilium has no
-// per-Gateway pods (ok is false); every other controller follows GEP-1762 (the
-// Gateway's namespace, gateway.networking.k8s.io/gateway-name).
-func gatewayDataPlane(controller string, gw *model.Gateway) (ns string, labels map[string]string, ok bool) {
+// labelled: as the configuration says for its class (cluster.gatewayClasses), or by its
+// class's controller: Envoy Gateway's default deployment mode runs the proxies in
+// envoy-gateway-system with owning-gateway labels; Cilium has no per-Gateway pods (ok
+// is false); every other controller follows GEP-1762 (the Gateway's namespace,
+// gateway.networking.k8s.io/gateway-name).
+func gatewayDataPlane(classes []model.GatewayClassEntry, controller string, gw *model.Gateway) (ns string, labels map[string]string, ok bool) {
+	for _, e := range classes {
+		if e.Name != gw.ClassName {
+			continue
+		}
+		if e.None {
+			return "", nil, false
+		}
+		ns = e.Namespace
+		if ns == "" {
+			ns = gw.Namespace
+		}
+		labels = map[string]string{}
+		expand := strings.NewReplacer("{gateway}", gw.Name, "{namespace}", gw.Namespace)
+		for k, v := range e.Labels {
+			labels[k] = expand.Replace(v)
+		}
+		return ns, labels, true
+	}
 	switch controller {
 	case "gateway.envoyproxy.io/gatewayclass-controller":
 		return "envoy-gateway-system", map[string]string{

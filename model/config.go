@@ -50,6 +50,26 @@ type ClusterConfig struct {
 	External External
 	// Operators extend the catalogue of what operators create (DefaultOperators).
 	Operators []OperatorKind
+	// GatewayAPI is the Gateway API release and channel the cluster runs
+	// (cluster.gatewayAPI): "" for the newest.
+	GatewayAPIVersion string
+	GatewayAPIChannel string
+	// GatewayClasses say where the data plane of each GatewayClass's Gateways runs.
+	GatewayClasses []GatewayClassEntry
+}
+
+// GatewayClassEntry locates the pods that carry the traffic of a GatewayClass's
+// Gateways (cluster.gatewayClasses).
+type GatewayClassEntry struct {
+	// Name is the GatewayClass's name.
+	Name string `json:"name"`
+	// Namespace is where the pods run: "" for each Gateway's own namespace.
+	Namespace string `json:"namespace"`
+	// Labels select the pods; {gateway} and {namespace} stand for the Gateway's name
+	// and namespace.
+	Labels map[string]string `json:"labels"`
+	// None says the class has no per-Gateway pods (a node-level proxy): not judged.
+	None bool `json:"none"`
 }
 
 // External declares Services and namespaces that exist in the cluster but not in the
@@ -276,7 +296,8 @@ func (c *docCtx) config(cfg *Config, m *yaml.Node) {
 }
 
 func (c *docCtx) cluster(cc *ClusterConfig, m *yaml.Node) {
-	c.strictKeys(m, "cluster", "domain", "nodePortRange", "dns", "ingressControllers", "namespaces", "external", "operators")
+	c.strictKeys(m, "cluster", "domain", "nodePortRange", "dns", "ingressControllers", "namespaces", "external", "operators", "gatewayAPI", "gatewayClasses")
+	c.gatewayConfig(cc, m)
 	if e := val(m, "external"); c.mapping(e, "cluster.external") {
 		c.external(&cc.External, e)
 	}
@@ -343,6 +364,45 @@ func (c *docCtx) cluster(cc *ClusterConfig, m *yaml.Node) {
 		cc.Namespaces[name] = labels
 	}
 }
+
+// gatewayConfig reads cluster.gatewayAPI and cluster.gatewayClasses.
+func (c *docCtx) gatewayConfig(cc *ClusterConfig, m *yaml.Node) {
+	if g := val(m, "gatewayAPI"); c.mapping(g, "cluster.gatewayAPI") {
+		c.strictKeys(g, "cluster.gatewayAPI", "version", "channel")
+		vk, vv := field(g, "version")
+		cc.GatewayAPIVersion, _ = c.str(vv, "cluster.gatewayAPI.version")
+		if v := cc.GatewayAPIVersion; v != "" && !gatewayVersionRe.MatchString(v) {
+			c.fail(orNode(vv, vk), "cluster.gatewayAPI.version %q is not a release like v1.6", v)
+		}
+		ck, cv := field(g, "channel")
+		cc.GatewayAPIChannel, _ = c.str(cv, "cluster.gatewayAPI.channel")
+		if ch := cc.GatewayAPIChannel; ch != "" && ch != "standard" && ch != "experimental" {
+			c.fail(orNode(cv, ck), "cluster.gatewayAPI.channel must be standard or experimental, not %q", ch)
+		}
+	}
+	for i, n := range c.seq(val(m, "gatewayClasses"), "cluster.gatewayClasses") {
+		w := fmt.Sprintf("cluster.gatewayClasses[%d]", i)
+		if !c.mapping(n, w) {
+			continue
+		}
+		c.strictKeys(n, w, "name", "namespace", "labels", "none")
+		e := GatewayClassEntry{}
+		e.Name, _ = c.str(val(n, "name"), w+".name")
+		e.Namespace, _ = c.str(val(n, "namespace"), w+".namespace")
+		e.Labels = c.stringMap(val(n, "labels"), w+".labels")
+		e.None = c.boolean(val(n, "none"), w+".none")
+		if e.Name == "" {
+			c.fail(n, "%s.name is required: the GatewayClass it describes", w)
+		}
+		if len(e.Labels) == 0 && !e.None {
+			c.fail(n, "%s.labels is required (they find the data plane's pods), unless none: true", w)
+		}
+		cc.GatewayClasses = append(cc.GatewayClasses, e)
+	}
+}
+
+// gatewayVersionRe is a Gateway API release: v1.6 (a patch is allowed and ignored).
+var gatewayVersionRe = regexp.MustCompile(`^v?1\.\d+(\.\d+)?$`)
 
 func (c *docCtx) external(e *External, m *yaml.Node) {
 	c.strictKeys(m, "cluster.external", "services", "namespaces")

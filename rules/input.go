@@ -209,7 +209,9 @@ func (in *Input) builtin() *builtinInput {
 	b.Objects = b.Objects[:0]
 	for _, o := range in.Objects {
 		switch o.Kind { // the kinds built-in rules read objects for (api-removed, annotations)
-		case "Ingress", "NetworkPolicy", "IngressClass", "Namespace":
+		case "Ingress", "NetworkPolicy", "IngressClass", "Namespace",
+			"GatewayClass", "Gateway", "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute",
+			"ReferenceGrant", "BackendTLSPolicy", "BackendLBPolicy", "ListenerSet", "XListenerSet":
 			b.Objects = append(b.Objects, slim(o))
 		}
 	}

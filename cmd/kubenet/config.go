@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -64,6 +65,15 @@ func clusterConfig(cfg *model.Config) analyzer.Config {
 		}
 	}
 	c.Namespaces = cl.Namespaces
+	if cl.GatewayAPIVersion != "" {
+		c.GatewayAPI.Version = "v" + strings.TrimPrefix(cl.GatewayAPIVersion, "v")
+	}
+	if cl.GatewayAPIChannel != "" {
+		c.GatewayAPI.Channel = cl.GatewayAPIChannel
+	}
+	if len(cl.GatewayClasses) > 0 {
+		c.GatewayClasses = cl.GatewayClasses
+	}
 	return c
 }
 
@@ -149,6 +159,10 @@ cluster:
     #  - argocd/argocd-*                        # a pattern
     namespaces: []
     #  - kube-system                            # whole namespaces (patterns too: team-*)
+  # The Gateway API the cluster runs, for api-removed (default: the newest release, standard channel).
+  # gatewayAPI: {version: v1.6, channel: standard}
+  # Where the data plane of a GatewayClass runs, when not as docs/gateway.md says:
+  # gatewayClasses: [{name: eg, namespace: envoy-gateway-system, labels: {gateway.envoyproxy.io/owning-gateway-name: "{gateway}"}}]
   # What an operator kubenet does not know creates from its custom resources (see
   # docs/operators.md for the built-in catalogue); {name} is the resource's name.
   operators: []

@@ -512,3 +512,44 @@ func TestExampleGateway(t *testing.T) {
 		"search.yaml:49 route-backend-missing",
 	}, got)
 }
+
+// TestConfigGatewayAPI: cluster.gatewayAPI says which Gateway API versions the cluster
+// serves, and cluster.gatewayClasses where a class's data plane runs.
+func TestConfigGatewayAPI(t *testing.T) {
+	dir := t.TempDir()
+	lint := func(config string, rule string, path string) []string {
+		t.Helper()
+		cfg := filepath.Join(dir, "kubenet.yaml")
+		require.NoError(t, os.WriteFile(cfg, []byte(config), 0o644))
+		code, out, errOut := kubenet(t, "", "lint", "--format", "json", "--fail-on", "none", "--rule", rule, "--config", cfg, path)
+		require.Equal(t, exitClean, code, errOut)
+		var rep struct{ Findings []rules.Finding }
+		require.NoError(t, json.Unmarshal([]byte(out), &rep))
+		var got []string
+		for _, f := range rep.Findings {
+			got = append(got, fmt.Sprintf("%d %s", f.Line, f.Severity))
+		}
+		return got
+	}
+	const removed = "testdata/rules/api-removed/gateway-api"
+	assert.Equal(t, []string{"5 error", "11 info", "18 info"}, lint("{}", "api-removed", removed), "the newest standard channel")
+	assert.Equal(t, []string{"5 error"}, lint("cluster: {gatewayAPI: {channel: experimental}}", "api-removed", removed))
+	assert.Equal(t, []string{"5 error", "11 info"}, lint("cluster: {gatewayAPI: {version: v1.5}}", "api-removed", removed), "TCPRoute left the standard channel in v1.6")
+
+	// The assumed data plane of class istio (in the Gateway's namespace, infra) is
+	// blocked from the api backend only; a class whose proxies run on the nodes is not
+	// judged; one whose pods the configuration places in namespace proxies is blocked
+	// from the web backend too, whose policy admits namespace infra.
+	const blocked = "testdata/rules/route-backend-blocked/assumed"
+	assert.Equal(t, []string{"73 error"}, lint("{}", "route-backend-blocked", blocked))
+	assert.Empty(t, lint("cluster: {gatewayClasses: [{name: istio, none: true}]}", "route-backend-blocked", blocked))
+	assert.Equal(t, []string{"73 error", "76 error"}, lint("cluster: {gatewayClasses: [{name: istio, namespace: proxies, labels: {proxy: \"{gateway}\"}}]}", "route-backend-blocked", blocked))
+
+	cfg := filepath.Join(dir, "bad.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte("cluster:\n  gatewayAPI: {version: \"2\", channel: beta}\n  gatewayClasses: [{name: x}]\n"), 0o644))
+	code, _, errOut := kubenet(t, "", "lint", "--config", cfg, removed)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, `cluster.gatewayAPI.version "2" is not a release like v1.6`)
+	assert.Contains(t, errOut, `cluster.gatewayAPI.channel must be standard or experimental, not "beta"`)
+	assert.Contains(t, errOut, "cluster.gatewayClasses[0].labels is required")
+}
