@@ -62,7 +62,7 @@ type PictureEdge struct {
 	// ("shop.example.com/api :8080"); for a DNS edge "dns " and the name;
 	// "applies to" for a policy; "" for a Service selecting a workload.
 	Label string
-	// Kind is EdgeRoute, EdgeSelects, EdgeDNS or EdgePolicy.
+	// Kind is EdgeRoute, EdgeAttach, EdgeSelects, EdgeDNS or EdgePolicy.
 	Kind string
 	// Broken is true when the edge does not work, and Reason then says why: "no such
 	// Service" (when BackendFacts.Service is "", which it also is for a Service the
@@ -75,8 +75,12 @@ type PictureEdge struct {
 
 // Picture edge kinds.
 const (
-	// EdgeRoute leads from an Ingress to the Service of one of its backends.
+	// EdgeRoute leads from an Ingress, or a Gateway API route, to the Service of one
+	// of its backends.
 	EdgeRoute = "route"
+	// EdgeAttach leads from a Gateway (or ListenerSet) to a route that names it as a
+	// parent; its label names the listeners the route attaches to.
+	EdgeAttach = "attach"
 	// EdgeSelects leads from a Service to a workload its selector matches (or to the
 	// PictureNoPods stand-in).
 	EdgeSelects = "selects"
@@ -128,6 +132,7 @@ func (f *Facts) Picture() *Picture {
 	b := &pictureBuilder{f: f, nodes: map[string]*PictureNode{}}
 	b.objects()
 	b.routes()
+	b.gatewayRoutes()
 	b.selections()
 	b.references()
 	b.policies()
@@ -201,6 +206,68 @@ func (b *pictureBuilder) routes() {
 				reason = "blocked by " + strings.Join(shortNames(reach[i].Policies), ", ")
 			}
 			b.edge(ing.ID, target, strings.TrimSpace(route+" :"+be.Port.String()), EdgeRoute, reason)
+		}
+	}
+}
+
+// gatewayRoutes adds the Gateway API's path: each Gateway (and ListenerSet) to the
+// routes that attach to it (broken, with the reason, when one does not), and each route
+// to its backend Services (broken when the Service or its port is missing, a
+// ReferenceGrant is, or policies keep the Gateway's data plane from the pods). Mesh
+// routes hang from their Service.
+func (b *pictureBuilder) gatewayRoutes() {
+	g := b.f.graph
+	for _, gw := range g.Gateways {
+		b.node(gw.ID, "Gateway")
+	}
+	for _, r := range g.Routes {
+		rf := b.f.Routes[r.ID]
+		if rf == nil {
+			continue
+		}
+		b.node(r.ID, r.Kind)
+		for i, p := range r.ParentRefs {
+			pf := rf.Parents[i]
+			if pf.Kind == "" {
+				continue
+			}
+			parent, reason := pf.Parent, pf.Reason
+			if parent == "" {
+				parent = model.ID(refNamespace(p, r.Namespace), pf.Kind, p.Name)
+				n := b.node(parent, pf.Kind)
+				n.Missing = true
+				reason = "no such " + pf.Kind
+			}
+			b.node(parent, pf.Kind)
+			b.edge(parent, r.ID, strings.Join(pf.Listeners, ", "), EdgeAttach, reason)
+		}
+		for i, rule := range r.Rules {
+			for j, ref := range rule.BackendRefs {
+				bf := rf.Backends[i][j]
+				if !bf.Judged || bf.External {
+					continue
+				}
+				target := model.ID(bf.Namespace, "Service", ref.Name)
+				reason := ""
+				switch {
+				case bf.Service == "":
+					reason = "no such Service"
+					b.node(target, "Service").Missing = true
+				case bf.PortMissing:
+					reason = "no port"
+				case !bf.PortOK:
+					reason = fmt.Sprintf("no port %d", ref.Port)
+				case bf.GrantMissing:
+					reason = "no ReferenceGrant"
+				case len(bf.Reach.Blocked) > 0:
+					reason = "blocked by " + strings.Join(shortNames(bf.Reach.Policies), ", ")
+				}
+				label := fmt.Sprintf(":%d", ref.Port)
+				if ref.Filter != "" {
+					label = strings.ToLower(ref.Filter) + " " + label
+				}
+				b.edge(r.ID, target, label, EdgeRoute, reason)
+			}
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package analyzer_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -330,4 +331,38 @@ func TestPictureGroups(t *testing.T) {
 	assert.Equal(t, []string{"", "x", "y"}, []string{groups[0].Namespace, groups[1].Namespace, groups[2].Namespace})
 	assert.Equal(t, p.Nodes[1:3], groups[1].Nodes)
 	assert.Empty(t, (&analyzer.Picture{}).Groups())
+}
+
+// TestPictureGateway: the Gateway API's path, Gateway -> route -> Service, with the
+// reason each broken edge does not work.
+func TestPictureGateway(t *testing.T) {
+	g, err := model.Load(model.Options{DefaultNamespace: "default"}, "../examples/gateway")
+	require.NoError(t, err)
+	p := analyzer.New(g, analyzer.DefaultConfig()).Picture()
+	type edge struct{ from, to, text, kind string }
+	var got []edge
+	for _, e := range p.Edges {
+		if e.Kind == analyzer.EdgeAttach || strings.Contains(e.From, "Route/") {
+			got = append(got, edge{e.From, e.To, e.Text(), e.Kind})
+		}
+	}
+	const gw = "infra/Gateway/public"
+	assert.Equal(t, []edge{
+		{gw, "search/HTTPRoute/search", "✗ NotAllowedByListeners", analyzer.EdgeAttach},
+		{"search/HTTPRoute/search", "search/Service/search", ":80", analyzer.EdgeRoute},
+		{"infra/Gateway/internal", "search/HTTPRoute/suggest", "✗ no such Gateway", analyzer.EdgeAttach},
+		{"search/HTTPRoute/suggest", "search/Service/suggester", ":80 ✗ no such Service", analyzer.EdgeRoute},
+		{gw, "store/HTTPRoute/web", "https", analyzer.EdgeAttach},
+		{"store/HTTPRoute/web", "store/Service/web", ":80 ✗ blocked by web-from-store", analyzer.EdgeRoute},
+		{gw, "store/HTTPRoute/api", "✗ NoMatchingParent", analyzer.EdgeAttach},
+		{"store/HTTPRoute/api", "store/Service/api", ":9000 ✗ no port 9000", analyzer.EdgeRoute},
+		{"store/HTTPRoute/api", "search/Service/search", ":80 ✗ no ReferenceGrant", analyzer.EdgeRoute},
+	}, got)
+	missing := map[string]bool{}
+	for _, n := range p.Nodes {
+		if n.Missing {
+			missing[n.ID] = true
+		}
+	}
+	assert.Equal(t, map[string]bool{"infra/Gateway/internal": true, "search/Service/suggester": true}, missing)
 }

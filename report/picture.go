@@ -45,6 +45,8 @@ const (
 	stadium             // a Service, or what stands outside the workloads
 	parallelogram       // an Ingress
 	hexagon             // a NetworkPolicy
+	trapezoid           // a Gateway or ListenerSet
+	rounded             // a Gateway API route
 )
 
 // class styles a box: missing (what the input lacks), policy, or outside (not a
@@ -84,7 +86,8 @@ var Graph = &Registry[*analyzer.Picture]{formats: []Format[*analyzer.Picture]{
 }}
 
 // pictureDiagram draws the network picture: Ingresses as parallelograms, Services as
-// stadiums, policies as hexagons, the stand-ins for what is missing in red.
+// stadiums, policies as hexagons, Gateways as trapezoids and their routes rounded, the
+// stand-ins for what is missing in red.
 func pictureDiagram(p *analyzer.Picture) *diagram {
 	d := &diagram{name: "network"}
 	for _, g := range p.Groups() {
@@ -98,6 +101,10 @@ func pictureDiagram(p *analyzer.Picture) *diagram {
 				b.shape = stadium
 			case "NetworkPolicy":
 				b.shape, b.class = hexagon, policy
+			case "Gateway", "ListenerSet":
+				b.shape = trapezoid
+			case "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute":
+				b.shape = rounded
 			}
 			if n.Missing {
 				b.class = missing
@@ -123,8 +130,10 @@ func mermaidText(s string) string {
 
 // mermaidShape and dotShape are each shape's notation.
 var (
-	mermaidShape = map[shape]string{rectangle: `["%s"]`, stadium: `(["%s"])`, parallelogram: `[/"%s"/]`, hexagon: `{{"%s"}}`}
-	dotShape     = map[shape]string{rectangle: "", stadium: ", shape=ellipse", parallelogram: ", shape=parallelogram", hexagon: ", shape=hexagon"}
+	mermaidShape = map[shape]string{rectangle: `["%s"]`, stadium: `(["%s"])`, parallelogram: `[/"%s"/]`, hexagon: `{{"%s"}}`,
+		trapezoid: `[/"%s"\]`, rounded: `("%s")`}
+	dotShape = map[shape]string{rectangle: "", stadium: ", shape=ellipse", parallelogram: ", shape=parallelogram", hexagon: ", shape=hexagon",
+		trapezoid: ", shape=trapezium", rounded: ", style=rounded"}
 )
 
 // classes are the classes the diagram's boxes use, in a fixed order.

@@ -475,7 +475,8 @@ func validateSARIF(t *testing.T, in string) []string {
 
 // TestMermaidParses parses every Mermaid picture kubenet draws with mermaid itself, the
 // renderer of GitHub's Markdown (job summaries, comments): the network picture and the
-// reach matrix, on the example shop, the kustomize example, and hostile labels.
+// reach matrix, on the example shop, the kustomize example, the Gateway API example,
+// and hostile labels.
 func TestMermaidParses(t *testing.T) {
 	pictures := map[string]string{}
 	for i, tc := range [][]string{
@@ -484,6 +485,7 @@ func TestMermaidParses(t *testing.T) {
 		{"graph", "--format", "mermaid", "examples/kustomize/overlays/prod"},
 		{"graph", "--format", "mermaid", "cmd/kubenet/testdata/clean"},
 		{"graph", "--format", "mermaid", "cmd/kubenet/testdata/hostile"},
+		{"graph", "--format", "mermaid", "examples/gateway"},
 		// A name of the API server's Service, which the input does not define.
 		{"graph", "--format", "mermaid", "testdata/rules/dns-reference-unresolved/builtin-srv-trailing-dot"},
 	} {
