@@ -20,6 +20,8 @@ type Options struct {
 	Seed uint64
 	// Defects injects one defect of each family into randomly chosen namespaces.
 	Defects bool
+	// Routes adds a shared Gateway and an HTTPRoute per application.
+	Routes bool
 }
 
 // File is one generated manifest file (one per namespace).
@@ -185,6 +187,11 @@ spec:
 `, ns))
 		st.Policies += 3
 		st.Objects += 4
+		if o.Routes {
+			w.doc(fmt.Sprintf(gatewayAllow, ns))
+			st.Policies++
+			st.Objects++
+		}
 		for j := range o.Apps {
 			app := fmt.Sprintf("app-%02d", j)
 			fam := inject[[2]int{i, j}]
@@ -427,10 +434,78 @@ spec:
 				st.Objects++
 				st.Ingresses++
 			}
+			if o.Routes {
+				w.doc(httpRoute(app, ns))
+				st.Objects++
+			}
 		}
 		files = append(files, File{Name: w.file, Data: []byte(w.b.String())})
 		truth = append(truth, w.truth...)
 		st.Bytes += w.b.Len()
 	}
+	if o.Routes {
+		files = append(files, File{Name: "gateway.yaml", Data: []byte(sharedGateway)})
+		st.Objects += 2
+	}
 	return files, truth, st
+}
+
+// gatewayAllow admits the shared Gateway's data plane to a namespace's pods.
+const gatewayAllow = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: allow-gateway
+  namespace: %s
+spec:
+  podSelector: {}
+  ingress:
+    - from:
+        - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: gateway}}
+          podSelector: {matchLabels: {gateway.networking.k8s.io/gateway-name: shared}}
+      ports: [{port: 8080}]
+`
+
+// sharedGateway is the Gateway every generated HTTPRoute attaches to.
+const sharedGateway = `apiVersion: v1
+kind: Namespace
+metadata:
+  name: gateway
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: shared
+  namespace: gateway
+spec:
+  gatewayClassName: istio
+  listeners:
+    - name: http
+      protocol: HTTP
+      port: 80
+      hostname: "*.example.com"
+      allowedRoutes:
+        namespaces:
+          from: All
+`
+
+// httpRoute routes app.ns.example.com to the application's Service through the shared
+// Gateway.
+func httpRoute(app, ns string) string {
+	return fmt.Sprintf(`apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: %[1]s
+  namespace: %[2]s
+spec:
+  parentRefs:
+    - name: shared
+      namespace: gateway
+      sectionName: http
+  hostnames: [%[1]s.%[2]s.example.com]
+  rules:
+    - matches: [{path: {type: PathPrefix, value: /}}]
+      backendRefs:
+        - name: %[1]s
+          port: 80
+`, app, ns)
 }
