@@ -105,6 +105,8 @@ type Facts struct {
 	Expectations []ExpectationFacts `json:"expectations"`
 	// Routes maps a Gateway API route's id to what its parentRefs and backendRefs lead to.
 	Routes map[string]*RouteFacts `json:"routes"`
+	// MatchConflicts lists HTTPRoute matches that routes on one listener share.
+	MatchConflicts []MatchConflict `json:"matchConflicts"`
 	// Gateways maps a Gateway's id to what is wrong with its listeners.
 	Gateways map[string]*GatewayFacts `json:"gateways"`
 
@@ -128,7 +130,7 @@ type Facts struct {
 var FactKeys = []string{
 	"services", "backends", "routeConflicts", "replicaPeers", "monitors", "nodePortClaims",
 	"policies", "workloads", "ingressBackends", "namespaces", "serviceReach", "dnsTarget", "ingressControllers",
-	"dns", "expectations", "routes", "gateways",
+	"dns", "expectations", "routes", "matchConflicts", "gateways",
 }
 
 // factGroup says which group of facts computes a key of input.facts: the network facts
@@ -137,6 +139,8 @@ func factGroup(key string) string {
 	switch key {
 	case "policies", "workloads", "ingressBackends", "namespaces", "serviceReach", "dnsTarget", "ingressControllers":
 		return "net"
+	case "matchConflicts":
+		return "routes"
 	}
 	return key
 }
@@ -163,8 +167,12 @@ func New(g *model.Graph, cfg Config) *Facts {
 		"dns":            sync.OnceFunc(func() { services(); f.DNSRefs = f.dnsFacts() }),
 		"replicaPeers":   sync.OnceFunc(func() { f.ReplicaPeers = f.replicaPeers() }),
 		"expectations":   sync.OnceFunc(func() { f.Expectations = f.checkExpectations(cfg.Expectations) }),
-		"routes":         sync.OnceFunc(func() { services(); f.Routes = f.routeFacts() }),
-		"gateways":       sync.OnceFunc(func() { f.Gateways = f.gatewayFacts() }),
+		"routes": sync.OnceFunc(func() {
+			services()
+			f.Routes = f.routeFacts()
+			f.MatchConflicts = f.matchConflicts()
+		}),
+		"gateways": sync.OnceFunc(func() { f.Gateways = f.gatewayFacts() }),
 	}
 	return f
 }

@@ -88,6 +88,96 @@ func (f *Facts) routeFacts() map[string]*RouteFacts {
 	return out
 }
 
+// MatchConflict is a match of a route that another route attached to the same listener
+// and hostname also has, leading elsewhere: only one of them gets the traffic.
+type MatchConflict struct {
+	// Route is the route that loses, at Pos (its match); Winner is the one the Gateway
+	// API's precedence prefers: the oldest, and without creation times in manifests,
+	// the first by namespace/name.
+	Route  string    `json:"route"`
+	Pos    model.Pos `json:"pos"`
+	Winner string    `json:"winner"`
+	// Listener is "gateway id:listener name"; Hostname the hostname they share ("" for
+	// any); Match the match, as "PathPrefix /api".
+	Listener string `json:"listener"`
+	Hostname string `json:"hostname"`
+	Match    string `json:"match"`
+}
+
+// matchConflicts finds HTTPRoute matches that two routes attached to one listener
+// share for one hostname, with different backends.
+func (f *Facts) matchConflicts() []MatchConflict {
+	type claim struct {
+		route, backends string
+		pos             model.Pos
+	}
+	claims := map[string][]claim{}
+	var keys []string
+	for _, r := range f.graph.Routes {
+		rf := f.Routes[r.ID]
+		if r.Kind != "HTTPRoute" || rf == nil || r.Invalid {
+			continue
+		}
+		hosts := []string{""}
+		if len(r.Hostnames) > 0 {
+			hosts = nil
+			for _, h := range r.Hostnames {
+				hosts = append(hosts, strings.ToLower(h.Value))
+			}
+		}
+		for _, pf := range rf.Parents {
+			for _, l := range pf.Listeners {
+				for _, rule := range r.Rules {
+					var backends []string
+					for _, b := range rule.BackendRefs {
+						if b.Filter == "" {
+							backends = append(backends, fmt.Sprintf("%s/%s/%s:%d", b.Kind, refNamespace(b.ObjectRef, r.Namespace), b.Name, b.Port))
+						}
+					}
+					slices.Sort(backends)
+					for _, m := range rule.Matches {
+						for _, h := range hosts {
+							key := strings.Join([]string{pf.Parent + ":" + l, h, matchString(m)}, "\x00")
+							if _, ok := claims[key]; !ok {
+								keys = append(keys, key)
+							}
+							claims[key] = append(claims[key], claim{r.ID, strings.Join(backends, ","), m.Pos})
+						}
+					}
+				}
+			}
+		}
+	}
+	out := []MatchConflict{}
+	seen := map[string]bool{}
+	for _, key := range keys {
+		cs := claims[key]
+		slices.SortStableFunc(cs, func(a, b claim) int { return strings.Compare(a.route, b.route) })
+		for _, c := range cs[1:] {
+			if c.route == cs[0].route || c.backends == cs[0].backends || seen[key+c.route] {
+				continue
+			}
+			seen[key+c.route] = true
+			parts := strings.Split(key, "\x00")
+			out = append(out, MatchConflict{Route: c.route, Pos: c.pos, Winner: cs[0].route, Listener: parts[0], Hostname: parts[1], Match: parts[2]})
+		}
+	}
+	return out
+}
+
+// matchString writes a match as its kind and values: "PathPrefix /api GET header:...".
+func matchString(m model.RouteMatch) string {
+	parts := []string{m.PathType, m.Path}
+	if m.Method != "" {
+		parts = append(parts, m.Method)
+	}
+	parts = append(parts, m.Headers...)
+	for _, q := range m.QueryParams {
+		parts = append(parts, "query "+q)
+	}
+	return strings.Join(parts, " ")
+}
+
 // dataPlanes are the data plane nodes of the Gateways a route attaches to (directly,
 // or through a ListenerSet).
 func (f *Facts) dataPlanes(gw *gatewayIndex, parents []ParentFacts) []*Node {
