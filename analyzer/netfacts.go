@@ -120,6 +120,12 @@ func (f *Facts) netFacts() *NetFacts {
 	for _, n := range r.Ingress {
 		clients.set(n.class.idx)
 	}
+	// A Gateway's data plane is a client of the Services its routes lead to.
+	for _, nodes := range r.gateways {
+		for _, n := range nodes {
+			clients.set(n.class.idx)
+		}
+	}
 	for _, s := range g.Services {
 		nf.ServiceReach[s.ID] = f.serviceReach(s, clients, nf.Policies)
 	}

@@ -25,7 +25,8 @@ type BackendReach struct {
 // ServicePortReach tells whether anything may reach a Service port's pods.
 type ServicePortReach struct {
 	// Unreachable is true when the selected pods admit, on the targetPort, no workload
-	// of the input, no ingress controller and no external address.
+	// of the input, no ingress controller, no Gateway's data plane and no external
+	// address.
 	Unreachable bool `json:"unreachable"`
 }
 

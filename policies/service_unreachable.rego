@@ -2,9 +2,9 @@
 # title: No client may reach a Service's pods
 # description: |
 #   The pods behind a Service port are isolated for ingress, and on the targetPort their
-#   rules admit no workload of the input, no ingress controller and no address outside
-#   the cluster: every client is blocked. Typically an allow rule whose peer has a typo
-#   while a catch-all policy isolates every pod.
+#   rules admit no workload of the input, no ingress controller, no Gateway's data plane
+#   and no address outside the cluster: every client is blocked. Typically an allow rule
+#   whose peer has a typo while a catch-all policy isolates every pod.
 # custom:
 #   severity: warning
 #   requires: [serviceReach, services]
