@@ -69,7 +69,7 @@ fuzz:
 	go test ./model -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
 	go test ./model -run '^$$' -fuzz '^FuzzHelmStdin$$' -fuzztime $(FUZZTIME)
 	go test ./rules -run '^$$' -fuzz '^FuzzPipeline$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
-	go test ./cmd/kubenet -run '^$$' -fuzz '^FuzzEscape$$' -fuzztime $(FUZZTIME)
+	go test ./report -run '^$$' -fuzz '^FuzzEscape$$' -fuzztime $(FUZZTIME)
 
 ## bench: the benchmarks (BENCH=regexp to pick, COUNT=6 for benchstat); see docs/performance.md
 BENCH ?= .

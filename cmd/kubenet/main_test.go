@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -552,4 +553,25 @@ func TestConfigGatewayAPI(t *testing.T) {
 	assert.Contains(t, errOut, `cluster.gatewayAPI.version "2" is not a release like v1.6`)
 	assert.Contains(t, errOut, `cluster.gatewayAPI.channel must be standard or experimental, not "beta"`)
 	assert.Contains(t, errOut, "cluster.gatewayClasses[0].labels is required")
+}
+
+// TestMakefileFuzzTargets: every fuzz target `make fuzz` names exists in the package it
+// names (go test -fuzz on a package without it passes silently, fuzzing nothing).
+func TestMakefileFuzzTargets(t *testing.T) {
+	makefile, err := os.ReadFile(filepath.Join(repoRoot, "Makefile"))
+	require.NoError(t, err)
+	re := regexp.MustCompile(`go test (\./\S+) -run '\^\$\$' -fuzz '\^(\w+)\$\$'`)
+	matches := re.FindAllStringSubmatch(string(makefile), -1)
+	require.Len(t, matches, 4, "the fuzz targets of make fuzz")
+	for _, m := range matches {
+		files, err := filepath.Glob(filepath.Join(repoRoot, m[1], "*_test.go"))
+		require.NoError(t, err)
+		found := false
+		for _, f := range files {
+			src, err := os.ReadFile(f)
+			require.NoError(t, err)
+			found = found || strings.Contains(string(src), "func "+m[2]+"(f *testing.F)")
+		}
+		assert.True(t, found, "make fuzz runs %s in %s, which has no such fuzz target", m[2], m[1])
+	}
 }
