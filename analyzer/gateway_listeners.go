@@ -18,6 +18,22 @@ type GatewayFacts struct {
 	// CertificateGrants lists the listeners' certificateRefs to other namespaces that no
 	// ReferenceGrant admits.
 	CertificateGrants []ListenerProblem `json:"certificateGrants"`
+	// MissingCertificates lists the listeners' certificateRefs to Secrets nothing in the
+	// input is or makes (a Secret, a cert-manager Certificate's secretName, an
+	// ExternalSecret, a SealedSecret).
+	MissingCertificates []MissingCertificate `json:"missingCertificates"`
+}
+
+// MissingCertificate is a certificateRef to a Secret the input lacks.
+type MissingCertificate struct {
+	Listener string    `json:"listener"`
+	Pos      model.Pos `json:"pos"`
+	// Secret is "namespace/name".
+	Secret string `json:"secret"`
+	// Others counts the Secrets the input does define in that namespace: without any,
+	// the input says nothing of the namespace's Secrets (most are created outside
+	// manifests).
+	Others int `json:"others"`
 }
 
 // ListenerConflict is a listener that conflicts with an earlier one.
@@ -50,9 +66,17 @@ func (f *Facts) gatewayFacts() map[string]*GatewayFacts {
 		classes[gc.Name] = gc.ID
 	}
 	gw := newGatewayIndex(g)
+	secrets, perNamespace := map[string]bool{}, map[string]int{}
+	for _, s := range g.Secrets {
+		if s.SecretName != "" {
+			secrets[s.Namespace+"/"+s.SecretName] = true
+			perNamespace[s.Namespace]++
+		}
+	}
 	out := make(map[string]*GatewayFacts, len(g.Gateways))
 	for _, gateway := range g.Gateways {
-		gf := &GatewayFacts{Class: classes[gateway.ClassName], Conflicts: []ListenerConflict{}, TLS: []ListenerProblem{}, CertificateGrants: []ListenerProblem{}}
+		gf := &GatewayFacts{Class: classes[gateway.ClassName], Conflicts: []ListenerConflict{}, TLS: []ListenerProblem{},
+			CertificateGrants: []ListenerProblem{}, MissingCertificates: []MissingCertificate{}}
 		merged := []namedListener{}
 		for _, l := range gateway.Listeners {
 			merged = append(merged, namedListener{l.Name, l})
@@ -74,6 +98,10 @@ func (f *Facts) gatewayFacts() map[string]*GatewayFacts {
 			}
 			for _, ref := range l.TLS.CertificateRefs {
 				ns := refNamespace(ref, gateway.Namespace)
+				if ref.Group == "" && ref.Kind == "Secret" && !secrets[ns+"/"+ref.Name] {
+					gf.MissingCertificates = append(gf.MissingCertificates, MissingCertificate{Listener: l.Name, Pos: ref.Pos,
+						Secret: ns + "/" + ref.Name, Others: perNamespace[ns]})
+				}
 				if ns != gateway.Namespace && !gw.granted(model.GatewayGroup, "Gateway", gateway.Namespace, ref.Group, ref.Kind, ns, ref.Name) {
 					gf.CertificateGrants = append(gf.CertificateGrants, ListenerProblem{Listener: l.Name, Pos: ref.Pos,
 						Message: fmt.Sprintf("listener %s's certificate %s/%s %s is in another namespace, and no ReferenceGrant there admits Gateways of namespace %s", l.Name, ns, ref.Kind, ref.Name, gateway.Namespace),

@@ -84,6 +84,9 @@ type Graph struct {
 	ListenerSets    []*ListenerSet
 	Routes          []*Route
 	ReferenceGrants []*ReferenceGrant
+	// Secrets are the Secrets of the input and what makes them (cert-manager
+	// Certificates, ExternalSecrets, SealedSecrets), by the Secret's name only.
+	Secrets []*SecretSource
 	// EndpointsFor holds the ids of Services backed by Endpoints or EndpointSlices in the input.
 	EndpointsFor map[string]bool
 

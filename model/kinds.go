@@ -62,6 +62,10 @@ var kinds = map[string]builder{
 	GatewayGroup + "/TCPRoute":             buildRoute,
 	GatewayGroup + "/UDPRoute":             buildRoute,
 	GatewayGroup + "/ReferenceGrant":       buildReferenceGrant,
+	"/Secret":                              buildSecretSource,
+	"cert-manager.io/Certificate":          buildSecretSource,
+	"external-secrets.io/ExternalSecret":   buildSecretSource,
+	"bitnami.com/SealedSecret":             buildSecretSource,
 }
 
 // clusterScoped lists the cluster-scoped kinds kubenet may meet, by kind name whatever
