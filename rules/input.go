@@ -88,7 +88,7 @@ type builtinInput struct {
 	ConfigMaps     []slimObject          `json:"configMaps"`
 	Monitors       []*model.Monitor      `json:"monitors"`
 	Gateways       []*model.Gateway      `json:"gateways"`
-	Routes         []*model.Route        `json:"routes"`
+	Routes         []slimRoute           `json:"routes"`
 	Objects        []slimObject          `json:"objects"`
 	Endpoints      []string              `json:"endpoints"`
 	Facts          *analyzer.Facts       `json:"facts"`
@@ -116,6 +116,49 @@ func slim(o *model.Object) slimObject {
 		s.Annotations = o.Annotations
 	}
 	return s
+}
+
+// slimRoute is what built-in rules read of a Gateway API route: its header, and where
+// its references are (what they lead to is in facts.routes); no hostnames or matches.
+type slimRoute struct {
+	ID         string          `json:"id"`
+	Kind       string          `json:"kind"`
+	Name       string          `json:"name"`
+	Namespace  string          `json:"namespace"`
+	Invalid    bool            `json:"invalid"`
+	ParentRefs []slimRef       `json:"parentRefs"`
+	Rules      []slimRouteRule `json:"rules"`
+}
+
+type slimRouteRule struct {
+	BackendRefs []slimRef `json:"backendRefs"`
+}
+
+// slimRef is a parentRef or backendRef: its name, namespace and port, and where.
+type slimRef struct {
+	Name      string    `json:"name"`
+	Namespace string    `json:"namespace"`
+	Port      int       `json:"port"`
+	Pos       model.Pos `json:"pos"`
+	PortPos   model.Pos `json:"portPos"`
+}
+
+func slimRoutes(routes []*model.Route, out []slimRoute) {
+	for i, r := range routes {
+		sr := slimRoute{ID: r.ID, Kind: r.Kind, Name: r.Name, Namespace: r.Namespace, Invalid: r.Invalid,
+			ParentRefs: make([]slimRef, len(r.ParentRefs)), Rules: make([]slimRouteRule, len(r.Rules))}
+		for j, p := range r.ParentRefs {
+			sr.ParentRefs[j] = slimRef{Name: p.Name, Namespace: p.Namespace, Port: p.Port, Pos: p.Pos, PortPos: p.PortPos}
+		}
+		for j, rule := range r.Rules {
+			refs := make([]slimRef, len(rule.BackendRefs))
+			for k, b := range rule.BackendRefs {
+				refs[k] = slimRef{Name: b.Name, Namespace: b.Namespace, Port: b.Port, Pos: b.Pos, PortPos: b.PortPos}
+			}
+			sr.Rules[j] = slimRouteRule{BackendRefs: refs}
+		}
+		out[i] = sr
+	}
 }
 
 // slimWorkload is what built-in rules read of a workload: where to blame it.
@@ -192,7 +235,7 @@ func slimRules(rs []model.PolicyRule) []slimPolicyRule {
 func (in *Input) builtin() *builtinInput {
 	b := &builtinInput{
 		Namespaces: in.Namespaces, Ingresses: in.Ingresses, IngressClasses: in.IngressClasses,
-		Endpoints: in.Endpoints, Config: in.Config, Monitors: in.Monitors, Gateways: in.Gateways, Routes: in.Routes,
+		Endpoints: in.Endpoints, Config: in.Config, Monitors: in.Monitors, Gateways: in.Gateways, Routes: make([]slimRoute, len(in.Routes)),
 		Workloads: make([]slimWorkload, len(in.Workloads)), ConfigMaps: []slimObject{}, Objects: make([]slimObject, len(in.Objects)),
 		Services: make([]slimService, len(in.Services)), Policies: make([]slimPolicy, len(in.Policies)),
 	}
@@ -206,6 +249,7 @@ func (in *Input) builtin() *builtinInput {
 	for i, w := range in.Workloads {
 		b.Workloads[i] = slimWorkload{ID: w.ID, Pos: w.Pos}
 	}
+	slimRoutes(in.Routes, b.Routes)
 	b.Objects = b.Objects[:0]
 	for _, o := range in.Objects {
 		switch o.Kind { // the kinds built-in rules read objects for (api-removed, annotations)
