@@ -65,8 +65,11 @@ func fuzzSeedFiles(f *testing.F) [][]byte {
 }
 
 // maxLine is the last line a position may name: lines are what the report printer
-// counts (split on "\n"), plus one for a final line without a newline.
+// counts (split on "\n" of the text as the loader keeps it, line breaks normalized),
+// plus one for a final line without a newline.
 func maxLine(data []byte) int {
+	// Line breaks as the loader reads them: CRLF, and a lone CR (old Mac files), are one.
+	data = bytes.ReplaceAll(bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n")), []byte("\r"), []byte("\n"))
 	n := bytes.Count(data, []byte("\n"))
 	if len(data) > 0 && data[len(data)-1] != '\n' {
 		n++
