@@ -104,8 +104,9 @@ type MatchConflict struct {
 	Match    string `json:"match"`
 }
 
-// matchConflicts finds HTTPRoute matches that two routes attached to one listener
-// share for one hostname, with different backends.
+// matchConflicts finds HTTPRoute (or GRPCRoute) matches that two routes of the kind
+// attached to one listener share for one hostname, with different backends. The two
+// kinds are not merged with each other.
 func (f *Facts) matchConflicts() []MatchConflict {
 	type claim struct {
 		route, backends string
@@ -115,7 +116,7 @@ func (f *Facts) matchConflicts() []MatchConflict {
 	var keys []string
 	for _, r := range f.graph.Routes {
 		rf := f.Routes[r.ID]
-		if r.Kind != "HTTPRoute" || rf == nil || r.Invalid {
+		if (r.Kind != "HTTPRoute" && r.Kind != "GRPCRoute") || rf == nil || r.Invalid {
 			continue
 		}
 		hosts := []string{""}
@@ -137,7 +138,7 @@ func (f *Facts) matchConflicts() []MatchConflict {
 					slices.Sort(backends)
 					for _, m := range rule.Matches {
 						for _, h := range hosts {
-							key := strings.Join([]string{pf.Parent + ":" + l, h, matchString(m)}, "\x00")
+							key := strings.Join([]string{pf.Parent + ":" + l, h, r.Kind + " " + matchString(m)}, "\x00")
 							if _, ok := claims[key]; !ok {
 								keys = append(keys, key)
 							}
@@ -159,14 +160,20 @@ func (f *Facts) matchConflicts() []MatchConflict {
 			}
 			seen[key+c.route] = true
 			parts := strings.Split(key, "\x00")
-			out = append(out, MatchConflict{Route: c.route, Pos: c.pos, Winner: cs[0].route, Listener: parts[0], Hostname: parts[1], Match: parts[2]})
+			_, match, _ := strings.Cut(parts[2], " ") // after the route kind
+			out = append(out, MatchConflict{Route: c.route, Pos: c.pos, Winner: cs[0].route, Listener: parts[0], Hostname: parts[1], Match: match})
 		}
 	}
 	return out
 }
 
-// matchString writes a match as its kind and values: "PathPrefix /api GET header:...".
+// matchString writes a match as its kind and values: "PathPrefix /api GET header:..."
+// for an HTTPRoute, "method svc/Get" for a GRPCRoute.
 func matchString(m model.RouteMatch) string {
+	if m.PathType == "" {
+		parts := append([]string{"method " + m.Service + "/" + m.GRPCMethod}, m.Headers...)
+		return strings.Join(parts, " ")
+	}
 	parts := []string{m.PathType, m.Path}
 	if m.Method != "" {
 		parts = append(parts, m.Method)

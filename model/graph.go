@@ -84,6 +84,8 @@ type Graph struct {
 	ListenerSets    []*ListenerSet
 	Routes          []*Route
 	ReferenceGrants []*ReferenceGrant
+	// BackendTLSPolicies say how Gateways speak TLS to the Services they target.
+	BackendTLSPolicies []*BackendTLSPolicy
 	// Secrets are the Secrets of the input and what makes them (cert-manager
 	// Certificates, ExternalSecrets, SealedSecrets), by the Secret's name only.
 	Secrets []*SecretSource

@@ -62,6 +62,7 @@ var kinds = map[string]builder{
 	GatewayGroup + "/TCPRoute":             buildRoute,
 	GatewayGroup + "/UDPRoute":             buildRoute,
 	GatewayGroup + "/ReferenceGrant":       buildReferenceGrant,
+	GatewayGroup + "/BackendTLSPolicy":     buildBackendTLSPolicy,
 	"/Secret":                              buildSecretSource,
 	"cert-manager.io/Certificate":          buildSecretSource,
 	"external-secrets.io/ExternalSecret":   buildSecretSource,

@@ -1,8 +1,9 @@
 # METADATA
 # title: Two routes claim the same match on one listener
 # description: |
-#   HTTPRoutes attached to the same listener merge. When two routes have an identical
-#   match (path type and value, method, headers and query parameters) for the same
+#   HTTPRoutes attached to the same listener merge, and so do GRPCRoutes (not with each
+#   other). When two routes have an identical match (path type and value, method,
+#   headers and query parameters; or gRPC service and method, and headers) for the same
 #   hostname but lead to different backends, only one gets the traffic: the oldest
 #   route, and between routes created together, the first by namespace and name. Which
 #   one is the oldest depends on when each was applied, not on the manifests, so the

@@ -26,6 +26,8 @@ type Input struct {
 	ListenerSets    []*model.ListenerSet    `json:"listenerSets"`
 	Routes          []*model.Route          `json:"routes"`
 	ReferenceGrants []*model.ReferenceGrant `json:"referenceGrants"`
+	// BackendTLSPolicies are the Gateway API's BackendTLSPolicies.
+	BackendTLSPolicies []*model.BackendTLSPolicy `json:"backendTLSPolicies"`
 	// Objects is every object of the input, of any kind, duplicates included.
 	Objects []*model.Object `json:"objects"`
 	// Endpoints lists the ids of Services backed by Endpoints or EndpointSlices.
@@ -46,7 +48,7 @@ func newInput(g *model.Graph, f *analyzer.Facts, cfg analyzer.Config) *Input {
 		Ingresses: nonNil(g.Ingresses), IngressClasses: nonNil(g.IngressClasses), Policies: nonNil(g.Policies),
 		ConfigMaps: nonNil(g.ConfigMaps), Monitors: nonNil(g.Monitors), Objects: nonNil(g.Objects), Endpoints: []string{},
 		GatewayClasses: nonNil(g.GatewayClasses), Gateways: nonNil(g.Gateways), ListenerSets: nonNil(g.ListenerSets),
-		Routes: nonNil(g.Routes), ReferenceGrants: nonNil(g.ReferenceGrants),
+		Routes: nonNil(g.Routes), ReferenceGrants: nonNil(g.ReferenceGrants), BackendTLSPolicies: nonNil(g.BackendTLSPolicies),
 		Facts: f, Config: cfg,
 	}
 	for id := range g.EndpointsFor {
