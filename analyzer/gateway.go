@@ -38,6 +38,10 @@ type ParentFacts struct {
 	Reason string `json:"reason"`
 	Why    string `json:"why"`
 	Hint   string `json:"hint"`
+	// LabelsUnknown is true when a listener refuses the route by a namespace selector
+	// and the input does not declare the route's namespace: its labels in the cluster
+	// are unknown, so the refusal is not proven.
+	LabelsUnknown bool `json:"labelsUnknown"`
 }
 
 // RouteBackendFacts are what a route's backendRef leads to. BackendFacts says whether
@@ -55,6 +59,10 @@ type RouteBackendFacts struct {
 	// GrantMissing is true for a backend in another namespace that no ReferenceGrant of
 	// that namespace admits.
 	GrantMissing bool `json:"grantMissing"`
+	// NamespaceKnown is true when the input holds objects of the backend's namespace:
+	// then a grant there would be in the input too. Without, grants are likely managed
+	// with that namespace, elsewhere.
+	NamespaceKnown bool `json:"namespaceKnown"`
 	// Reach says whether the data plane of the Gateways the route attaches to reaches
 	// the backend's pods on their targetPort under the NetworkPolicies.
 	Reach BackendReach `json:"reach"`
@@ -382,6 +390,9 @@ func (f *Facts) attach(pf *ParentFacts, r *model.Route, p model.ObjectRef, liste
 			if sel := l.AllowedRoutes.Namespaces.Selector; sel != nil && len(sel.MatchLabels) > 0 && len(sel.MatchExpressions) == 0 {
 				pf.Hint = fmt.Sprintf("label namespace %s %s, or change the listener's allowedRoutes", r.Namespace, model.FormatLabels(sel.MatchLabels))
 			}
+			if l.AllowedRoutes.Namespaces.From == "Selector" && !f.namespaceDeclared(r.Namespace) {
+				pf.LabelsUnknown = true
+			}
 		default:
 			allowed = append(allowed, l)
 		}
@@ -480,6 +491,16 @@ func (f *Facts) namespaceAdmitted(n model.Namespaces, owner, ns string) bool {
 		return n.Selector.Matches(f.namespaceLabels(ns))
 	}
 	return false // None
+}
+
+// namespaceDeclared reports whether the input (a Namespace object) or the
+// configuration (cluster.namespaces) says what a namespace's labels are.
+func (f *Facts) namespaceDeclared(ns string) bool {
+	if n := f.graph.Namespace(ns); n != nil && n.Declared {
+		return true
+	}
+	_, ok := f.cfg.Namespaces[ns]
+	return ok
 }
 
 // namespaceLabels are a namespace's labels: its own, the configuration's for one
@@ -582,6 +603,7 @@ func (f *Facts) routeBackend(gw *gatewayIndex, r *model.Route, b model.BackendRe
 	bf.Judged = true
 	if ns != r.Namespace && !mesh && !gw.granted(model.GatewayGroup, r.Kind, r.Namespace, "", "Service", ns, b.Name) {
 		bf.GrantMissing = true
+		bf.NamespaceKnown = f.graph.Namespace(ns) != nil
 	}
 	s := f.graph.Service(ns, b.Name)
 	switch {

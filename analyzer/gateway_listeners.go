@@ -56,6 +56,10 @@ type ListenerProblem struct {
 	Pos      model.Pos `json:"pos"`
 	Message  string    `json:"message"`
 	Hint     string    `json:"hint"`
+	// Namespace, for a certificate grant, is the certificate's namespace, and
+	// NamespaceKnown whether the input holds objects of it.
+	Namespace      string `json:"namespace"`
+	NamespaceKnown bool   `json:"namespaceKnown"`
 }
 
 // gatewayFacts judges every Gateway.
@@ -103,7 +107,7 @@ func (f *Facts) gatewayFacts() map[string]*GatewayFacts {
 						Secret: ns + "/" + ref.Name, Others: perNamespace[ns]})
 				}
 				if ns != gateway.Namespace && !gw.granted(model.GatewayGroup, "Gateway", gateway.Namespace, ref.Group, ref.Kind, ns, ref.Name) {
-					gf.CertificateGrants = append(gf.CertificateGrants, ListenerProblem{Listener: l.Name, Pos: ref.Pos,
+					gf.CertificateGrants = append(gf.CertificateGrants, ListenerProblem{Listener: l.Name, Pos: ref.Pos, Namespace: ns, NamespaceKnown: g.Namespace(ns) != nil,
 						Message: fmt.Sprintf("listener %s's certificate %s/%s %s is in another namespace, and no ReferenceGrant there admits Gateways of namespace %s", l.Name, ns, ref.Kind, ref.Name, gateway.Namespace),
 						Hint:    fmt.Sprintf("add a ReferenceGrant in namespace %s from {group: %s, kind: Gateway, namespace: %s} to {group: \"%s\", kind: %s, name: %s}", ns, model.GatewayGroup, gateway.Namespace, ref.Group, ref.Kind, ref.Name)})
 				}

@@ -10,6 +10,8 @@
 #   route's hostnames, wildcards as the spec defines them (NoMatchingListenerHostname).
 #   A ListenerSet counts only when its Gateway admits it (allowedListeners), and a mesh
 #   route's port must be one of its Service's. The message says which condition fails.
+#   A refusal by a namespace selector, for a namespace the input does not declare (its
+#   labels in the cluster are unknown), is information.
 # custom:
 #   severity: error
 #   requires: [routes]
@@ -27,6 +29,17 @@ report contains f if {
 	some i, p in r.parentRefs
 	pf := input.facts.routes[r.id].parents[i]
 	pf.reason != ""
-	msg := sprintf("%s %s does not attach to %s (%s): %s", [r.kind, r.name, pf.parent, pf.reason, pf.why])
-	f := lib.with_related(lib.finding_hint(r.id, p.pos, msg, pf.hint), lib.related([pf.parent], "the parent"))
+	msg := sprintf("%s %s does not attach to %s (%s): %s%s", [r.kind, r.name, pf.parent, pf.reason, pf.why, _unknown(pf, r)])
+	f := lib.with_related(
+		lib.with_severity(lib.finding_hint(r.id, p.pos, msg, pf.hint), _severity(pf)),
+		lib.related([pf.parent], "the parent"),
+	)
 }
+
+_severity(pf) := "info" if pf.labelsUnknown
+
+_severity(pf) := "error" if not pf.labelsUnknown
+
+_unknown(pf, r) := sprintf(" (namespace %s is not declared in the input, so its labels are unknown)", [r.namespace]) if pf.labelsUnknown
+
+_unknown(pf, _) := "" if not pf.labelsUnknown
