@@ -183,16 +183,7 @@ func (f *Facts) checkReachFrom(rf *RefFacts, w *model.Workload) {
 			blocked.Targets = append(blocked.Targets, t.node.ID)
 		}
 		blocked.Port = t.port
-		if !e.Egress.Allowed() {
-			for _, p := range e.Egress.Policies {
-				policies[p.ID] = true
-			}
-		}
-		if !e.Ingress.Allowed() {
-			for _, p := range e.Ingress.Policies {
-				policies[p.ID] = true
-			}
-		}
+		e.blockingPolicies(policies)
 		if blocked.Hint == "" {
 			if t.sp != nil {
 				blocked.Hint = servicePortMistake(e, *t.sp, t.port)

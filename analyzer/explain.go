@@ -213,3 +213,18 @@ func (e Explanation) String() string {
 	}
 	return b.String()
 }
+
+// blockingPolicies adds to ids the policies that deny the connection: those isolating
+// the source for egress and the destination for ingress, where that side denies it.
+func (e Explanation) blockingPolicies(ids map[string]bool) {
+	if !e.Egress.Allowed() {
+		for _, p := range e.Egress.Policies {
+			ids[p.ID] = true
+		}
+	}
+	if !e.Ingress.Allowed() {
+		for _, p := range e.Ingress.Policies {
+			ids[p.ID] = true
+		}
+	}
+}

@@ -86,16 +86,7 @@ func (f *Facts) blockedFrom(sources []*Node, s *model.Service, sp model.ServiceP
 		out.Blocked = append(out.Blocked, n.ID)
 		out.Ports = append(out.Ports, port)
 		ex := r.Explain(denied[0], n, sp.Protocol, port)
-		if !ex.Ingress.Allowed() {
-			for _, p := range ex.Ingress.Policies {
-				policies[p.ID] = true
-			}
-		}
-		if !ex.Egress.Allowed() {
-			for _, p := range ex.Egress.Policies {
-				policies[p.ID] = true
-			}
-		}
+		ex.blockingPolicies(policies)
 		if out.Fix == "" {
 			out.Fix = servicePortMistake(ex, sp, port)
 			if out.Fix == "" {
