@@ -193,6 +193,33 @@ func (c *docCtx) mapping(n *yaml.Node, where string) bool {
 	return true
 }
 
+// entry is mapping for an entry the schema requires to be an object (an item of a
+// list, a reference): null is invalid, not empty, as the API server refuses it. An
+// absent one is false too; a required field says so with required, at its parent.
+func (c *docCtx) entry(n *yaml.Node, where string) bool {
+	if n == nil {
+		return false
+	}
+	if isNull(n) {
+		c.fail(n, "%s is null: the API server refuses an empty entry", where)
+		return false
+	}
+	return c.mapping(n, where)
+}
+
+// required reports the fields of mapping m the schema requires that are absent or null.
+func (c *docCtx) required(m *yaml.Node, where string, keys ...string) {
+	for _, k := range keys {
+		kn, v := field(m, k)
+		switch {
+		case kn == nil:
+			c.fail(m, "%s.%s is required%s", where, k, misspelt(m, k))
+		case isNull(v):
+			c.fail(v, "%s.%s is required, and null is no value", where, k)
+		}
+	}
+}
+
 // seq returns the items of list n (null counts as absent).
 func (c *docCtx) seq(n *yaml.Node, where string) []*yaml.Node {
 	if isNull(n) {

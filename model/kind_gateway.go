@@ -119,6 +119,7 @@ func buildGateway(c *docCtx, o *Object, n *yaml.Node) entity {
 	if !c.mapping(spec, "spec") {
 		return gw
 	}
+	c.required(spec, "spec", "gatewayClassName")
 	k, v := field(spec, "gatewayClassName")
 	gw.ClassName, _ = c.str(v, "spec.gatewayClassName")
 	gw.ClassPos = c.pos(orNode(k, spec))
@@ -137,6 +138,7 @@ func buildListenerSet(c *docCtx, o *Object, n *yaml.Node) entity {
 	if !c.mapping(spec, "spec") {
 		return ls
 	}
+	c.required(spec, "spec", "parentRef")
 	pk, pv := field(spec, "parentRef")
 	ls.Parent = c.objectRef(pv, "spec.parentRef", GatewayGroup, "Gateway")
 	if pk != nil {
@@ -151,9 +153,10 @@ func (c *docCtx) listeners(n *yaml.Node, where string) []Listener {
 	out := []Listener{}
 	for i, ln := range c.seq(n, where) {
 		w := fmt.Sprintf("%s[%d]", where, i)
-		if !c.mapping(ln, w) {
+		if !c.entry(ln, w) {
 			continue
 		}
+		c.required(ln, w, "name", "port", "protocol")
 		l := Listener{Pos: c.pos(ln)}
 		l.Name, _ = c.str(val(ln, "name"), w+".name")
 		hk, hv := field(ln, "hostname")
@@ -173,7 +176,7 @@ func (c *docCtx) listeners(n *yaml.Node, where string) []Listener {
 			l.AllowedRoutes.Namespaces = c.namespaces(val(ar, "namespaces"), w+".allowedRoutes.namespaces", "Same", l.Pos)
 			for j, kn := range c.seq(val(ar, "kinds"), w+".allowedRoutes.kinds") {
 				kw := fmt.Sprintf("%s.allowedRoutes.kinds[%d]", w, j)
-				if !c.mapping(kn, kw) {
+				if !c.entry(kn, kw) {
 					continue
 				}
 				gk := GroupKind{Group: GatewayGroup, Pos: c.pos(kn)}
@@ -226,9 +229,10 @@ func (c *docCtx) namespaces(n *yaml.Node, where, from string, pos Pos) Namespace
 func (c *docCtx) objectRef(n *yaml.Node, where, group, kind string) ObjectRef {
 	r := ObjectRef{Group: group, Kind: kind, Pos: c.pos(n)}
 	r.PortPos = r.Pos
-	if !c.mapping(n, where) {
+	if !c.entry(n, where) {
 		return r
 	}
+	c.required(n, where, "name")
 	if g, ok := c.str(val(n, "group"), where+".group"); ok {
 		r.Group = g
 	}

@@ -96,7 +96,7 @@ func buildRoute(c *docCtx, o *Object, n *yaml.Node) entity {
 	rules := c.seq(val(spec, "rules"), "spec.rules")
 	for i, rn := range rules {
 		w := fmt.Sprintf("spec.rules[%d]", i)
-		if !c.mapping(rn, w) {
+		if !c.entry(rn, w) {
 			continue
 		}
 		r.Rules = append(r.Rules, c.routeRule(rn, w, o.Kind))
@@ -115,7 +115,7 @@ func (c *docCtx) routeRule(rn *yaml.Node, where, kind string) RouteRule {
 	matches := c.seq(val(rn, "matches"), where+".matches")
 	for j, mn := range matches {
 		mw := fmt.Sprintf("%s.matches[%d]", where, j)
-		if c.mapping(mn, mw) {
+		if c.entry(mn, mw) {
 			rule.Matches = append(rule.Matches, c.routeMatch(mn, mw, kind))
 		}
 	}
@@ -136,7 +136,7 @@ func (c *docCtx) routeRule(rn *yaml.Node, where, kind string) RouteRule {
 func (c *docCtx) mirrors(refs []BackendRef, n *yaml.Node, where string) []BackendRef {
 	for i, fn := range c.seq(n, where) {
 		fw := fmt.Sprintf("%s[%d]", where, i)
-		if !c.mapping(fn, fw) {
+		if !c.entry(fn, fw) {
 			continue
 		}
 		if t, _ := c.str(val(fn, "type"), fw+".type"); t != "RequestMirror" {
@@ -188,7 +188,7 @@ func (c *docCtx) namedMatches(n *yaml.Node, where string, fold bool) []string {
 	out := []string{}
 	for i, hn := range c.seq(n, where) {
 		hw := fmt.Sprintf("%s[%d]", where, i)
-		if !c.mapping(hn, hw) {
+		if !c.entry(hn, hw) {
 			continue
 		}
 		t := "Exact"
@@ -216,9 +216,10 @@ func buildReferenceGrant(c *docCtx, o *Object, n *yaml.Node) entity {
 	}
 	for i, fn := range c.seq(val(spec, "from"), "spec.from") {
 		w := fmt.Sprintf("spec.from[%d]", i)
-		if !c.mapping(fn, w) {
+		if !c.entry(fn, w) {
 			continue
 		}
+		c.required(fn, w, "group", "kind", "namespace")
 		f := GrantFrom{Pos: c.pos(fn)}
 		f.Group, _ = c.str(val(fn, "group"), w+".group")
 		f.Kind, _ = c.str(val(fn, "kind"), w+".kind")
@@ -227,9 +228,10 @@ func buildReferenceGrant(c *docCtx, o *Object, n *yaml.Node) entity {
 	}
 	for i, tn := range c.seq(val(spec, "to"), "spec.to") {
 		w := fmt.Sprintf("spec.to[%d]", i)
-		if !c.mapping(tn, w) {
+		if !c.entry(tn, w) {
 			continue
 		}
+		c.required(tn, w, "group", "kind")
 		t := GrantTo{Pos: c.pos(tn)}
 		t.Group, _ = c.str(val(tn, "group"), w+".group")
 		t.Kind, _ = c.str(val(tn, "kind"), w+".kind")
