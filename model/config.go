@@ -33,6 +33,9 @@ type Config struct {
 	Cluster      ClusterConfig
 	// RuleTimeout bounds each Rego rule's evaluation (like --rule-timeout).
 	RuleTimeout time.Duration
+	// Helm is how charts are rendered (helm); paths are resolved against the
+	// config file's folder.
+	Helm HelmOptions
 	// Source is the file's content (for printing the line of a finding).
 	Source []byte
 }
@@ -247,7 +250,10 @@ func (c *docCtx) strings(n *yaml.Node, where string) []string {
 }
 
 func (c *docCtx) config(cfg *Config, m *yaml.Node) {
-	c.strictKeys(m, "config", "namespace", "failOn", "rules", "ignorePaths", "policies", "expectations", "cluster", "ruleTimeout")
+	c.strictKeys(m, "config", "namespace", "failOn", "rules", "ignorePaths", "policies", "expectations", "cluster", "ruleTimeout", "helm")
+	if h := val(m, "helm"); c.mapping(h, "helm") {
+		c.helm(&cfg.Helm, h, filepath.Dir(c.file))
+	}
 	if v := val(m, "ruleTimeout"); v != nil {
 		if t, ok := c.str(v, "ruleTimeout"); ok {
 			d, err := time.ParseDuration(t)
@@ -292,6 +298,53 @@ func (c *docCtx) config(cfg *Config, m *yaml.Node) {
 	cfg.Expectations = parseExpectationList(c, val(m, "expectations"), "expectations")
 	if cl := val(m, "cluster"); c.mapping(cl, "cluster") {
 		c.cluster(&cfg.Cluster, cl)
+	}
+}
+
+// helm reads the helm section: the flags of helm template, and the charts to render.
+func (c *docCtx) helm(h *HelmOptions, m *yaml.Node, dir string) {
+	c.strictKeys(m, "helm", "releaseName", "values", "set", "setString", "kubeVersion", "apiVersions", "timeout", "charts")
+	h.Release, _ = c.str(val(m, "releaseName"), "helm.releaseName")
+	h.KubeVersion, _ = c.str(val(m, "kubeVersion"), "helm.kubeVersion")
+	for _, v := range c.strings(val(m, "values"), "helm.values") {
+		h.Values = append(h.Values, filepath.Join(dir, v))
+	}
+	h.Set = c.strings(val(m, "set"), "helm.set")
+	h.SetString = c.strings(val(m, "setString"), "helm.setString")
+	h.APIVersions = c.strings(val(m, "apiVersions"), "helm.apiVersions")
+	if v := val(m, "timeout"); v != nil {
+		if t, ok := c.str(v, "helm.timeout"); ok {
+			d, err := time.ParseDuration(t)
+			if err != nil || d <= 0 {
+				c.fail(v, "helm.timeout %q is not a positive duration such as 30s or 2m", t)
+			}
+			h.Timeout = d
+		}
+	}
+	for i, n := range c.seq(val(m, "charts"), "helm.charts") {
+		w := fmt.Sprintf("helm.charts[%d]", i)
+		if !c.mapping(n, w) {
+			continue
+		}
+		c.strictKeys(n, w, "path", "releaseName", "namespace", "values", "variants", "set")
+		cc := ChartConfig{}
+		p, _ := c.str(val(n, "path"), w+".path")
+		if p == "" {
+			c.fail(n, "%s: path is required: the chart folder", w)
+			continue
+		}
+		cc.Path = filepath.Join(dir, p)
+		cc.Release, _ = c.str(val(n, "releaseName"), w+".releaseName")
+		cc.Namespace, _ = c.str(val(n, "namespace"), w+".namespace")
+		cc.Values = c.strings(val(n, "values"), w+".values")
+		cc.Set = c.strings(val(n, "set"), w+".set")
+		if vs := val(n, "variants"); c.mapping(vs, w+".variants") {
+			cc.Variants = map[string][]string{}
+			for _, kv := range pairs(vs) {
+				cc.Variants[kv[0].Value] = c.strings(kv[1], w+".variants."+kv[0].Value)
+			}
+		}
+		h.Charts = append(h.Charts, cc)
 	}
 }
 

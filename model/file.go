@@ -37,7 +37,20 @@ type item struct {
 }
 
 // decodeFile reads a source (unless it is in memory) and decodes its documents.
+// Objects of a chart's output that name no namespace are the release's.
 func decodeFile(src source) fileResult {
+	res := decodeSource(src)
+	if src.namespace != "" {
+		for _, it := range res.items {
+			if it.namespaced && it.obj.Namespace == "" {
+				it.obj.Namespace = src.namespace
+			}
+		}
+	}
+	return res
+}
+
+func decodeSource(src source) fileResult {
 	res := fileResult{name: src.name, built: src.built}
 	data := src.data
 	if data == nil {

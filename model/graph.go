@@ -131,6 +131,9 @@ const (
 	Duplicate
 	// Notice is information for the user that is not a finding (e.g. a skipped Helm chart).
 	Notice
+	// RenderFailed is a Helm chart that does not render (a template error, a missing
+	// required value, values that break its schema).
+	RenderFailed
 )
 
 // Problem is something the loader found wrong with the input itself.

@@ -30,6 +30,8 @@ type Options struct {
 	Operators []OperatorKind
 	// External declares what exists outside the input (.kubenet.yaml cluster.external).
 	External External
+	// Helm is how Helm charts met in the input are rendered.
+	Helm HelmOptions
 }
 
 // StdinName is the file name findings use for standard input.
@@ -64,8 +66,11 @@ type source struct {
 	// printing, and this is its only problem.
 	failed *Problem
 	// kustomization marks the place of a kustomization folder (name) in the input
-	// order, before it is built.
-	kustomization bool
+	// order, before it is built; chart the place of a Helm chart.
+	kustomization, chart bool
+	// namespace is the namespace of the objects that name none (a chart's release
+	// namespace), "" for the run's default.
+	namespace string
 }
 
 // Load reads every path (files, folders walked recursively, "-" for stdin) and builds

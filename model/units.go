@@ -25,14 +25,21 @@ func LoadUnits(opts Options, paths ...string) ([]*Graph, error) {
 	}
 	roots := kustomizeRoots(in.kdirs, in.explicit)
 	built := in.buildKustomizations(roots)
+	rendered, croots, err := in.renderCharts(opts)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range rendered {
+		built[k] = v
+	}
+	all := append(kustomizeVariants(roots), croots...)
+	plain := len(in.srcs) - len(in.kdirs) - len(in.charts)
 	var units []*Graph
-	groups, variant := deployments(roots)
-	plain := len(in.srcs) - len(in.kdirs)
-	for _, group := range groups {
+	for _, group := range deployments(all) {
 		var names []string
-		for _, dir := range group {
-			if variant[dir] || (plain == 0 && len(roots) == 1) {
-				names = append(names, kustomizationFile(dir))
+		for _, r := range group {
+			if r.variant || (plain == 0 && len(all) == 1 && r.label != "") {
+				names = append(names, r.label)
 			}
 		}
 		g, err := build(opts, in.unit(group, built))
@@ -59,9 +66,10 @@ type inputs struct {
 	// srcs lists the files in input order, with a placeholder for each kustomization
 	// folder (source.kustomization).
 	srcs []source
-	// kdirs are the kustomization folders, explicit those named as paths themselves.
-	kdirs    []string
-	explicit map[string]bool
+	// kdirs are the kustomization folders, explicit those named as paths themselves;
+	// charts the Helm charts.
+	kdirs, charts []string
+	explicit      map[string]bool
 	// notices are the problems that concern no graph in particular (skipped folders and
 	// files); skipped lists the kustomizations not built.
 	notices []Problem
@@ -84,12 +92,12 @@ func readInputs(opts Options, paths []string) (*inputs, error) {
 			in.srcs = append(in.srcs, srcs...)
 			continue
 		}
-		found, kd, n, err := walk(p, opts.Ignore, opts.Kustomize)
+		w, err := walk(p, opts.Ignore, opts.Kustomize, !opts.Helm.Skip)
 		if err != nil {
 			return nil, err
 		}
-		in.notices = append(in.notices, n...)
-		in.add(p, found, kd)
+		in.notices = append(in.notices, w.notices...)
+		in.add(p, w)
 	}
 	if n := sourceBytes(in.srcs); n > MaxInputSize {
 		return nil, &PathError{Path: strings.Join(paths, " "), Err: fmt.Errorf("%d MiB of manifests, over the %d MiB kubenet reads in one run; lint the folders in parts", n>>20, MaxInputSize>>20)}
@@ -112,25 +120,32 @@ func readStdin(stdin io.Reader) ([]source, error) {
 	return splitHelm(data), nil
 }
 
-// add lists what walking path p found: the files, and the kustomization folders kd
-// among them.
-func (in *inputs) add(p string, found, kd []string) {
-	isDir := map[string]bool{}
-	for _, d := range kd {
+// add lists what walking path p found: the files, the kustomization folders and the
+// charts.
+func (in *inputs) add(p string, w walked) {
+	isDir, isChart := map[string]bool{}, map[string]bool{}
+	for _, d := range w.kdirs {
 		isDir[d] = true
 		if d == filepath.Clean(p) {
 			in.explicit[d] = true
 		}
 	}
-	for _, f := range found {
+	for _, c := range w.charts {
+		isChart[c] = true
+	}
+	for _, f := range w.files {
 		if in.seen[f] {
 			continue
 		}
 		in.seen[f] = true
-		if isDir[f] {
+		switch {
+		case isDir[f]:
 			in.kdirs = append(in.kdirs, f)
 			in.srcs = append(in.srcs, source{name: f, kustomization: true})
-		} else {
+		case isChart[f]:
+			in.charts = append(in.charts, f)
+			in.srcs = append(in.srcs, source{name: f, chart: true})
+		default:
 			in.srcs = append(in.srcs, source{name: f, path: f})
 		}
 	}
@@ -168,19 +183,21 @@ func (in *inputs) buildKustomizations(roots []string) map[string]source {
 }
 
 // unit lists the sources of one deployment in input order: every plain file, and the
-// output of the kustomizations of group in the place of their folders.
-func (in *inputs) unit(group []string, built map[string]source) []source {
-	inGroup := map[string]bool{}
-	for _, dir := range group {
-		inGroup[dir] = true
+// output of the kustomizations and chart variants of group in the place of their
+// folders.
+func (in *inputs) unit(group []buildRoot, built map[string]source) []source {
+	byDir := map[string]string{}
+	for _, r := range group {
+		byDir[r.dir] = r.key
 	}
 	var unit []source
 	for _, src := range in.srcs {
-		switch {
-		case !src.kustomization:
+		if !src.kustomization && !src.chart {
 			unit = append(unit, src)
-		case inGroup[src.name]:
-			if b, ok := built[src.name]; ok {
+			continue
+		}
+		if key, ok := byDir[src.name]; ok {
+			if b, ok := built[key]; ok {
 				unit = append(unit, b)
 			}
 		}
@@ -188,53 +205,70 @@ func (in *inputs) unit(group []string, built map[string]source) []source {
 	return unit
 }
 
-// deployments groups kustomization roots into what is deployed together. Roots that
-// share a folder (overlays of one base) are variants of one application, deployed to
-// different clusters or namespaces: each variant is a deployment of its own, with the
-// roots that share nothing and with the plain manifests. Variants of different
-// applications that have the same folder name (apps/a/overlays/prod and
-// apps/b/overlays/prod) are deployed together.
-func deployments(roots []string) ([][]string, map[string]bool) {
+// buildRoot is one build of the input: a root kustomization, or one variant of a
+// chart.
+type buildRoot struct {
+	// dir is the kustomization folder or chart; key finds its output.
+	dir, key string
+	// label names it in findings; name groups variants of different
+	// applications deployed together (the overlay's folder name, the values
+	// variant's name).
+	label, name string
+	// variant is true when the same application has other builds.
+	variant bool
+}
+
+// kustomizeVariants makes the root kustomizations builds: roots that share a folder
+// (overlays of one base) are variants of one application.
+func kustomizeVariants(roots []string) []buildRoot {
 	reach := make([]map[string]bool, len(roots))
 	for i, r := range roots {
 		reach[i] = map[string]bool{}
 		localDirs(r, reach[i])
 	}
-	variant := make([]bool, len(roots))
-	for i := range roots {
+	out := make([]buildRoot, len(roots))
+	for i, r := range roots {
+		out[i] = buildRoot{dir: r, key: r, label: kustomizationFile(r), name: filepath.Base(r)}
 		for j := range roots {
 			if i == j {
 				continue
 			}
 			for d := range reach[i] {
 				if reach[j][d] {
-					variant[i], variant[j] = true, true
+					out[i].variant = true
 				}
 			}
 		}
 	}
-	var common []string
+	return out
+}
+
+// deployments groups builds into what is deployed together. Variants of one
+// application are deployed to different clusters or namespaces: each variant is a
+// deployment of its own, with the builds that have no variants and with the plain
+// manifests. Variants of different applications that have the same name
+// (apps/a/overlays/prod and apps/b/overlays/prod, or a chart's values-prod.yaml) are
+// deployed together.
+func deployments(roots []buildRoot) [][]buildRoot {
+	var common []buildRoot
 	var order []string
-	byName := map[string][]string{}
-	variants := map[string]bool{}
-	for i, r := range roots {
-		variants[r] = variant[i]
-		if !variant[i] {
+	byName := map[string][]buildRoot{}
+	for _, r := range roots {
+		if !r.variant {
 			common = append(common, r)
 			continue
 		}
-		name := filepath.Base(r)
-		if _, ok := byName[name]; !ok {
-			order = append(order, name)
+		if _, ok := byName[r.name]; !ok {
+			order = append(order, r.name)
 		}
-		byName[name] = append(byName[name], r)
+		byName[r.name] = append(byName[r.name], r)
 	}
 	if len(order) == 0 {
-		return [][]string{common}, variants
+		return [][]buildRoot{common}
 	}
-	out := make([][]string, 0, len(order))
+	out := make([][]buildRoot, 0, len(order))
 	for _, name := range order {
-		out = append(out, append(append([]string{}, common...), byName[name]...))
+		out = append(out, append(append([]buildRoot{}, common...), byName[name]...))
 	}
-	return out, variants
+	return out
 }

@@ -13,50 +13,61 @@ import (
 // manifestExt are the extensions of the files read while walking folders.
 var manifestExt = map[string]bool{".yaml": true, ".yml": true, ".json": true}
 
+// walked is what walking a path found.
+type walked struct {
+	// files are the manifest files, kustomization folders and charts in lexical
+	// order; kdirs the kustomization folders, charts the Helm charts (folders, or a
+	// packaged chart given as the path); notices what was skipped.
+	files, kdirs, charts []string
+	notices              []Problem
+}
+
 // walk lists the manifest files under p in lexical order. It skips .git, vendor,
-// node_modules, hidden folders and Helm charts (with a notice for each chart). With
-// kust, it lists folders holding a kustomization instead of reading their files.
-func walk(p string, ignore func(string) bool, kust bool) ([]string, []string, []Problem, error) {
+// node_modules and hidden folders. With kust, it lists folders holding a
+// kustomization instead of reading their files; with helm, folders holding a
+// Chart.yaml (otherwise skipped with a notice).
+func walk(p string, ignore func(string) bool, kust, helm bool) (walked, error) {
 	info, err := os.Stat(p)
 	if err != nil {
-		return nil, nil, nil, &PathError{Path: p, Err: err}
+		return walked{}, &PathError{Path: p, Err: err}
 	}
 	if !info.IsDir() {
 		if !info.Mode().IsRegular() {
-			return nil, nil, nil, &PathError{Path: p, Err: errors.New("not a regular file (a device, FIFO or socket is never read)")}
+			return walked{}, &PathError{Path: p, Err: errors.New("not a regular file (a device, FIFO or socket is never read)")}
 		}
 		if info.Size() > MaxFileSize {
-			return nil, nil, nil, &PathError{Path: p, Err: fmt.Errorf("%d MiB, over the %d MiB kubenet reads from one file", info.Size()>>20, MaxFileSize>>20)}
+			return walked{}, &PathError{Path: p, Err: fmt.Errorf("%d MiB, over the %d MiB kubenet reads from one file", info.Size()>>20, MaxFileSize>>20)}
 		}
-		return []string{filepath.Clean(p)}, nil, nil, nil
+		f := filepath.Clean(p)
+		if helm && isPackagedChart(f) {
+			return walked{files: []string{f}, charts: []string{f}}, nil
+		}
+		return walked{files: []string{f}}, nil
 	}
 	root, err := filepath.EvalSymlinks(p)
 	if err != nil {
-		return nil, nil, nil, &PathError{Path: p, Err: err}
+		return walked{}, &PathError{Path: p, Err: err}
 	}
-	w := &walker{top: p, root: root, ignore: ignore, kust: kust}
+	w := &walker{top: p, root: root, ignore: ignore, kust: kust, helm: helm}
 	err = filepath.WalkDir(p, w.visit)
 	var pe *PathError
 	if errors.As(err, &pe) {
-		return nil, nil, nil, pe
+		return walked{}, pe
 	}
 	if err != nil {
-		return nil, nil, nil, &PathError{Path: p, Err: err}
+		return walked{}, &PathError{Path: p, Err: err}
 	}
 	sort.Strings(w.files)
-	return w.files, w.kdirs, w.notices, nil
+	return w.walked, nil
 }
 
 // walker walks one folder given as a path (see walk).
 type walker struct {
 	// top is the folder as given; root is top with links resolved.
-	top, root string
-	ignore    func(string) bool
-	kust      bool
-	// files are the manifest files and kustomization folders found, kdirs the
-	// kustomization folders, notices what was skipped.
-	files, kdirs []string
-	notices      []Problem
+	top, root  string
+	ignore     func(string) bool
+	kust, helm bool
+	walked
 }
 
 // visit is the fs.WalkDirFunc of a walk: it decides on each folder and file met.
@@ -95,9 +106,14 @@ func (w *walker) dir(path, name string, err error) error {
 		// would pass a repository kubenet has not read (exit 2).
 		return &PathError{Path: path, Err: unwrapPath(err)}
 	}
+	if _, err := os.Stat(filepath.Join(path, "Chart.yaml")); err == nil && w.helm {
+		w.charts = append(w.charts, filepath.Clean(path))
+		w.files = append(w.files, filepath.Clean(path))
+		return filepath.SkipDir
+	}
 	if _, err := os.Stat(filepath.Join(path, "Chart.yaml")); err == nil {
 		w.notices = append(w.notices, Problem{Kind: Notice, Pos: Pos{File: path},
-			Message: skippedChart + path + ": templates are not manifests; lint the rendered output instead: helm template " + path + " | kubenet lint -"})
+			Message: skippedChart + path + ": rendering charts is off (--helm=false); lint the rendered output instead: helm template " + path + " | kubenet lint -"})
 		return filepath.SkipDir
 	}
 	if w.kust && kustomizationFile(path) != "" {

@@ -60,7 +60,7 @@ func TestLoadWalksFolders(t *testing.T) {
 		"sub/chart2/Chart.yaml":           "apiVersion: v2\nname: chart2\n",
 		"sub/chart2/templates/x.yaml":     cm("chart2"),
 	})
-	g, err := Load(Options{}, root)
+	g, err := Load(Options{Helm: HelmOptions{Skip: true}}, root)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"upper", "a", "b", "c", "d", "e", "e2"}, cmNames(g), "lexical order of paths, documents in order")
 	assert.Equal(t, 7, g.Files, "a.yml b.yaml c.json D.YAML kustomization.yaml sub/deep/d.yaml sub/e.yaml")
@@ -209,7 +209,8 @@ func TestWalkSymlinksStayInside(t *testing.T) {
 	require.NoError(t, os.Symlink("/proc/self/environ", filepath.Join(dir, "environ.yaml")))
 	require.NoError(t, os.Symlink(filepath.Join(dir, "svc.yaml"), filepath.Join(dir, "alias.yaml")))
 
-	files, _, notices, err := walk(dir, nil, false)
+	w, err := walk(dir, nil, false, false)
+	files, notices := w.files, w.notices
 	require.NoError(t, err)
 	assert.Equal(t, []string{filepath.Join(dir, "alias.yaml"), filepath.Join(dir, "svc.yaml")}, files)
 	var msgs []string
@@ -224,13 +225,14 @@ func TestWalkSymlinksStayInside(t *testing.T) {
 
 // TestWalkSpecialFiles: devices, FIFOs and oversized files are never read.
 func TestWalkSpecialFiles(t *testing.T) {
-	_, _, _, err := walk("/dev/zero", nil, false)
+	_, err := walk("/dev/zero", nil, false, false)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "not a regular file")
 
 	dir := t.TempDir()
 	require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "pipe.yaml"), 0o644))
-	files, _, notices, err := walk(dir, nil, false)
+	w, err := walk(dir, nil, false, false)
+	files, notices := w.files, w.notices
 	require.NoError(t, err)
 	assert.Empty(t, files)
 	require.Len(t, notices, 1)
@@ -241,7 +243,7 @@ func TestWalkSpecialFiles(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, f.Truncate(MaxFileSize+1)) // sparse: no disk used
 	require.NoError(t, f.Close())
-	_, _, _, err = walk(big, nil, false)
+	_, err = walk(big, nil, false, false)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "over the 64 MiB")
 }

@@ -67,13 +67,49 @@ func (f *factory) Cluster() (analyzer.Config, error) {
 type inputFlags struct {
 	namespace string
 	kustomize bool
+	helm      helmFlags
 	flags     *pflag.FlagSet
+}
+
+// helmFlags are the flags of `helm template` that charts are rendered with.
+type helmFlags struct {
+	render                 bool
+	release, kubeVersion   string
+	values, set, setString []string
+	apiVersions            []string
 }
 
 func (in *inputFlags) register(f *pflag.FlagSet) {
 	in.flags = f
 	f.StringVarP(&in.namespace, "namespace", "n", "default", "namespace for objects that carry none, as kubectl apply -n")
 	f.BoolVar(&in.kustomize, "kustomize", true, "build folders holding a kustomization.yaml in memory and lint the output (false: read the files as they are)")
+	f.BoolVar(&in.helm.render, "helm", true, "render folders holding a Chart.yaml (and .tgz charts given as paths) in memory, as helm template does (false: skip them)")
+	f.StringArrayVar(&in.helm.values, "values", nil, "Helm values file for every chart, as helm -f (repeatable; turns off the discovery of values variants)")
+	f.StringArrayVar(&in.helm.set, "set", nil, "Helm value, as helm --set key=value (repeatable)")
+	f.StringArrayVar(&in.helm.setString, "set-string", nil, "Helm string value, as helm --set-string key=value (repeatable)")
+	f.StringVar(&in.helm.release, "release-name", "", "Helm release name (default: the chart's name)")
+	f.StringVar(&in.helm.kubeVersion, "kube-version", "", "Kubernetes version for a chart's .Capabilities (default: Helm's)")
+	f.StringArrayVar(&in.helm.apiVersions, "api-versions", nil, "API version for a chart's .Capabilities.APIVersions, e.g. monitoring.coreos.com/v1 (repeatable)")
+}
+
+// helmOptions are the flags' Helm settings over the config's helm section.
+func (in *inputFlags) helmOptions(cfg *model.Config) model.HelmOptions {
+	h := model.HelmOptions{}
+	if cfg != nil {
+		h = cfg.Helm
+	}
+	h.Skip = !in.helm.render
+	if in.changed("release-name") {
+		h.Release = in.helm.release
+	}
+	if in.changed("kube-version") {
+		h.KubeVersion = in.helm.kubeVersion
+	}
+	h.Values = append(h.Values, in.helm.values...)
+	h.Set = append(h.Set, in.helm.set...)
+	h.SetString = append(h.SetString, in.helm.setString...)
+	h.APIVersions = append(h.APIVersions, in.helm.apiVersions...)
+	return h
 }
 
 // changed reports whether a flag was given on the command line: flags beat the file.
@@ -86,7 +122,11 @@ func (f *factory) loadOptions(in *inputFlags) (model.Options, error) {
 	if err != nil {
 		return model.Options{}, err
 	}
-	o := model.Options{DefaultNamespace: in.namespace, Stdin: f.io.in, Kustomize: in.kustomize, Sized: heapReadier(nil)}
+	o := model.Options{DefaultNamespace: in.namespace, Stdin: f.io.in, Kustomize: in.kustomize, Sized: heapReadier(nil), Helm: in.helmOptions(cfg)}
+	if in.changed("namespace") {
+		// -n is the release namespace too, as for helm template.
+		o.Helm.Namespace = in.namespace
+	}
 	if cfg == nil {
 		return o, nil
 	}

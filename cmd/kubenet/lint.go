@@ -296,7 +296,7 @@ func (opts *lintOptions) notes(cfg *model.Config, units []*model.Graph) []string
 	}
 	if len(built) > 0 {
 		// One notice for all of them: a finding they share is reported once.
-		notes = append(notes, report.Visible(fmt.Sprintf("kubenet: built with kustomize and linted each on its own (a finding they share is reported once): %s", strings.Join(built, ", "))))
+		notes = append(notes, report.Visible(fmt.Sprintf("kubenet: variants built (kustomize overlays, Helm values sets) and linted each on its own (a finding they share is reported once): %s", strings.Join(built, ", "))))
 	}
 	for _, g := range units {
 		for _, p := range g.Problems {
