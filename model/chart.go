@@ -267,9 +267,14 @@ func renderChart(s *chartSetup, v chartVariant, h *HelmOptions) (*kustomized, er
 	if release == "" {
 		release = ch.Name()
 	}
-	top, err := util.ToRenderValuesWithSchemaValidation(ch, vals, common.ReleaseOptions{Name: release, Namespace: s.namespace, Revision: 1, IsInstall: true}, caps, false)
+	top, err := util.ToRenderValuesWithSchemaValidation(ch, vals, common.ReleaseOptions{Name: release, Namespace: s.namespace, Revision: 1, IsInstall: true}, caps, true)
 	if err != nil {
 		return nil, &renderError{chartFile, strings.TrimSpace(err.Error())}
+	}
+	if coalesced, ok := top["Values"].(common.Values); ok {
+		if err := validateSchemas(ch, coalesced); err != nil {
+			return nil, &renderError{chartFile, "the values do not meet the chart's values.schema.json: " + err.Error()}
+		}
 	}
 	files, err := renderBounded(ch, top, h.Timeout)
 	if err != nil {
@@ -483,7 +488,8 @@ func errMissingDeps(err error) bool {
 // renderCharts renders every variant of every chart met, keyed for inputs.unit, and
 // returns them as builds. A chart that does not render is its problem, at the
 // template line Helm names; one whose dependencies are missing is a notice. Both
-// leave the chart's namespace hedged, like a kustomization kubenet did not build.
+// hedge what their objects could answer, in any namespace (templates may name
+// any), like a kustomization kubenet did not build.
 func (in *inputs) renderCharts(opts Options) (map[string]source, []buildRoot, error) {
 	out := map[string]source{}
 	var roots []buildRoot
@@ -509,14 +515,14 @@ func (in *inputs) renderCharts(opts Options) (map[string]source, []buildRoot, er
 				return nil, nil, err
 			case errMissingDeps(err):
 				in.notices = append(in.notices, Problem{Kind: Notice, Pos: Pos{File: dir}, Message: "skipped " + err.Error()})
-				in.skipped = append(in.skipped, SkippedBuild{File: dir, Namespace: s.namespace})
+				in.skipped = append(in.skipped, SkippedBuild{File: dir})
 			case errors.As(err, &re):
 				src := source{name: re.pos.File, data: []byte{}, failed: &Problem{Kind: RenderFailed, Pos: re.pos, Message: re.msg}}
 				if fi, err := os.Stat(re.pos.File); err == nil && fi.Mode().IsRegular() {
 					src.data, src.path = nil, re.pos.File
 				}
 				out[key] = src
-				in.skipped = append(in.skipped, SkippedBuild{File: dir, Namespace: s.namespace})
+				in.skipped = append(in.skipped, SkippedBuild{File: dir})
 			case err != nil:
 				return nil, nil, err
 			default:

@@ -269,7 +269,7 @@ func assembleRendered(s *chartSetup, ch *chartv2.Chart, files map[string]string,
 	for _, name := range renderedTemplates(files) {
 		r.add(name, files[name])
 	}
-	r.k.data = r.buf.Bytes()
+	r.k.data = append([]byte{}, r.buf.Bytes()...)
 	return r.k
 }
 

@@ -102,11 +102,16 @@ func TestLoadPaths(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, []string{"two", "hidden"}, cmNames(g))
 	})
-	t.Run("a root that is a chart is skipped", func(t *testing.T) {
+	t.Run("a root that is a chart is rendered, its files never read as manifests", func(t *testing.T) {
 		g, err := Load(Options{}, filepath.Join(root, ".hidden"))
 		require.NoError(t, err)
 		assert.Empty(t, g.Objects)
-		p := oneProblem(t, g, Notice)
+		p := oneProblem(t, g, RenderFailed)
+		assert.Contains(t, p.Message, "chart.metadata.version is required")
+		g, err = Load(Options{Helm: HelmOptions{Skip: true}}, filepath.Join(root, ".hidden"))
+		require.NoError(t, err)
+		assert.Empty(t, g.Objects)
+		p = oneProblem(t, g, Notice)
 		assert.Equal(t, filepath.Join(root, ".hidden"), p.Pos.File)
 	})
 	t.Run("a missing path is a PathError", func(t *testing.T) {

@@ -19,6 +19,9 @@ func writeGitHub(w io.Writer, r Report) error {
 	for _, f := range r.Findings {
 		level := map[rules.Severity]string{rules.Error: "error", rules.Warning: "warning", rules.Info: "notice"}[f.Severity]
 		msg := f.Message
+		if len(f.Variants) > 0 {
+			msg += "\nonly in: " + strings.Join(f.Variants, "; ")
+		}
 		if f.Hint != "" {
 			msg += "\nhint: " + f.Hint
 		}

@@ -97,6 +97,9 @@ func writeText(w io.Writer, r Report, st Options) error {
 				fmt.Fprintf(&b, "       %s %s:%d: %s\n", dim("note:"), Visible(rel.File), rel.Line, Visible(rel.Message))
 			}
 		}
+		if len(f.Variants) > 0 {
+			fmt.Fprintf(&b, "       %s %s\n", dim("only in:"), Visible(strings.Join(f.Variants, "; ")))
+		}
 		if f.Hint != "" {
 			fmt.Fprintf(&b, "       %s %s\n", bold("hint:"), indentHint(f.Hint))
 		}

@@ -7,6 +7,21 @@ import "github.com/kubenet/kubenet/model"
 func goRules() []*Rule {
 	return []*Rule{
 		{
+			ID: "chart-render-failed", Engine: "go", Builtin: true, Source: "rules/gorules.go",
+			Doc: Doc{
+				Title:    "Helm chart does not render",
+				Severity: Error, Since: "v0.11.0",
+				Description: "kubenet renders each Helm chart it meets as `helm template` would, once per values variant. " +
+					"A template error, a `required` value left unset, `fail`, values that break the chart's values.schema.json, " +
+					"or a kubeVersion the chart refuses stop `helm install` as they stop the rendering: nothing of the chart " +
+					"would be deployed with those values. The finding is at the template line Helm names; the rest of the " +
+					"repository is still linted, and findings that the chart's objects could answer are hedged.",
+				Remediation: "Fix the template or set the value the message names, in the values file of the variant it names " +
+					"(`helm template CHART -f VALUES` shows the same error).",
+			},
+			run: func(p *Pass) error { return reportProblems(p, model.RenderFailed) },
+		},
+		{
 			ID: "manifest-invalid", Engine: "go", Builtin: true, Source: "rules/gorules.go",
 			Doc: Doc{
 				Title:    "Manifest does not parse or has a field of the wrong type",

@@ -7,8 +7,9 @@ package rules
 // Merge says: MergeAny keeps it when any variant reports it, MergeAll only when every
 // variant does (an expectation that names an object only some variants have is judged
 // where the object is, and is unknown only when no variant has it). The result is
-// sorted as Sort does; one variant's findings are returned as they are.
-func MergeVariants(perUnit [][]Finding) []Finding {
+// sorted as Sort does; one variant's findings are returned as they are. With names
+// (one per variant), a finding that holds in some variants only names them.
+func MergeVariants(perUnit [][]Finding, names []string) []Finding {
 	if len(perUnit) == 1 {
 		return perUnit[0]
 	}
@@ -39,9 +40,18 @@ func MergeVariants(perUnit [][]Finding) []Finding {
 	kept := out[:0]
 	for _, f := range out {
 		s := byKey[key{f.Rule, f.File, f.Message, f.Line, f.Column}]
-		if s.anyVariant || len(s.variants) == len(perUnit) {
-			kept = append(kept, f)
+		if !s.anyVariant && len(s.variants) != len(perUnit) {
+			continue
 		}
+		if len(s.variants) < len(perUnit) && len(names) == len(perUnit) {
+			f.Variants = nil
+			for v := range perUnit {
+				if s.variants[v] && names[v] != "" {
+					f.Variants = append(f.Variants, names[v])
+				}
+			}
+		}
+		kept = append(kept, f)
 	}
 	Sort(kept)
 	return kept

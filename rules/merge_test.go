@@ -47,9 +47,21 @@ func TestMergeVariants(t *testing.T) {
 		{"sorted by file, line, column", [][]rules.Finding{{unknown, base}, {early, unknown}}, []rules.Finding{early, base, unknown}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			assert.Equal(t, c.want, rules.MergeVariants(c.perUnit))
+			assert.Equal(t, c.want, rules.MergeVariants(c.perUnit, nil))
 		})
 	}
+}
+
+// TestMergeVariantsNamed: a finding that holds in some variants names them; one that
+// holds in every variant names none.
+func TestMergeVariantsNamed(t *testing.T) {
+	shared := rules.Finding{Rule: "service-port-mismatch", Message: "m", File: "chart/templates/svc.yaml", Line: 3, Column: 1}
+	prodOnly := rules.Finding{Rule: "ingress-backend-missing", Message: "p", File: "chart/values-prod.yaml", Line: 7, Column: 3}
+	names := []string{"chart with values-dev.yaml", "chart with values-prod.yaml", "chart with values-staging.yaml"}
+	got := rules.MergeVariants([][]rules.Finding{{shared}, {shared, prodOnly}, {shared, prodOnly}}, names)
+	require.Len(t, got, 2)
+	assert.Empty(t, got[0].Variants, "in every variant")
+	assert.Equal(t, []string{"chart with values-prod.yaml", "chart with values-staging.yaml"}, got[1].Variants)
 }
 
 // TestMergeVariantsExpectations: an expectation that names a workload or a Service only
@@ -94,7 +106,7 @@ func TestMergeVariantsExpectations(t *testing.T) {
 	assert.Contains(t, noSvc[0].Message, `cannot be checked: no Service "shop/Service/web"`)
 	assert.Equal(t, rules.MergeAll, noSvc[0].Merge, "a Service only some variants have")
 
-	assert.Empty(t, rules.MergeVariants([][]rules.Finding{dev, prod}), "judged in dev")
-	assert.Equal(t, prod, rules.MergeVariants([][]rules.Finding{prod, prod}), "in no variant")
-	assert.Equal(t, renamed, rules.MergeVariants([][]rules.Finding{dev, renamed}), "the port is wrong in one variant")
+	assert.Empty(t, rules.MergeVariants([][]rules.Finding{dev, prod}, nil), "judged in dev")
+	assert.Equal(t, prod, rules.MergeVariants([][]rules.Finding{prod, prod}, nil), "in no variant")
+	assert.Equal(t, renamed, rules.MergeVariants([][]rules.Finding{dev, renamed}, nil), "the port is wrong in one variant")
 }

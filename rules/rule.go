@@ -162,6 +162,9 @@ type Finding struct {
 	Column   int        `json:"column"`
 	Related  []Related  `json:"related"`
 	Hint     string     `json:"hint"`
+	// Variants names the variants (kustomize overlays, Helm values sets) the finding
+	// holds in, when it holds in some of those linted only.
+	Variants []string `json:"variants,omitempty"`
 	// Merge is how the finding merges across variants: the rule's Doc.Merge unless the
 	// finding set its own. It is not part of the JSON output.
 	Merge Merge `json:"-"`

@@ -275,7 +275,11 @@ func lintUnits(ctx context.Context, engine *rules.Engine, units []*model.Graph, 
 		res.files += g.Files
 		res.objects += len(g.Objects)
 	}
-	res.findings = rules.MergeVariants(perUnit)
+	names := make([]string, len(units))
+	for i, g := range units {
+		names[i] = g.Unit
+	}
+	res.findings = rules.MergeVariants(perUnit, names)
 	return res, nil
 }
 

@@ -210,8 +210,30 @@ func TestUserPolicy(t *testing.T) {
 	assert.Contains(t, out, "examples/shop/cart.yaml:30:9  warning  service-team-label  Service cart has no team label")
 }
 
-func TestHelmChartNotice(t *testing.T) {
-	code, _, errOut := kubenet(t, "", "lint", "cmd/kubenet/testdata/withchart")
+// TestHelmChart: a chart folder is rendered with the flags of helm template, and its
+// findings point at the template; --helm=false skips it with a notice.
+func TestHelmChart(t *testing.T) {
+	code, out, errOut := kubenet(t, "", "lint", "--no-color", "cmd/kubenet/testdata/withchart")
+	assert.Equal(t, exitClean, code, out+errOut)
+
+	code, out, errOut = kubenet(t, "", "lint", "--no-color", "--format", "json", "--set", "app=wbe", "--release-name", "front",
+		"cmd/kubenet/testdata/withchart")
+	assert.Equal(t, exitFindings, code, errOut)
+	var res struct{ Findings []rules.Finding }
+	require.NoError(t, json.Unmarshal([]byte(out), &res))
+	var orphaned []rules.Finding
+	for _, f := range res.Findings {
+		if f.Rule == "service-selector-orphaned" {
+			orphaned = append(orphaned, f)
+		}
+	}
+	require.Len(t, orphaned, 1, out)
+	f := orphaned[0]
+	assert.Equal(t, "cmd/kubenet/testdata/withchart/chart/templates/svc.yaml", f.File)
+	assert.Equal(t, 6, f.Line, "the template line that wrote the selector")
+	assert.Equal(t, "default/Service/front", f.Object.String())
+
+	code, _, errOut = kubenet(t, "", "lint", "--helm=false", "cmd/kubenet/testdata/withchart")
 	assert.Equal(t, exitClean, code)
 	assert.Contains(t, errOut, "skipped Helm chart cmd/kubenet/testdata/withchart/chart")
 	assert.Contains(t, errOut, "helm template")
