@@ -138,6 +138,14 @@ func (a *assembly) addSources(r fileResult) {
 			g.Sources[name] = data
 		}
 	}
+	for v, t := range r.built.via {
+		if g.RenderedBy == nil {
+			g.RenderedBy = map[Pos]Pos{}
+		}
+		if _, ok := g.RenderedBy[v]; !ok {
+			g.RenderedBy[v] = t
+		}
+	}
 }
 
 // addProblems adds a file's problems, with the namespace of the object each concerns

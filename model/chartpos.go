@@ -247,11 +247,12 @@ type renderedChart struct {
 func assembleRendered(s *chartSetup, ch *chartv2.Chart, files map[string]string, disk map[string][]byte, values []valuesFile) *kustomized {
 	chartYAML := filepath.Join(s.dir, "Chart.yaml")
 	r := &renderedChart{s: s, ch: ch, disk: disk, values: values,
-		k: &kustomized{file: chartYAML, files: map[string][]byte{}, exact: map[[2]int]Pos{}, lines: map[int]Pos{}}}
+		k: &kustomized{file: chartYAML, files: map[string][]byte{}, exact: map[[2]int]Pos{}, lines: map[int]Pos{}, via: map[Pos]Pos{}}}
 	if data, ok := disk["Chart.yaml"]; ok {
 		r.k.files[chartYAML] = data
 	}
 	for i := range r.values {
+		r.k.files[r.values[i].path] = r.values[i].data
 		var n yaml.Node
 		if err := yaml.Unmarshal(r.values[i].data, &n); err == nil && len(n.Content) > 0 {
 			r.values[i].root = n.Content[0]
@@ -265,6 +266,7 @@ func assembleRendered(s *chartSetup, ch *chartv2.Chart, files map[string]string,
 			vf.root = n.Content[0]
 		}
 		r.values = append([]valuesFile{vf}, r.values...)
+		r.k.files[vf.path] = data
 	}
 	for _, name := range renderedTemplates(files) {
 		r.add(name, files[name])
@@ -313,6 +315,10 @@ func (r *renderedChart) add(name, output string) {
 		p := Pos{File: file, Line: at[i] + 1, Column: indentOf(t.text) + 1}
 		if t.values != "" {
 			if q, ok := r.valuePos(prefix, t.values, l, absorbed[i]); ok {
+				line := Pos{File: q.File, Line: q.Line}
+				if _, seen := r.k.via[line]; !seen {
+					r.k.via[line] = Pos{File: p.File, Line: p.Line}
+				}
 				p = q
 			}
 		}

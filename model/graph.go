@@ -98,6 +98,9 @@ type Graph struct {
 	// printing the offending line.
 	Files   int
 	Sources map[string][]byte
+	// RenderedBy maps a values file line (file and line) that set a field of a
+	// rendered chart to the template line that wrote the field.
+	RenderedBy map[Pos]Pos
 	// Unit is the kustomization file this graph was built from, or "" for plain manifests.
 	Unit string
 	// Skipped lists what kubenet met in the input but did not build (kustomizations

@@ -259,6 +259,9 @@ type kustomized struct {
 	// when a field has no counterpart in the source (added or changed by the build).
 	starts   []int
 	fallback []Pos
+	// via maps a values line a rendered chart's field points at to the template
+	// line that wrote the field.
+	via map[Pos]Pos
 }
 
 // remap turns a position in the built stream into one in a source file.

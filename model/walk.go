@@ -42,6 +42,11 @@ func walk(p string, ignore func(string) bool, kust, helm bool) (walked, error) {
 		if helm && isPackagedChart(f) {
 			return walked{files: []string{f}, charts: []string{f}}, nil
 		}
+		if c := chartOf(f); helm && c != "" {
+			// A template named on its own (an editor, a hook passing file names) is
+			// linted as its chart renders it.
+			return walked{files: []string{c}, charts: []string{c}}, nil
+		}
 		return walked{files: []string{f}}, nil
 	}
 	root, err := filepath.EvalSymlinks(p)
@@ -59,6 +64,32 @@ func walk(p string, ignore func(string) bool, kust, helm bool) (walked, error) {
 	}
 	sort.Strings(w.files)
 	return w.walked, nil
+}
+
+// chartOf returns the chart a file belongs to, when it is one of a chart's templates
+// or values files: the nearest folder above it holding a Chart.yaml, looking no
+// higher than a repository root.
+func chartOf(file string) string {
+	dir := filepath.Dir(file)
+	for range 8 {
+		if _, err := os.Stat(filepath.Join(dir, "Chart.yaml")); err == nil {
+			rel, _ := filepath.Rel(dir, file)
+			first := strings.Split(filepath.ToSlash(rel), "/")[0]
+			if first == "templates" || first == "charts" || first == "ci" || first == "Chart.yaml" || strings.HasPrefix(first, "values") {
+				return dir
+			}
+			return ""
+		}
+		if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
+			return ""
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+	return ""
 }
 
 // walker walks one folder given as a path (see walk).

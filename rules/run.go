@@ -156,9 +156,15 @@ func (r *run) finish() []Finding {
 	}
 	kept := r.out[:0]
 	for _, f := range r.out {
-		if r.wanted(f.Rule) {
-			kept = append(kept, f)
+		if !r.wanted(f.Rule) {
+			continue
 		}
+		if t, ok := r.g.RenderedBy[model.Pos{File: f.File, Line: f.Line}]; ok {
+			// A field whose value a chart's values file set: the template that
+			// wrote it is where to look next.
+			f.Related = append(f.Related, Related{File: t.File, Line: t.Line, Message: "the template line that renders this value"})
+		}
+		kept = append(kept, f)
 	}
 	Sort(kept)
 	return kept

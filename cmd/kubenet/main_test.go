@@ -536,6 +536,32 @@ func TestExampleGateway(t *testing.T) {
 	}, got)
 }
 
+// TestExampleChart: the example chart's two mistakes, each at its values line with the
+// template as a note, one of them only in the prod variant.
+func TestExampleChart(t *testing.T) {
+	code, out, errOut := kubenet(t, "", "lint", "--format", "json", "examples/chart")
+	require.Equal(t, exitFindings, code, errOut)
+	var rep struct {
+		Findings []rules.Finding `json:"findings"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &rep))
+	var got []string
+	for _, f := range rep.Findings {
+		if f.Severity < rules.Warning {
+			continue
+		}
+		var notes []string
+		for _, r := range f.Related {
+			notes = append(notes, fmt.Sprintf("%s:%d", filepath.ToSlash(r.File), r.Line))
+		}
+		got = append(got, fmt.Sprintf("%s:%d %s %v %v", f.File, f.Line, f.Rule, notes, f.Variants))
+	}
+	assert.Equal(t, []string{
+		"examples/chart/values-prod.yaml:6 ingress-port-mismatch [examples/chart/templates/service.yaml:4 examples/chart/templates/ingress.yaml:20] [examples/chart with values-prod.yaml]",
+		"examples/chart/values.yaml:12 service-port-mismatch [examples/chart/templates/deployment.yaml:4 examples/chart/templates/service.yaml:13] []",
+	}, got)
+}
+
 // TestConfigGatewayAPI: cluster.gatewayAPI says which Gateway API versions the cluster
 // serves, and cluster.gatewayClasses where a class's data plane runs.
 func TestConfigGatewayAPI(t *testing.T) {
