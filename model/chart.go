@@ -91,6 +91,10 @@ type chartSetup struct {
 	values             []string // applied to every variant, before its own
 	set, setString     []string
 	variants           []chartVariant
+	// inline are values given in place (a kustomization's valuesInline), over the
+	// values files, or under them when inlineFirst.
+	inline      map[string]any
+	inlineFirst bool
 }
 
 // setupChart decides how the chart in dir is rendered: the config's entry for it,
@@ -230,8 +234,15 @@ func renderChart(s *chartSetup, v chartVariant, h *HelmOptions) (*kustomized, er
 		if err := sigyaml.Unmarshal(data, &m); err != nil {
 			return nil, &renderError{Pos{File: f, Line: 1, Column: 1}, fmt.Sprintf("values file %s does not parse: %v", f, err)}
 		}
-		vals = loader.MergeMaps(vals, m)
+		vals = mergeValues(vals, m)
 		valueFiles = append(valueFiles, valuesFile{path: f, data: data})
+	}
+	if len(s.inline) > 0 {
+		merged, err := applyInline(vals, s.inline, s.inlineFirst)
+		if err != nil {
+			return nil, &renderError{Pos{File: filepath.Join(s.dir, "Chart.yaml"), Line: 1, Column: 1}, fmt.Sprintf("valuesInline: %v", err)}
+		}
+		vals = merged
 	}
 	for _, kv := range s.set {
 		if err := strvals.ParseInto(kv, vals); err != nil {
@@ -478,6 +489,9 @@ func renderedTemplates(files map[string]string) []string {
 	sort.Strings(names)
 	return names
 }
+
+// mergeValues merges values b over a, as Helm merges values files.
+func mergeValues(a, b map[string]any) map[string]any { return loader.MergeMaps(a, b) }
 
 // errMissingDeps reports whether a chart was not rendered for want of its dependencies.
 func errMissingDeps(err error) bool {

@@ -151,9 +151,6 @@ func checkLocal(dir string, seen map[string]bool) error {
 			return &notBuilt{fmt.Sprintf("%s: %q is remote and kubenet reads no network; lint the built output instead: kustomize build %s | kubenet lint -", file, r, dir)}
 		}
 	}
-	if len(k.HelmCharts) > 0 {
-		return &notBuilt{fmt.Sprintf("%s: helmCharts need helm, and kubenet runs no programs; lint the built output instead: kustomize build --enable-helm %s | kubenet lint -", file, dir)}
-	}
 	return nil
 }
 
@@ -325,7 +322,19 @@ func kustomize(dir string) (*kustomized, error) {
 		return nil, err
 	}
 	absDir := filepath.Dir(absFile)
-	m, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(originFS{filesys.MakeFsOnDisk(), absFile}, absDir)
+	inflated, err := inflateAll(dir)
+	if err != nil {
+		return nil, err
+	}
+	fs := inflatedFS{FileSystem: originFS{filesys.MakeFsOnDisk(), absFile}, files: map[string][]byte{}, kusts: inflated}
+	charts := map[string]*kustomized{}
+	for _, infl := range inflated {
+		for _, in := range infl {
+			fs.files[in.file] = in.out.data
+			charts[in.file] = in.out
+		}
+	}
+	m, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(fs, absDir)
 	if err != nil {
 		if base, msg, ok := failedBase(err.Error(), absDir); ok {
 			// The failure is in a base: blame the base, in words every overlay of it
@@ -370,6 +379,17 @@ func kustomize(dir string) (*kustomized, error) {
 			continue
 		}
 		switch {
+		case origin.Path != "" && origin.Repo == "" && charts[absClean(filepath.Join(dir, origin.Path))] != nil:
+			// A chart's output: aligned with the rendered stream, then moved
+			// through the chart's own positions (below).
+			src := absClean(filepath.Join(dir, origin.Path))
+			if _, ok := docs[src]; !ok {
+				docs[src] = parseDocs(charts[src].data)
+			}
+			if sn := matchDoc(docs[src], res.GetKind(), res.GetName()); sn != nil {
+				fb = Pos{File: src, Line: sn.Line, Column: sn.Column}
+				k.align(built.Content[0], sn, src, start-1, "")
+			}
 		case origin.Path != "" && origin.Repo == "":
 			src := filepath.Join(dir, origin.Path)
 			if _, ok := docs[src]; !ok {
@@ -408,7 +428,42 @@ func kustomize(dir string) (*kustomized, error) {
 		k.fallback = append(k.fallback, fb)
 	}
 	k.data = append([]byte{}, buf.Bytes()...) // never nil: an empty build is an empty stream
+	k.throughCharts(charts)
 	return k, nil
+}
+
+// throughCharts moves the positions that point into an inflated chart's output to the
+// chart's templates and values files.
+func (k *kustomized) throughCharts(charts map[string]*kustomized) {
+	if len(charts) == 0 {
+		return
+	}
+	move := func(p Pos) Pos {
+		if c := charts[p.File]; c != nil {
+			return c.remap(p)
+		}
+		return p
+	}
+	for key, p := range k.exact {
+		k.exact[key] = move(p)
+	}
+	for key, p := range k.lines {
+		k.lines[key] = move(p)
+	}
+	for i, p := range k.fallback {
+		k.fallback[i] = move(p)
+	}
+	for _, c := range charts {
+		for name, data := range c.files {
+			k.files[name] = data
+		}
+		for v, t := range c.via {
+			if k.via == nil {
+				k.via = map[Pos]Pos{}
+			}
+			k.via[v] = t
+		}
+	}
 }
 
 // patchFile is a strategic-merge patch file of a kustomization, decoded.

@@ -149,9 +149,52 @@ func TestKustomizeRefusesNetworkAndPrograms(t *testing.T) {
 	assert.Empty(t, problems(units[0], Invalid), "not building them is kubenet's limit, not the user's mistake")
 	notices := problems(units[0], Notice)
 	require.Len(t, notices, 2, dumpProblems(units[0]))
-	assert.Contains(t, notices[0].Message, "helmCharts need helm")
+	assert.Contains(t, notices[0].Message, `helmCharts "redis" is not in `+filepath.Join(root, "helm", "charts"))
+	assert.Contains(t, notices[0].Message, "kubenet reads no network")
 	assert.Contains(t, notices[1].Message, "is remote and kubenet reads no network")
 	assert.Contains(t, notices[1].Message, "kustomize build "+filepath.Join(root, "remote")+" | kubenet lint -")
+}
+
+// TestKustomizeHelmCharts: a kustomization's helmCharts whose chart is vendored in its
+// chartHome are inflated in memory, kustomize's transformers apply to the output, and
+// positions go back to the chart's templates and values.
+func TestKustomizeHelmCharts(t *testing.T) {
+	files := map[string]string{
+		"app/kustomization.yaml": `namespace: shop
+labels:
+  - pairs: {team: payments}
+helmCharts:
+  - name: api
+    releaseName: pay
+    valuesFile: values-shop.yaml
+    valuesInline:
+      replicas: 3
+resources:
+  - extra.yaml
+`,
+		"app/values-shop.yaml":                 "port: 9090 # @shop-port\nreplicas: 1\n",
+		"app/extra.yaml":                       cm("extra"),
+		"app/charts/api/Chart.yaml":            "apiVersion: v2\nname: api\nversion: 0.1.0\n",
+		"app/charts/api/values.yaml":           "port: 80\nreplicas: 1\n",
+		"app/charts/api/templates/svc.yaml":    "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}-api # @svc-name\nspec:\n  selector: {app: api}\n  ports:\n    - port: {{ .Values.port }}\n",
+		"app/charts/api/templates/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-api\nspec:\n  replicas: {{ .Values.replicas }}\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n        - name: api\n          image: api\n",
+	}
+	root := tree(t, files)
+	g, err := Load(Options{Kustomize: true}, root)
+	require.NoError(t, err)
+	require.Empty(t, g.Problems, dumpProblems(g))
+	svc := g.Service("shop", "pay-api")
+	require.NotNil(t, svc, "the kustomization's namespace applies to the chart's output")
+	assert.Equal(t, "payments", object(t, g, "shop/Service/pay-api").Labels["team"], "and its labels")
+	assert.Equal(t, markerLine(t, root, files, "shop-port"), fileLine(svc.Ports[0].PortPos), "a value from the valuesFile points there")
+	assert.Equal(t, markerLine(t, root, files, "svc-name"), fileLine(object(t, g, "shop/Service/pay-api").Pos), "a field points at the template")
+	for _, w := range g.Workloads {
+		if w.Name == "pay-api" {
+			require.NotNil(t, w.Replicas)
+			assert.Equal(t, 3, *w.Replicas, "valuesInline wins over the valuesFile")
+		}
+	}
+	assert.Contains(t, cmNames(g), "extra")
 }
 
 func TestKustomizeBuildFailureIsAFinding(t *testing.T) {

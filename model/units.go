@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 )
@@ -159,6 +160,7 @@ func (in *inputs) buildKustomizations(roots []string) map[string]source {
 	for _, dir := range roots {
 		k, err := kustomize(dir)
 		var skipped *notBuilt
+		var rendered *renderError
 		file := kustomizationFile(dir)
 		switch {
 		case errors.As(err, &skipped):
@@ -168,6 +170,18 @@ func (in *inputs) buildKustomizations(roots []string) map[string]source {
 				sb.Namespace = k.Namespace
 			}
 			in.skipped = append(in.skipped, sb)
+		case errors.As(err, &rendered):
+			// A chart of its helmCharts does not render: kustomize build --enable-helm
+			// fails the same way.
+			src := source{name: rendered.pos.File, data: []byte{}, failed: &Problem{Kind: RenderFailed, Pos: rendered.pos, Message: rendered.msg}}
+			if fi, err := os.Stat(rendered.pos.File); err == nil && fi.Mode().IsRegular() {
+				src.data, src.path = nil, rendered.pos.File
+			}
+			built[dir] = src
+			in.skipped = append(in.skipped, SkippedBuild{File: file})
+		case errMissingDeps(err):
+			in.notices = append(in.notices, Problem{Kind: Notice, Pos: Pos{File: file}, Message: "skipped " + err.Error()})
+			in.skipped = append(in.skipped, SkippedBuild{File: file})
 		case err != nil:
 			at := file
 			var inBase *baseBuildError
