@@ -62,12 +62,13 @@ docs:
 golden:
 	go test ./cmd/kubenet -update
 
-## fuzz: fuzz the loader, the helm stdin split, the whole pipeline (load, facts, rules)
+## fuzz: fuzz the loader, the helm stdin split, chart rendering, the whole pipeline (load, facts, rules)
 ## and the escaping of every output, FUZZTIME each (make test runs them briefly;
 ## FUZZTIME=10m for longer runs)
 fuzz:
 	go test ./model -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
 	go test ./model -run '^$$' -fuzz '^FuzzHelmStdin$$' -fuzztime $(FUZZTIME)
+	go test ./model -run '^$$' -fuzz '^FuzzChart$$' -fuzztime $(FUZZTIME)
 	go test ./rules -run '^$$' -fuzz '^FuzzPipeline$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 	go test ./report -run '^$$' -fuzz '^FuzzEscape$$' -fuzztime $(FUZZTIME)
 

@@ -40,6 +40,15 @@ type item struct {
 // Objects of a chart's output that name no namespace are the release's.
 func decodeFile(src source) fileResult {
 	res := decodeSource(src)
+	if res.built != nil {
+		// A document of a built stream that does not parse (a chart can render
+		// anything) is reported where it came from.
+		for i, p := range res.problems {
+			if p.Pos.File == res.name {
+				res.problems[i].Pos = res.built.remap(p.Pos)
+			}
+		}
+	}
 	if src.namespace != "" {
 		for _, it := range res.items {
 			if it.namespaced && it.obj.Namespace == "" {

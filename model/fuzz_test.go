@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // fuzzSeeds are hand-written inputs that have upset YAML loaders: markers in odd
@@ -188,6 +189,66 @@ func FuzzHelmStdin(f *testing.F) {
 			}
 			if n := bytes.Count(src, []byte("\n")) + 1; o.Pos.Line > n {
 				t.Fatalf("%s at %s: the file has %d lines", o.ID, o.Pos, n)
+			}
+		}
+	})
+}
+
+// FuzzChart renders a chart of one fuzzed template and fuzzed values: rendering and
+// the alignment of positions must never panic or hang, and every object and field must
+// point at a line that exists in a file kubenet keeps as a source.
+func FuzzChart(f *testing.F) {
+	f.Add("apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  ports:\n    - port: {{ .Values.port }}\n", "port: 80\n")
+	f.Add("{{- range .Values.items }}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ . }}\n{{- end }}\n", "items: [a, b, c]\n")
+	f.Add("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels:\n    {{- toYaml .Values.labels | nindent 4 }}\n", "labels:\n  a: b\n  c: d\n")
+	f.Add("---# c\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: {{ required \"n\" .Values.n }}}\n", "n: x\n")
+	f.Add("{{ fail \"no\" }}", "")
+	f.Add("{{- with .Values.x }}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .name }}\n{{- end }}\n", "x: {name: y}\n")
+	f.Fuzz(func(t *testing.T, tpl, values string) {
+		if len(tpl) > 4096 || len(values) > 4096 {
+			return
+		}
+		dir := t.TempDir()
+		for name, body := range map[string]string{
+			"c/Chart.yaml":       "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+			"c/values.yaml":      values,
+			"c/templates/t.yaml": tpl,
+		} {
+			p := filepath.Join(dir, name)
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		g, err := Load(Options{Helm: HelmOptions{Timeout: 2 * time.Second}}, filepath.Join(dir, "c"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		check := func(what string, p Pos) {
+			if !p.IsValid() {
+				return
+			}
+			src, ok := g.Sources[p.File]
+			if !ok {
+				t.Fatalf("%s at %s, which is not a source", what, p)
+			}
+			if n := bytes.Count(src, []byte("\n")) + 1; p.Line > n {
+				t.Fatalf("%s at %s: the file has %d lines", what, p, n)
+			}
+		}
+		for _, o := range g.Objects {
+			check(o.ID, o.Pos)
+		}
+		for _, s := range g.Services {
+			for _, p := range s.Ports {
+				check(s.Name+" port", p.PortPos)
+			}
+		}
+		for _, p := range g.Problems {
+			if p.Kind != Notice {
+				check("problem "+p.Message, p.Pos)
 			}
 		}
 	})
