@@ -36,6 +36,9 @@ type Config struct {
 	// Helm is how charts are rendered (helm); paths are resolved against the
 	// config file's folder.
 	Helm HelmOptions
+	// Baseline is the baseline file lint reads (baseline), relative to the config's
+	// folder.
+	Baseline string
 	// Source is the file's content (for printing the line of a finding).
 	Source []byte
 }
@@ -250,7 +253,10 @@ func (c *docCtx) strings(n *yaml.Node, where string) []string {
 }
 
 func (c *docCtx) config(cfg *Config, m *yaml.Node) {
-	c.strictKeys(m, "config", "namespace", "failOn", "rules", "ignorePaths", "policies", "expectations", "cluster", "ruleTimeout", "helm")
+	c.strictKeys(m, "config", "namespace", "failOn", "rules", "ignorePaths", "policies", "expectations", "cluster", "ruleTimeout", "helm", "baseline")
+	if b, ok := c.str(val(m, "baseline"), "baseline"); ok && b != "" {
+		cfg.Baseline = filepath.Join(filepath.Dir(c.file), b)
+	}
 	if h := val(m, "helm"); c.mapping(h, "helm") {
 		c.helm(&cfg.Helm, h, filepath.Dir(c.file))
 	}

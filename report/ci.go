@@ -1,13 +1,10 @@
 package report
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"github.com/kubenet/kubenet/rules"
@@ -128,19 +125,6 @@ func sarifLevel(s rules.Severity) string {
 	return "note"
 }
 
-var positionInText = regexp.MustCompile(`:\d+(:\d+)?\b`)
-
-// fingerprint identifies a finding across unrelated edits: the rule, the file, the
-// object and the message without the positions it may quote, not the line.
-func fingerprint(f rules.Finding) string {
-	obj := ""
-	if f.Object != nil {
-		obj = f.Object.String()
-	}
-	h := sha256.Sum256([]byte(f.Rule + "\x00" + filepath.ToSlash(f.File) + "\x00" + obj + "\x00" + positionInText.ReplaceAllString(f.Message, "")))
-	return hex.EncodeToString(h[:16])
-}
-
 // writeSARIF writes a SARIF 2.1.0 log with the full rule catalog.
 func writeSARIF(w io.Writer, r Report) error {
 	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{Name: "kubenet", Version: r.Version, InformationURI: "https://github.com/kubenet/kubenet"}}, Results: []sarifResult{}}
@@ -171,7 +155,7 @@ func writeSARIF(w io.Writer, r Report) error {
 				ArtifactLocation: sarifArtifact{URI: sarifURI(f.File), URIBaseID: "%SRCROOT%"},
 				Region:           sarifRegion{StartLine: f.Line, StartColumn: f.Column},
 			}}},
-			PartialFingerprints: map[string]string{"kubenetFinding/v1": fingerprint(f)},
+			PartialFingerprints: map[string]string{"kubenetFinding/v2": rules.Fingerprint(f)},
 		})
 	}
 	enc := json.NewEncoder(w)

@@ -26,6 +26,9 @@ type Report struct {
 	Rules []*rules.Rule
 	// Version is kubenet's version, for the formats that name the tool.
 	Version string
+	// Baselined counts the findings a baseline held (left out of Findings), and
+	// BaselineFixed its entries no finding matches any more.
+	Baselined, BaselineFixed int
 }
 
 // Options say how the caller wants the output.

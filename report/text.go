@@ -20,10 +20,13 @@ type summary struct {
 	Infos    int `json:"infos"`
 	// Config is the config file the run used (absent when none).
 	Config string `json:"config,omitempty"`
+	// Baselined and BaselineFixed are counted with --baseline (absent without).
+	Baselined     int `json:"baselined,omitempty"`
+	BaselineFixed int `json:"baselineFixed,omitempty"`
 }
 
 func (r Report) summary() summary {
-	s := summary{Files: r.Files, Objects: r.Objects, Config: r.Config}
+	s := summary{Files: r.Files, Objects: r.Objects, Config: r.Config, Baselined: r.Baselined, BaselineFixed: r.BaselineFixed}
 	for _, f := range r.Findings {
 		switch f.Severity {
 		case rules.Error:
@@ -109,11 +112,15 @@ func writeText(w io.Writer, r Report, st Options) error {
 		if len(r.Findings) > 0 {
 			b.WriteByte('\n')
 		}
+		base := ""
+		if s.Baselined > 0 {
+			base = fmt.Sprintf("; %s in the baseline", plural(s.Baselined, "more"))
+		}
 		if len(r.Findings) == 0 {
-			fmt.Fprintf(&b, "no findings in %s (%s)\n", plural(s.Files, "file"), plural(s.Objects, "object"))
+			fmt.Fprintf(&b, "no findings in %s (%s)%s\n", plural(s.Files, "file"), plural(s.Objects, "object"), base)
 		} else {
-			fmt.Fprintf(&b, "%s, %s, %s in %s (%s)\n", plural(s.Errors, "error"), plural(s.Warnings, "warning"),
-				plural(s.Infos, "info"), plural(s.Files, "file"), plural(s.Objects, "object"))
+			fmt.Fprintf(&b, "%s, %s, %s in %s (%s)%s\n", plural(s.Errors, "error"), plural(s.Warnings, "warning"),
+				plural(s.Infos, "info"), plural(s.Files, "file"), plural(s.Objects, "object"), base)
 		}
 	}
 	_, err := w.Write(neutralizeCommands(b.Bytes()))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -32,6 +33,9 @@ type lintOptions struct {
 	ruleTimeout time.Duration
 	// allowEmpty accepts a run in which every input was skipped.
 	allowEmpty bool
+	// baseline is the file of findings to leave out; writeBaseline the file to
+	// write every finding to.
+	baseline, writeBaseline string
 }
 
 func newLintCmd(f *factory, runF func(*lintOptions) error) *cobra.Command {
@@ -70,6 +74,8 @@ errors, unreadable paths and broken policies.`,
 	fl.StringSliceVar(&opts.enable, "rule", nil, "run only these rules (comma-separated ids)")
 	fl.StringArrayVar(&opts.expect, "expect", nil, "file of connectivity expectations to check (repeatable); see docs/reachability.md")
 	fl.BoolVar(&opts.allowEmpty, "allow-empty", false, "exit 0 even when every input was skipped (remote kustomizations, charts), so nothing was analysed")
+	fl.StringVar(&opts.baseline, "baseline", "", "report only findings not in this baseline file (see --write-baseline); exit status counts only those")
+	fl.StringVar(&opts.writeBaseline, "write-baseline", "", "write every finding to this baseline file, and report none of them")
 	fl.DurationVar(&opts.ruleTimeout, "rule-timeout", rules.DefaultRuleTimeout, "stop a Rego rule that evaluates longer than this (a usage error naming the rule)")
 	_ = cmd.RegisterFlagCompletionFunc("rule", completeRuleIDs)
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(report.Findings.Names(), cobra.ShellCompDirectiveNoFileComp))
@@ -91,6 +97,9 @@ type lintPlan struct {
 	failOn   rules.Severity
 	outputs  []output
 	policies []string
+	// baseline is read before anything else, so that a bad file is a usage error.
+	baseline     *rules.Baseline
+	baselinePath string
 }
 
 // plan applies the config under the flags (flags beat the file) and checks the flags.
@@ -113,6 +122,17 @@ func (opts *lintOptions) plan() (*lintPlan, error) {
 	main, err := report.Findings.Parse(opts.format)
 	if err != nil {
 		return nil, usageErr("--format: %v", err)
+	}
+	p.baselinePath = opts.baseline
+	if p.baselinePath == "" && cfg != nil && opts.writeBaseline == "" {
+		p.baselinePath = cfg.Baseline
+	}
+	if p.baselinePath != "" && opts.writeBaseline == "" {
+		b, err := rules.ReadBaseline(p.baselinePath)
+		if err != nil {
+			return nil, usageErr("--baseline %s: %v", p.baselinePath, err)
+		}
+		p.baseline = &b
 	}
 	p.outputs = []output{{format: main}}
 	for _, spec := range opts.outputs {
@@ -181,6 +201,13 @@ func runLint(ctx context.Context, opts *lintOptions) error {
 		return err
 	}
 	notes := opts.notes(plan.cfg, units)
+	rep := report.Report{Findings: res.findings, Files: res.files, Objects: res.objects, Sources: res.sources,
+		Rules: c.engine.Rules(), Version: version}
+	more, err := opts.applyBaseline(plan, &rep)
+	if err != nil {
+		return err
+	}
+	notes = append(notes, more...)
 	if res.files == 0 && !opts.allowEmpty {
 		if skipped := skippedInputs(units); len(skipped) > 0 {
 			clock.stop()
@@ -190,8 +217,6 @@ func runLint(ctx context.Context, opts *lintOptions) error {
 	}
 	clock.stop()
 	printNotes(opts.f.io.err, notes)
-	rep := report.Report{Findings: res.findings, Files: res.files, Objects: res.objects, Sources: res.sources,
-		Rules: c.engine.Rules(), Version: version}
 	if plan.cfg != nil {
 		rep.Config = plan.cfg.Path
 	}
@@ -200,13 +225,47 @@ func runLint(ctx context.Context, opts *lintOptions) error {
 	}
 	clock.stage("report")
 	if plan.failOn != rules.None {
-		for _, f := range res.findings {
+		for _, f := range rep.Findings {
 			if f.Severity >= plan.failOn {
 				return &exitError{code: exitFindings}
 			}
 		}
 	}
 	return nil
+}
+
+// applyBaseline writes the baseline (--write-baseline), or leaves out the findings
+// the baseline holds, and says what it did.
+func (opts *lintOptions) applyBaseline(plan *lintPlan, rep *report.Report) ([]string, error) {
+	if opts.writeBaseline != "" {
+		var buf bytes.Buffer
+		if err := rules.NewBaseline(rep.Findings).Write(&buf); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(opts.writeBaseline, buf.Bytes(), 0o644); err != nil {
+			return nil, usageErr("--write-baseline: %v", err)
+		}
+		n := len(rep.Findings)
+		rep.Findings, rep.Baselined = []rules.Finding{}, n
+		return []string{report.Visible(fmt.Sprintf("kubenet: wrote %s to the baseline %s; lint with --baseline %s to report only new ones", plural(n, "finding"), opts.writeBaseline, opts.writeBaseline))}, nil
+	}
+	if plan.baseline == nil {
+		return nil, nil
+	}
+	kept, baselined, fixed := plan.baseline.Filter(rep.Findings)
+	rep.Findings, rep.Baselined, rep.BaselineFixed = kept, baselined, len(fixed)
+	if len(fixed) == 0 {
+		return nil, nil
+	}
+	return []string{report.Visible(fmt.Sprintf("kubenet: %s in the baseline %s fixed; refresh the baseline: kubenet lint --write-baseline %s", plural(len(fixed), "finding"), plan.baselinePath, plan.baselinePath))}, nil
+}
+
+// plural is "1 finding", "2 findings".
+func plural(n int, what string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, what)
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 // ruleOptions are the rules' settings: the cluster with the config's settings and
