@@ -204,3 +204,45 @@ func (s PortSet) List() []PortRange {
 	}
 	return out
 }
+
+// Minus returns the ports of s that o does not hold.
+func (s PortSet) Minus(o PortSet) PortSet {
+	if o.IsEmpty() || s.IsEmpty() {
+		return s
+	}
+	var out PortSet
+	for i := range s.r {
+		var rs []Range
+		b := o.r[i]
+		for _, a := range s.r[i] {
+			lo := a.Lo
+			for _, c := range b {
+				if c.Hi < lo || c.Lo > a.Hi {
+					continue
+				}
+				if c.Lo > lo {
+					rs = append(rs, Range{lo, c.Lo - 1})
+				}
+				lo = c.Hi + 1
+				if lo > a.Hi {
+					break
+				}
+			}
+			if lo <= a.Hi {
+				rs = append(rs, Range{lo, a.Hi})
+			}
+		}
+		out.r[i] = rs
+	}
+	return out
+}
+
+// First returns one port of s (the lowest of the first protocol that has any).
+func (s PortSet) First() (string, int, bool) {
+	for i, rs := range s.r {
+		if len(rs) > 0 {
+			return protocols[i], rs[0].Lo, true
+		}
+	}
+	return "", 0, false
+}

@@ -147,3 +147,37 @@ func (b Baseline) Filter(findings []Finding) (kept []Finding, baselined int, fix
 	}
 	return kept, baselined, fixed
 }
+
+// CompareFindings splits two runs' findings by fingerprint: those only new has
+// (introduced), those only old has (fixed), and how many both have. oldKey and newKey,
+// when set, normalise a side's findings before they are fingerprinted (the two sides'
+// files may live under different folders).
+func CompareFindings(old, new []Finding, oldKey, newKey func(Finding) Finding) (introduced, fixed []Finding, unchanged int) {
+	fp := func(f Finding, key func(Finding) Finding) string {
+		if key != nil {
+			f = key(f)
+		}
+		return Fingerprint(f)
+	}
+	left := map[string]int{}
+	for _, f := range old {
+		left[fp(f, oldKey)]++
+	}
+	for _, f := range new {
+		k := fp(f, newKey)
+		if left[k] > 0 {
+			left[k]--
+			unchanged++
+			continue
+		}
+		introduced = append(introduced, f)
+	}
+	for _, f := range old {
+		k := fp(f, oldKey)
+		if left[k] > 0 {
+			left[k]--
+			fixed = append(fixed, f)
+		}
+	}
+	return introduced, fixed, unchanged
+}

@@ -493,6 +493,12 @@ func TestMermaidParses(t *testing.T) {
 		require.Equal(t, exitClean, code, errOut)
 		pictures[fmt.Sprintf("%d.mmd", i)] = out
 	}
+	// The picture kubenet diff puts in its Markdown (opened and closed connections).
+	md, err := os.ReadFile(filepath.Join(repoRoot, "cmd/kubenet/testdata/shop.diff.golden.markdown"))
+	require.NoError(t, err)
+	_, fence, ok := strings.Cut(string(md), "```mermaid\n")
+	require.True(t, ok, "the diff golden holds a picture")
+	pictures["diff.mmd"], _, _ = strings.Cut(fence, "```")
 	out, ok := parseMermaid(t, pictures)
 	assert.True(t, ok, out)
 	assert.Equal(t, len(pictures), strings.Count(out, " ok flowchart-v2"), out)

@@ -111,6 +111,6 @@ Shell completion: kubenet completion bash|zsh|fish|powershell --help`,
 	}
 	f := newFactory(io)
 	root.PersistentFlags().StringVar(&f.configPath, "config", "", "config file (default: the first .kubenet.yaml from the working directory up to the repository root)")
-	root.AddCommand(newLintCmd(f, nil), newReachCmd(f), newResolveCmd(f), newRulesCmd(io), newInitCmd(io), newGraphCmd(f), newDebugCmd(f))
+	root.AddCommand(newLintCmd(f, nil), newDiffCmd(f), newReachCmd(f), newResolveCmd(f), newRulesCmd(io), newInitCmd(io), newGraphCmd(f), newDebugCmd(f))
 	return root
 }

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -604,13 +605,34 @@ func TestConfigGatewayAPI(t *testing.T) {
 }
 
 // TestMakefileFuzzTargets: every fuzz target `make fuzz` names exists in the package it
-// names (go test -fuzz on a package without it passes silently, fuzzing nothing).
+// names (go test -fuzz on a package without it passes silently, fuzzing nothing), and
+// every fuzz target of the repository is run by it.
 func TestMakefileFuzzTargets(t *testing.T) {
 	makefile, err := os.ReadFile(filepath.Join(repoRoot, "Makefile"))
 	require.NoError(t, err)
 	re := regexp.MustCompile(`go test (\./\S+) -run '\^\$\$' -fuzz '\^(\w+)\$\$'`)
 	matches := re.FindAllStringSubmatch(string(makefile), -1)
-	require.Len(t, matches, 4, "the fuzz targets of make fuzz")
+	require.NotEmpty(t, matches, "the fuzz targets of make fuzz")
+	listed := map[string]bool{}
+	for _, m := range matches {
+		listed[filepath.Clean(m[1])+" "+m[2]] = true
+	}
+	fuzzFunc := regexp.MustCompile(`(?m)^func (Fuzz\w+)\(f \*testing\.F\)`)
+	err = filepath.WalkDir(repoRoot, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, "_test.go") {
+			return err
+		}
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(repoRoot, filepath.Dir(p))
+		for _, m := range fuzzFunc.FindAllStringSubmatch(string(src), -1) {
+			assert.True(t, listed[rel+" "+m[1]], "make fuzz does not run %s of ./%s", m[1], rel)
+		}
+		return nil
+	})
+	require.NoError(t, err)
 	for _, m := range matches {
 		files, err := filepath.Glob(filepath.Join(repoRoot, m[1], "*_test.go"))
 		require.NoError(t, err)
