@@ -36,6 +36,9 @@ var Diffs = &Registry[Diff]{formats: []Format[Diff]{
 	{Name: "text", Write: func(w io.Writer, d Diff, _ Options) error { return writeDiffText(w, d) }},
 	{Name: "json", Help: "a documented contract", Write: func(w io.Writer, d Diff, _ Options) error { return writeDiffJSON(w, d) }},
 	{Name: "markdown", Help: "for a job summary or a pull request comment", Write: func(w io.Writer, d Diff, _ Options) error { return writeDiffMarkdown(w, d) }},
+	{Name: "github", Help: "annotations for the findings introduced", Write: func(w io.Writer, d Diff, _ Options) error {
+		return writeGitHub(w, Report{Findings: d.Introduced})
+	}},
 }}
 
 // counts are the totals of a diff.

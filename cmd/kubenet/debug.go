@@ -35,6 +35,6 @@ func newDebugCmd(f *factory) *cobra.Command {
 		},
 	}
 	in.register(input.Flags())
-	cmd.AddCommand(input, newRuleCmd(f.io))
+	cmd.AddCommand(input, newRuleCmd(f.io), newPRCommentCmd(f.io))
 	return cmd
 }

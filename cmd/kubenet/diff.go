@@ -30,6 +30,7 @@ type diffOptions struct {
 	git      bool
 	paths    []string
 	policies []string
+	outputs  []string
 }
 
 func newDiffCmd(f *factory) *cobra.Command {
@@ -62,6 +63,7 @@ Exit status: 1 when the change introduces a finding at or above --fail-on, 0 oth
 	fl.BoolVar(&opts.git, "git", false, "compare revisions of the git repository in the working directory")
 	fl.StringArrayVar(&opts.paths, "path", nil, "with --git: the folders to compare, relative to the working directory (repeatable; default .)")
 	fl.StringArrayVar(&opts.policies, "policy", nil, "folder of extra Rego rules (repeatable)")
+	fl.StringArrayVarP(&opts.outputs, "output", "o", nil, "also write FORMAT=FILE, e.g. markdown=diff.md (repeatable)")
 	opts.input.register(fl)
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(report.Diffs.Names(), cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -81,6 +83,19 @@ func runDiff(ctx context.Context, opts *diffOptions) error {
 	format, err := report.Diffs.Parse(opts.format)
 	if err != nil {
 		return usageErr("--format: %v", err)
+	}
+	type extra struct {
+		format report.Format[report.Diff]
+		path   string
+	}
+	var extras []extra
+	for _, spec := range opts.outputs {
+		name, path, ok := strings.Cut(spec, "=")
+		f, known := report.Diffs.Lookup(name)
+		if !ok || path == "" || !known {
+			return usageErr("--output %q: want FORMAT=FILE with FORMAT one of %s", spec, strings.Join(report.Diffs.Names(), ", "))
+		}
+		extras = append(extras, extra{f, path})
 	}
 	cfg, err := opts.f.Config()
 	if err != nil {
@@ -144,6 +159,15 @@ func runDiff(ctx context.Context, opts *diffOptions) error {
 	}
 	if err := format.Write(opts.f.io.out, d, report.Options{}); err != nil {
 		return err
+	}
+	for _, x := range extras {
+		var buf bytes.Buffer
+		if err := x.format.Write(&buf, d, report.Options{}); err != nil {
+			return err
+		}
+		if err := os.WriteFile(x.path, buf.Bytes(), 0o644); err != nil {
+			return usageErr("--output: %v", err)
+		}
 	}
 	if threshold != rules.None {
 		for _, f := range d.Introduced {

@@ -207,15 +207,16 @@ func runAction(t *testing.T, workspace string, inputs map[string]string) (code i
 		_, ok := a.Inputs[name]
 		require.True(t, ok, "action.yml has no input %q", name)
 	}
+	var expand func(s string) string
 	input := func(name string) string {
 		if v, ok := inputs[name]; ok {
 			return v
 		}
 		in, ok := a.Inputs[name]
 		require.True(t, ok, "action.yml uses undeclared input %q", name)
-		return in.Default
+		return expand(in.Default)
 	}
-	expand := func(s string) string {
+	expand = func(s string) string {
 		return exprRe.ReplaceAllStringFunc(s, func(m string) string {
 			e := exprRe.FindStringSubmatch(m)[1]
 			switch {
@@ -225,6 +226,10 @@ func runAction(t *testing.T, workspace string, inputs map[string]string) (code i
 				return repoRoot
 			case e == "github.action_ref":
 				return "v0.9.0"
+			case e == "github.token":
+				return "test-token"
+			case strings.HasPrefix(e, "github.event.pull_request."):
+				return "" // a push: no pull request (tests give base, head and pr-number)
 			}
 			t.Fatalf("the test runner does not know the expression %q: teach it, or keep the action simpler", e)
 			return ""
@@ -251,7 +256,7 @@ func runAction(t *testing.T, workspace string, inputs map[string]string) (code i
 		env := []string{
 			"CI=true", "GITHUB_ACTIONS=true", "GITHUB_WORKSPACE=" + workspace, "GITHUB_ACTION_PATH=" + repoRoot,
 			"GITHUB_REPOSITORY=example/shop", "GITHUB_SHA=0123456789abcdef0123456789abcdef01234567",
-			"GITHUB_SERVER_URL=https://github.com", "RUNNER_TEMP=" + runnerTemp, "RUNNER_OS=Linux",
+			"GITHUB_SERVER_URL=https://github.com", "GITHUB_API_URL=https://api.github.example", "RUNNER_TEMP=" + runnerTemp, "RUNNER_OS=Linux",
 		}
 		for _, f := range []string{"GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_PATH", "GITHUB_ENV"} {
 			env = append(env, f+"="+files[f])
@@ -337,6 +342,78 @@ func TestGitHubAction(t *testing.T) {
 	code, log, _ = runAction(t, workspace, map[string]string{"paths": "missing"})
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, log, "cannot read missing")
+}
+
+// TestGitHubActionDiff runs the Action's diff mode on a pull request of two commits:
+// the summary is the diff, annotations are the introduced findings only, and with
+// comment: true one pull request comment is created, then edited, through GitHub's
+// API (a stand-in curl records the calls).
+func TestGitHubActionDiff(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds kubenet; not in -short")
+	}
+	requireTool(t, "bash")
+	requireTool(t, "git")
+	workspace := twoCommits(t, func(dir string) {
+		replaceIn(t, filepath.Join(dir, "k8s/cart.yaml"), "app: carts", "app: cart")
+		replaceIn(t, filepath.Join(dir, "k8s/catalog.yaml"), "    app: catalog\n  ports", "    app: catalogue\n  ports")
+	})
+	// curl as GitHub would answer it: the comments of the pull request from a file,
+	// every call logged.
+	fake := t.TempDir()
+	calls := filepath.Join(fake, "calls.log")
+	listing := filepath.Join(fake, "comments.json")
+	curl := `#!/bin/bash
+echo "$*" >> ` + calls + `
+out=/dev/stdout
+while [ $# -gt 0 ]; do
+  case "$1" in -o) out="$2"; shift ;; --data-binary) cp "${2#@}" ` + filepath.Join(fake, "payload.json") + `; shift ;; esac
+  shift
+done
+cat ` + listing + ` > "$out"
+`
+	require.NoError(t, os.WriteFile(filepath.Join(fake, "curl"), []byte(curl), 0o755))
+	t.Setenv("PATH", fake+string(os.PathListSeparator)+os.Getenv("PATH"))
+	inputs := map[string]string{"diff": "true", "base": "HEAD~1", "head": "HEAD", "paths": "k8s", "comment": "true", "pr-number": "7"}
+
+	require.NoError(t, os.WriteFile(listing, []byte(`[{"id":5,"body":"<!-- kubenet-diff -->\nquoted by a person","user":{"type":"User"}}]`), 0o644))
+	code, log, files := runAction(t, workspace, inputs)
+	assert.Equal(t, exitFindings, code, log)
+	assert.Contains(t, files["GITHUB_OUTPUT"], "exit-code=1\n")
+	assert.Contains(t, files["GITHUB_STEP_SUMMARY"], "### kubenet diff: HEAD\\~1 → HEAD")
+	assert.Contains(t, files["GITHUB_STEP_SUMMARY"], "| introduced | error | `service-selector-orphaned` | k8s/catalog.yaml:")
+	var annotations []string
+	for _, l := range strings.Split(log, "\n") {
+		if strings.HasPrefix(l, "::") {
+			annotations = append(annotations, l)
+		}
+	}
+	require.Len(t, annotations, 1, "the introduced finding only: %s", log)
+	assert.Contains(t, annotations[0], "::error file=k8s/catalog.yaml")
+	logged, err := os.ReadFile(calls)
+	require.NoError(t, err)
+	assert.Contains(t, string(logged), "https://api.github.example/repos/example/shop/issues/7/comments?per_page=100")
+	assert.Contains(t, string(logged), "-X POST https://api.github.example/repos/example/shop/issues/7/comments", "no comment of kubenet's yet")
+	assert.Contains(t, string(logged), "Authorization: Bearer test-token")
+	payload, err := os.ReadFile(filepath.Join(fake, "payload.json"))
+	require.NoError(t, err)
+	var body struct{ Body string }
+	require.NoError(t, json.Unmarshal(payload, &body))
+	assert.True(t, strings.HasPrefix(body.Body, "<!-- kubenet-diff -->\n### kubenet diff"), body.Body)
+
+	require.NoError(t, os.Remove(calls))
+	require.NoError(t, os.WriteFile(listing, []byte(`[{"id":42,"body":"<!-- kubenet-diff -->\nold","user":{"type":"Bot"}}]`), 0o644))
+	_, log, _ = runAction(t, workspace, inputs)
+	logged, err = os.ReadFile(calls)
+	require.NoError(t, err, log)
+	assert.Contains(t, string(logged), "-X PATCH https://api.github.example/repos/example/shop/issues/comments/42", "its own comment, edited")
+
+	// Without comment: true, GitHub is never called.
+	require.NoError(t, os.Remove(calls))
+	delete(inputs, "comment")
+	_, log, _ = runAction(t, workspace, inputs)
+	_, err = os.Stat(calls)
+	assert.True(t, os.IsNotExist(err), "curl ran: %s", log)
 }
 
 // annotationRe is the only workflow command kubenet's log may carry: an annotation of
