@@ -10,7 +10,7 @@ GOLANGCI := $(BIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 FUZZTIME ?= 15s
 export GOTOOLCHAIN := local
 
-.PHONY: all build test tools vet lint gotest regotest docs golden fuzz bench check tidy clean
+.PHONY: all build test tools vet lint gotest regotest docs golden fuzz bench check tidy clean release-snapshot
 
 all: build
 
@@ -25,7 +25,20 @@ test: vet lint tools gotest fuzz
 
 ## tools: the clients the integration tests drive, into bin/ (pre-commit comes from
 ## Debian: .ci/run installs it)
-tools: $(BIN)/actionlint $(NPM_TOOLS)
+tools: $(BIN)/actionlint $(NPM_TOOLS) $(BIN)/goreleaser $(BIN)/cyclonedx-gomod
+
+# The release tools, at the versions tools/release/go.mod pins.
+$(BIN)/goreleaser: tools/release/go.mod
+	cd tools/release && go build -o $(BIN)/goreleaser github.com/goreleaser/goreleaser/v2
+
+$(BIN)/cyclonedx-gomod: tools/release/go.mod
+	cd tools/release && go build -o $(BIN)/cyclonedx-gomod github.com/CycloneDX/cyclonedx-gomod/cmd/cyclonedx-gomod
+
+## release-snapshot: every release artifact into dist/ (binaries for linux, darwin and
+## windows on amd64 and arm64, archives, checksums, SBOMs), published nowhere; the
+## container image needs a registry and is built on release only
+release-snapshot: $(BIN)/goreleaser $(BIN)/cyclonedx-gomod
+	PATH="$(BIN):$$PATH" $(BIN)/goreleaser release --snapshot --clean --skip=publish,ko
 
 $(BIN)/actionlint:
 	GOBIN=$(BIN) go install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)

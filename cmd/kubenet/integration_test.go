@@ -2,12 +2,15 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -162,8 +165,24 @@ func TestPreCommitHook(t *testing.T) {
 	assert.Contains(t, out, "kubenet")
 	assert.Contains(t, out, "cart.yaml:26:5  error  service-selector-orphaned  selector app=carts matches no pod template in namespace shop")
 
+	// The language: system variant runs the kubenet on PATH.
+	bin := t.TempDir()
+	out, code = sh(t, repoRoot, nil, "go", "build", "-o", filepath.Join(bin, "kubenet"), "./cmd/kubenet")
+	require.Equal(t, 0, code, out)
+	system := strings.Replace(config, "id: kubenet", "id: kubenet-system", 1)
+	require.NotEqual(t, config, system)
+	require.NoError(t, os.WriteFile(filepath.Join(user, ".pre-commit-config.yaml"), []byte(system), 0o644))
+	systemEnv := append(append([]string{}, env...), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	out, code = sh(t, user, systemEnv, preCommit, "run", "--all-files")
+	assert.Equal(t, 1, code, out)
+	assert.Contains(t, out, "cart.yaml:26:5  error  service-selector-orphaned")
+
 	fixed := strings.Replace(brokenService, "app: carts", "app: cart", 1)
 	require.NoError(t, os.WriteFile(filepath.Join(user, "cart.yaml"), []byte(fixed), 0o644))
+	out, code = sh(t, user, systemEnv, preCommit, "run", "--all-files")
+	assert.Equal(t, 0, code, out)
+	assert.Regexp(t, `kubenet\.+Passed`, out)
+	require.NoError(t, os.WriteFile(filepath.Join(user, ".pre-commit-config.yaml"), []byte(config), 0o644))
 	out, code = sh(t, user, env, preCommit, "run", "--all-files")
 	assert.Equal(t, 0, code, out)
 	assert.Regexp(t, `kubenet\.+Passed`, out)
@@ -179,6 +198,7 @@ type action struct {
 		Steps []struct {
 			Name             string            `yaml:"name"`
 			ID               string            `yaml:"id"`
+			If               string            `yaml:"if"`
 			Uses             string            `yaml:"uses"`
 			Shell            string            `yaml:"shell"`
 			Run              string            `yaml:"run"`
@@ -206,6 +226,11 @@ func runAction(t *testing.T, workspace string, inputs map[string]string) (code i
 	for name := range inputs {
 		_, ok := a.Inputs[name]
 		require.True(t, ok, "action.yml has no input %q", name)
+	}
+	if _, ok := inputs["release-url"]; !ok {
+		// No release to download: the action builds from source.
+		inputs = maps.Clone(inputs)
+		inputs["release-url"] = "file://" + t.TempDir()
 	}
 	var expand func(s string) string
 	input := func(name string) string {
@@ -245,7 +270,11 @@ func runAction(t *testing.T, workspace string, inputs map[string]string) (code i
 	require.NoError(t, os.MkdirAll(runnerTemp, 0o755))
 	path := os.Getenv("PATH")
 	code = -1
+	outputs := map[string]map[string]string{}
 	for _, step := range a.Runs.Steps {
+		if step.If != "" && !stepCondition(t, step.If, outputs) {
+			continue
+		}
 		if step.Uses != "" {
 			require.True(t, strings.HasPrefix(step.Uses, "actions/setup-go@"), "unexpected action %s", step.Uses)
 			continue
@@ -258,9 +287,12 @@ func runAction(t *testing.T, workspace string, inputs map[string]string) (code i
 			"GITHUB_REPOSITORY=example/shop", "GITHUB_SHA=0123456789abcdef0123456789abcdef01234567",
 			"GITHUB_SERVER_URL=https://github.com", "GITHUB_API_URL=https://api.github.example", "RUNNER_TEMP=" + runnerTemp, "RUNNER_OS=Linux",
 		}
-		for _, f := range []string{"GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_PATH", "GITHUB_ENV"} {
+		stepOutput := filepath.Join(temp, "step-output")
+		require.NoError(t, os.WriteFile(stepOutput, nil, 0o644))
+		for _, f := range []string{"GITHUB_STEP_SUMMARY", "GITHUB_PATH", "GITHUB_ENV"} {
 			env = append(env, f+"="+files[f])
 		}
+		env = append(env, "GITHUB_OUTPUT="+stepOutput, "RUNNER_ARCH="+map[string]string{"amd64": "X64", "arm64": "ARM64"}[runtime.GOARCH])
 		for k, v := range step.Env {
 			env = append(env, k+"="+expand(v))
 		}
@@ -279,10 +311,21 @@ func runAction(t *testing.T, workspace string, inputs map[string]string) (code i
 		}
 		out, c := sh(t, dir, env, "bash", "--noprofile", "--norc", "-eo", "pipefail", script)
 		log += out
+		written, err := os.ReadFile(stepOutput)
+		require.NoError(t, err)
+		appendFile(t, files["GITHUB_OUTPUT"], written)
+		outputs[step.ID] = map[string]string{}
+		for _, l := range strings.Split(string(written), "\n") {
+			if k, v, ok := strings.Cut(l, "="); ok {
+				outputs[step.ID][k] = v
+			}
+		}
 		if step.ID == "lint" {
 			code = c
-		} else {
-			require.Equal(t, 0, c, "step %q failed: %s", step.Name, out)
+		} else if c != 0 {
+			// The job stops at a failed step, as the runner stops it.
+			log += fmt.Sprintf("\nstep %q failed with %d\n", step.Name, c)
+			break
 		}
 	}
 	for name, f := range files {
@@ -291,6 +334,75 @@ func runAction(t *testing.T, workspace string, inputs map[string]string) (code i
 		files[name] = string(data)
 	}
 	return code, log, files
+}
+
+// stepCondition evaluates a step's `if:` of the one form action.yml uses:
+// steps.ID.outputs.NAME == or != 'VALUE'.
+func stepCondition(t *testing.T, cond string, outputs map[string]map[string]string) bool {
+	t.Helper()
+	m := regexp.MustCompile(`^steps\.(\w+)\.outputs\.([\w-]+) (==|!=) '([^']*)'$`).FindStringSubmatch(strings.TrimSpace(cond))
+	require.NotNil(t, m, "the test runner does not know the condition %q: teach it, or keep the action simpler", cond)
+	equal := outputs[m[1]][m[2]] == m[4]
+	return equal == (m[3] == "==")
+}
+
+func appendFile(t *testing.T, path string, data []byte) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0o644)
+	require.NoError(t, err)
+	_, err = f.Write(data)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+}
+
+// TestGitHubActionRelease: the action downloads the release of its own version,
+// checked against checksums.txt, and builds from source only when there is none; a
+// release that does not match its checksums fails the job.
+func TestGitHubActionRelease(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds kubenet; not in -short")
+	}
+	requireTool(t, "bash")
+	requireTool(t, "curl")
+	workspace := t.TempDir()
+	require.NoError(t, os.CopyFS(filepath.Join(workspace, "k8s"), os.DirFS(filepath.Join(repoRoot, "examples/shop"))))
+
+	// A release v0.9.0 of a kubenet that says it was downloaded.
+	releases := t.TempDir()
+	dir := filepath.Join(releases, "v0.9.0")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	bin := filepath.Join(t.TempDir(), "kubenet")
+	out, code := sh(t, repoRoot, nil, "go", "build", "-ldflags", "-X main.version=0.9.0 -X main.commit=released", "-o", bin, "./cmd/kubenet")
+	require.Equal(t, 0, code, out)
+	archive := fmt.Sprintf("kubenet_0.9.0_linux_%s.tar.gz", runtime.GOARCH)
+	out, code = sh(t, filepath.Dir(bin), nil, "tar", "-czf", filepath.Join(dir, archive), "kubenet")
+	require.Equal(t, 0, code, out)
+	data, err := os.ReadFile(filepath.Join(dir, archive))
+	require.NoError(t, err)
+	sum := sha256.Sum256(data)
+	checksums := fmt.Sprintf("%x  %s\n%x  kubenet_0.9.0_darwin_arm64.tar.gz\n", sum, archive, sha256.Sum256(nil))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "checksums.txt"), []byte(checksums), 0o644))
+
+	inputs := map[string]string{"paths": "k8s", "summary": "false", "release-url": "file://" + releases}
+	code, log, _ := runAction(t, workspace, inputs)
+	assert.Equal(t, exitFindings, code, log)
+	assert.Contains(t, log, "kubenet: downloaded "+archive+" (sha256 ")
+	assert.Contains(t, log, "kubenet version 0.9.0 (commit released)", "the release binary runs")
+	assert.NotContains(t, log, "building from source")
+
+	// A tampered release: the job stops before linting.
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "checksums.txt"), []byte(strings.Replace(checksums, fmt.Sprintf("%x", sum), fmt.Sprintf("%x", sha256.Sum256([]byte("x"))), 1)), 0o644))
+	code, log, _ = runAction(t, workspace, inputs)
+	assert.Equal(t, -1, code, "lint never ran: %s", log)
+	assert.Contains(t, log, "does not match the release's checksums.txt")
+	assert.Contains(t, log, `step "Download kubenet" failed`)
+
+	// No release of this version: built from source (the other action tests).
+	inputs["release-url"] = "file://" + t.TempDir()
+	code, log, _ = runAction(t, workspace, inputs)
+	assert.Equal(t, exitFindings, code, log)
+	assert.Contains(t, log, "building from source")
+	assert.Contains(t, log, "kubenet version 0.9.0\n")
 }
 
 // TestGitHubAction runs action.yml's steps on the example shop and checks what a pull

@@ -18,8 +18,20 @@ const (
 	exitUsage    = 2 // usage error, unreadable input, broken policy
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "0.0.0-dev"
+// version and commit are set at build time with -ldflags "-X main.version=... -X
+// main.commit=..." (the release build sets both).
+var (
+	version = "0.0.0-dev"
+	commit  = ""
+)
+
+// versionText is what --version prints after "kubenet version ".
+func versionText() string {
+	if commit == "" {
+		return version
+	}
+	return version + " (commit " + commit + ")"
+}
 
 func main() {
 	stop := startProfiles(os.Getenv("KUBENET_CPUPROFILE"), os.Getenv("KUBENET_MEMPROFILE"), os.Stderr)
@@ -107,7 +119,7 @@ Shell completion: kubenet completion bash|zsh|fish|powershell --help`,
   kubenet rules service-port-mismatch`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       version,
+		Version:       versionText(),
 	}
 	f := newFactory(io)
 	root.PersistentFlags().StringVar(&f.configPath, "config", "", "config file (default: the first .kubenet.yaml from the working directory up to the repository root)")
