@@ -14,11 +14,11 @@ import (
 type ConnChange struct {
 	// Change is "opened" (denied on every port before), "closed" (denied on every
 	// port after) or "changed" (allowed on other ports).
-	Change   string `json:"change"`
-	From     string `json:"from"`
-	To       string `json:"to"`
-	Before   PortSet
-	After    PortSet
+	Change string `json:"change"`
+	From   string `json:"from"`
+	To     string `json:"to"`
+	Before PortSet
+	After  PortSet
 	// Because names the policy rules that make the difference: for ports opened, the
 	// rules that admit them now (or that nothing isolates the pods any more); for ports
 	// closed, the policies that deny them now.

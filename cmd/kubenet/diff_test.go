@@ -24,8 +24,8 @@ type diffJSON struct {
 		Change, From, To string
 		Because          []string
 	} `json:"connections"`
-	Workloads []struct{ Added, Removed []string } `json:"workloads"`
-	Names     []struct{ Change, Object, Name, Before, After string } `json:"names"`
+	Workloads []struct{ Added, Removed []string }                                        `json:"workloads"`
+	Names     []struct{ Change, Object, Name, Before, After string }                     `json:"names"`
 	Summary   struct{ Introduced, Fixed, Unchanged, Opened, Closed, Changed, Names int } `json:"summary"`
 }
 

@@ -148,4 +148,3 @@ func TestReleaseSnapshot(t *testing.T) {
 	assert.Equal(t, exitFindings, code, out)
 	assert.Contains(t, out, "service-selector-orphaned", "the released binary lints")
 }
-
