@@ -88,7 +88,7 @@ func (in *inputFlags) register(f *pflag.FlagSet) {
 	f.StringArrayVar(&in.helm.set, "set", nil, "Helm value, as helm --set key=value (repeatable)")
 	f.StringArrayVar(&in.helm.setString, "set-string", nil, "Helm string value, as helm --set-string key=value (repeatable)")
 	f.StringVar(&in.helm.release, "release-name", "", "Helm release name (default: the chart's name)")
-	f.StringVar(&in.helm.kubeVersion, "kube-version", "", "Kubernetes version for a chart's .Capabilities (default: Helm's)")
+	f.StringVar(&in.helm.kubeVersion, "kube-version", "", "Kubernetes version for a chart's .Capabilities (default "+model.DefaultKubeVersion+")")
 	f.StringArrayVar(&in.helm.apiVersions, "api-versions", nil, "API version for a chart's .Capabilities.APIVersions, e.g. monitoring.coreos.com/v1 (repeatable)")
 }
 

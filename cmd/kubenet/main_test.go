@@ -122,7 +122,7 @@ func TestLintSARIFCatalog(t *testing.T) {
 	assert.Len(t, driver.Rules, len(e.Rules()), "the full rule catalog")
 	for _, r := range log.Runs[0].Results {
 		assert.Equal(t, r.RuleID, driver.Rules[r.RuleIndex].ID)
-		assert.Len(t, r.PartialFingerprints["kubenetFinding/v1"], 32)
+		assert.Len(t, r.PartialFingerprints["kubenetFinding/v2"], 32)
 	}
 	assert.NotEmpty(t, log.Runs[0].Results)
 }
