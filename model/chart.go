@@ -71,6 +71,12 @@ type ChartConfig struct {
 // libraries come from, as helm template assumes its own.
 const DefaultKubeVersion = "v1.37.0"
 
+// CheckKubeVersion reports whether v is a Kubernetes version Helm reads (--kube-version).
+func CheckKubeVersion(v string) error {
+	_, err := common.ParseKubeVersion(v)
+	return err
+}
+
 // DefaultRenderTimeout bounds the rendering of one chart variant.
 const DefaultRenderTimeout = 60 * time.Second
 
@@ -254,6 +260,7 @@ func renderChart(s *chartSetup, v chartVariant, h *HelmOptions) (*kustomized, er
 			return nil, &renderError{Pos{File: filepath.Join(s.dir, "Chart.yaml"), Line: 1, Column: 1}, fmt.Sprintf("--set-string %s: %v", kv, err)}
 		}
 	}
+	chartFile := Pos{File: filepath.Join(s.dir, "Chart.yaml"), Line: 1, Column: 1}
 	caps := common.DefaultCapabilities.Copy()
 	kubeVersion := h.KubeVersion
 	if kubeVersion == "" {
@@ -262,12 +269,11 @@ func renderChart(s *chartSetup, v chartVariant, h *HelmOptions) (*kustomized, er
 	{
 		kv, err := common.ParseKubeVersion(kubeVersion)
 		if err != nil {
-			return nil, &PathError{Path: "--kube-version", Err: err}
+			return nil, &renderError{chartFile, fmt.Sprintf("kube version %q: %v", kubeVersion, err)}
 		}
 		caps.KubeVersion = *kv
 	}
 	caps.APIVersions = append(append(common.VersionSet{}, caps.APIVersions...), h.APIVersions...)
-	chartFile := Pos{File: filepath.Join(s.dir, "Chart.yaml"), Line: 1, Column: 1}
 	if ch.Metadata.KubeVersion != "" && !chartutil.IsCompatibleRange(ch.Metadata.KubeVersion, caps.KubeVersion.String()) {
 		return nil, &renderError{chartFile, fmt.Sprintf("the chart requires kubeVersion %s, and Kubernetes %s is assumed (--kube-version or helm.kubeVersion)", ch.Metadata.KubeVersion, caps.KubeVersion.Version)}
 	}

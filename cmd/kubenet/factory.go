@@ -123,6 +123,11 @@ func (f *factory) loadOptions(in *inputFlags) (model.Options, error) {
 		return model.Options{}, err
 	}
 	o := model.Options{DefaultNamespace: in.namespace, Stdin: f.io.in, Kustomize: in.kustomize, Sized: heapReadier(nil), Helm: in.helmOptions(cfg)}
+	if v := o.Helm.KubeVersion; v != "" {
+		if err := model.CheckKubeVersion(v); err != nil {
+			return model.Options{}, usageErr("--kube-version %q: %v", v, err)
+		}
+	}
 	if in.changed("namespace") {
 		// -n is the release namespace too, as for helm template.
 		o.Helm.Namespace = in.namespace

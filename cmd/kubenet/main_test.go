@@ -234,6 +234,10 @@ func TestHelmChart(t *testing.T) {
 	assert.Equal(t, 6, f.Line, "the template line that wrote the selector")
 	assert.Equal(t, "default/Service/front", f.Object.String())
 
+	code, _, errOut = kubenet(t, "", "lint", "--kube-version", "banana", "cmd/kubenet/testdata/withchart")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, `--kube-version "banana"`)
+
 	code, _, errOut = kubenet(t, "", "lint", "--helm=false", "cmd/kubenet/testdata/withchart")
 	assert.Equal(t, exitClean, code)
 	assert.Contains(t, errOut, "skipped Helm chart cmd/kubenet/testdata/withchart/chart")
