@@ -39,6 +39,11 @@ type HelmOptions struct {
 	// Values are values files (-f), applied to every chart after its own; when
 	// given, a chart's variants are not discovered.
 	Values []string
+	// ConfigValues are the config's helm.values, applied before Values. Like every
+	// values file the config names, each must resolve inside Root (the config's
+	// folder): a repository's config cannot make kubenet read outside it.
+	ConfigValues []string
+	Root         string
 	// Set and SetString are --set and --set-string, applied last.
 	Set, SetString []string
 	// KubeVersion and APIVersions are the cluster's, for .Capabilities.
@@ -97,6 +102,9 @@ type chartSetup struct {
 	values             []string // applied to every variant, before its own
 	set, setString     []string
 	variants           []chartVariant
+	// confine maps the values files the config or the chart names to the folder each
+	// must resolve inside, links followed.
+	confine map[string]string
 	// inline are values given in place (a kustomization's valuesInline), over the
 	// values files, or under them when inlineFirst.
 	inline      map[string]any
@@ -107,7 +115,11 @@ type chartSetup struct {
 // then the flags; without values files given, each values-*.yaml beside the chart
 // and each file of its ci/ folder is a variant of its own.
 func (h *HelmOptions) setupChart(dir, defaultNS string) (*chartSetup, bool) {
-	s := &chartSetup{dir: dir, release: h.Release, namespace: h.Namespace, set: h.Set, setString: h.SetString}
+	s := &chartSetup{dir: dir, release: h.Release, namespace: h.Namespace, set: h.Set, setString: h.SetString, confine: map[string]string{}}
+	for _, v := range h.ConfigValues {
+		s.values = append(s.values, v)
+		s.confine[v] = h.Root
+	}
 	var cc *ChartConfig
 	for i := range h.Charts {
 		if sameDir(h.Charts[i].Path, dir) {
@@ -126,6 +138,7 @@ func (h *HelmOptions) setupChart(dir, defaultNS string) (*chartSetup, bool) {
 		}
 		for _, v := range cc.Values {
 			s.values = append(s.values, filepath.Join(dir, v))
+			s.confine[filepath.Join(dir, v)] = dir
 		}
 		s.set = append(append([]string{}, cc.Set...), s.set...)
 		names := make([]string, 0, len(cc.Variants))
@@ -137,6 +150,7 @@ func (h *HelmOptions) setupChart(dir, defaultNS string) (*chartSetup, bool) {
 			v := chartVariant{name: n}
 			for _, f := range cc.Variants[n] {
 				v.values = append(v.values, filepath.Join(dir, f))
+				s.confine[filepath.Join(dir, f)] = dir
 			}
 			s.variants = append(s.variants, v)
 		}
@@ -147,8 +161,15 @@ func (h *HelmOptions) setupChart(dir, defaultNS string) (*chartSetup, bool) {
 	if len(h.Values) > 0 {
 		s.values = append(s.values, h.Values...)
 		s.variants = nil
-	} else if len(s.variants) == 0 && (cc == nil || len(cc.Values) == 0) {
+	} else if len(s.variants) == 0 && (cc == nil || len(cc.Values) == 0) && len(h.ConfigValues) == 0 {
 		s.variants = discoverVariants(dir)
+	}
+	for _, v := range s.variants {
+		for _, f := range v.values {
+			if _, ok := s.confine[f]; !ok && inside(dir, f) {
+				s.confine[f] = dir
+			}
+		}
 	}
 	if len(s.variants) == 0 {
 		s.variants = []chartVariant{{}}
@@ -232,6 +253,10 @@ func renderChart(s *chartSetup, v chartVariant, h *HelmOptions) (*kustomized, er
 	vals := map[string]any{}
 	var valueFiles []valuesFile
 	for _, f := range append(append([]string{}, s.values...), v.values...) {
+		if root, ok := s.confine[f]; ok && !resolvesInside(root, f) {
+			return nil, &renderError{Pos{File: filepath.Join(s.dir, "Chart.yaml"), Line: 1, Column: 1},
+				fmt.Sprintf("values file %s leads outside %s, and kubenet reads nothing outside the folder that names it", f, root)}
+		}
 		data, err := readAtMost(f, MaxFileSize)
 		if err != nil {
 			return nil, &PathError{Path: f, Err: err}
@@ -452,6 +477,20 @@ func loadChart(dir string) (*chartv2.Chart, map[string][]byte, error) {
 		return nil, nil, &renderError{Pos{File: filepath.Join(dir, "Chart.yaml"), Line: 1, Column: 1}, fmt.Sprintf("the chart %s does not load: %v", dir, err)}
 	}
 	return ch, disk, nil
+}
+
+// resolvesInside reports whether path, links followed, is root or below it (root's
+// links followed too). A path that does not exist is judged by its name.
+func resolvesInside(root, path string) bool {
+	r, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		r = root
+	}
+	p, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return inside(root, path)
+	}
+	return inside(r, p)
 }
 
 // insideRegular reports whether a chart file is read: a regular file, or a link to

@@ -285,6 +285,20 @@ func TestChartHostile(t *testing.T) {
 		assert.NotEqual(t, "stolen", o.Name, "a link out of the chart is not followed")
 	}
 
+	// Values files the config names (a chart's variants, helm.values) stay inside the
+	// folder that names them, links followed.
+	require.NoError(t, os.Symlink(outside, filepath.Join(root, "linked-values.yaml")))
+	for name, h := range map[string]HelmOptions{
+		"a variant that climbs out":  {Charts: []ChartConfig{{Path: filepath.Join(root, "c"), Variants: map[string][]string{"x": {"../../../etc/passwd"}}}}},
+		"helm.values through a link": {ConfigValues: []string{filepath.Join(root, "linked-values.yaml")}, Root: root},
+	} {
+		g, err = Load(Options{Helm: h}, root)
+		require.NoError(t, err, name)
+		pr = problems(g, RenderFailed)
+		require.Len(t, pr, 1, "%s: %s", name, dumpProblems(g))
+		assert.Contains(t, pr[0].Message, "leads outside", name)
+	}
+
 	require.NoError(t, os.WriteFile(filepath.Join(root, "c/templates/loop.yaml"),
 		[]byte("{{- range until 100000000 }}{{- range until 100000000 }}{{- end }}{{- end }}\n"), 0o600))
 	start := time.Now()

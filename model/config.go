@@ -312,8 +312,9 @@ func (c *docCtx) helm(h *HelmOptions, m *yaml.Node, dir string) {
 	c.strictKeys(m, "helm", "releaseName", "values", "set", "setString", "kubeVersion", "apiVersions", "timeout", "charts")
 	h.Release, _ = c.str(val(m, "releaseName"), "helm.releaseName")
 	h.KubeVersion, _ = c.str(val(m, "kubeVersion"), "helm.kubeVersion")
+	h.Root = dir
 	for _, v := range c.strings(val(m, "values"), "helm.values") {
-		h.Values = append(h.Values, filepath.Join(dir, v))
+		h.ConfigValues = append(h.ConfigValues, filepath.Join(dir, v))
 	}
 	h.Set = c.strings(val(m, "set"), "helm.set")
 	h.SetString = c.strings(val(m, "setString"), "helm.setString")

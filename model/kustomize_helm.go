@@ -61,6 +61,9 @@ func inflateCharts(dir, file string, k *types.Kustomization) ([]inflation, error
 		if !inside(abs, chartDir) {
 			return nil, &notBuilt{fmt.Sprintf("%s: helmCharts[%d] %q lies outside the kustomization's folder, which kustomize's load restrictor forbids", file, i, hc.Name)}
 		}
+		if !resolvesInside(abs, chartDir) {
+			return nil, &notBuilt{fmt.Sprintf("%s: helmCharts %q leads outside the kustomization's folder (a link), which kustomize's load restrictor forbids", file, hc.Name)}
+		}
 		if fi, err := os.Stat(chartDir); err != nil || !fi.IsDir() {
 			return nil, &notBuilt{fmt.Sprintf("%s: helmCharts %q is not in %s and kubenet reads no network; pull it once (kustomize build --enable-helm %s, or helm pull --untar --untardir %s), or lint the built output: kustomize build --enable-helm %s | kubenet lint -",
 				file, hc.Name, chartHome, dir, chartHome, dir)}
@@ -81,7 +84,7 @@ func inflateCharts(dir, file string, k *types.Kustomization) ([]inflation, error
 			v.values = append(v.values, filepath.Join(dir, f))
 		}
 		for _, f := range v.values {
-			if !inside(abs, f) {
+			if !resolvesInside(abs, f) {
 				return nil, &notBuilt{fmt.Sprintf("%s: helmCharts %q reads %s, outside the kustomization's folder, which kustomize's load restrictor forbids", file, hc.Name, f)}
 			}
 		}

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -195,6 +196,36 @@ resources:
 		}
 	}
 	assert.Contains(t, cmNames(g), "extra")
+}
+
+// TestKustomizeHelmChartsConfined: a chart home or values file that leads out of the
+// kustomization's folder (a link, an absolute path) is not read.
+func TestKustomizeHelmChartsConfined(t *testing.T) {
+	elsewhere := tree(t, map[string]string{
+		"api/Chart.yaml":        "apiVersion: v2\nname: api\nversion: 0.1.0\n",
+		"api/templates/cm.yaml": cm("stolen"),
+		"secret-values.yaml":    "a: b\n",
+	})
+	root := tree(t, map[string]string{
+		"linked/kustomization.yaml":           "helmCharts:\n  - name: api\n",
+		"absolute/kustomization.yaml":         "helmGlobals:\n  chartHome: " + elsewhere + "\nhelmCharts:\n  - name: api\n",
+		"values/kustomization.yaml":           "helmCharts:\n  - name: api\n    valuesFile: ../../" + filepath.Base(elsewhere) + "/secret-values.yaml\n",
+		"values/charts/api/Chart.yaml":        "apiVersion: v2\nname: api\nversion: 0.1.0\n",
+		"values/charts/api/templates/cm.yaml": cm("fine"),
+	})
+	require.NoError(t, os.MkdirAll(filepath.Join(root, "linked", "charts"), 0o755))
+	require.NoError(t, os.Symlink(filepath.Join(elsewhere, "api"), filepath.Join(root, "linked", "charts", "api")))
+	units, err := LoadUnits(Options{Kustomize: true}, root)
+	require.NoError(t, err)
+	for _, g := range units {
+		assert.NotContains(t, cmNames(g), "stolen")
+		assert.NotContains(t, cmNames(g), "fine", "the kustomization whose values file is outside is not built")
+	}
+	notices := problems(units[0], Notice)
+	require.Len(t, notices, 3, dumpProblems(units[0]))
+	for _, n := range notices {
+		assert.Regexp(t, "outside the kustomization's folder|leads outside", n.Message)
+	}
 }
 
 func TestKustomizeBuildFailureIsAFinding(t *testing.T) {

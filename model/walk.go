@@ -137,6 +137,10 @@ func (w *walker) dir(path, name string, err error) error {
 		// would pass a repository kubenet has not read (exit 2).
 		return &PathError{Path: path, Err: unwrapPath(err)}
 	}
+	if _, err := os.Stat(filepath.Join(path, "Chart.yaml")); err == nil && w.kust && underAny(path, w.kdirs) {
+		// A chart under a kustomization is its helmCharts' to render, or nobody's.
+		return filepath.SkipDir
+	}
 	if _, err := os.Stat(filepath.Join(path, "Chart.yaml")); err == nil && w.helm {
 		w.charts = append(w.charts, filepath.Clean(path))
 		w.files = append(w.files, filepath.Clean(path))
