@@ -44,6 +44,9 @@ type NamespaceFacts struct {
 	Services int `json:"services"`
 	// NotIngressIsolated lists workloads no policy with Ingress type selects.
 	NotIngressIsolated []string `json:"notIngressIsolated"`
+	// Skipped is a build kubenet did not build (a kustomization, a Helm chart) that
+	// may define objects in the namespace, or "".
+	Skipped string `json:"skipped"`
 }
 
 func (f *Facts) netFacts() *NetFacts {
@@ -93,7 +96,7 @@ func (f *Facts) netFacts() *NetFacts {
 		nf.Workloads[n.ID] = wf
 	}
 	for _, ns := range g.Namespaces {
-		nsf := &NamespaceFacts{Workloads: wlNS[ns.Name], NotIngressIsolated: []string{}}
+		nsf := &NamespaceFacts{Workloads: wlNS[ns.Name], NotIngressIsolated: []string{}, Skipped: f.skippedFor(ns.Name)}
 		nf.Namespaces[ns.Name] = nsf
 	}
 	for _, p := range g.Policies {

@@ -18,12 +18,13 @@ type BackendTLSPolicy struct {
 	// WellKnownCACertificates is "System" or an implementation's value, "" when unset.
 	WellKnownCACertificates string `json:"wellKnownCACertificates"`
 	Hostname                string `json:"hostname"`
-	HostnamePos             Pos    `json:"hostnamePos"`
+	// HostnamePos is the hostname key, else the validation block, else the name.
+	HostnamePos Pos `json:"hostnamePos"`
 }
 
 // buildBackendTLSPolicy reads a BackendTLSPolicy.
 func buildBackendTLSPolicy(c *docCtx, o *Object, n *yaml.Node) entity {
-	p := &BackendTLSPolicy{Object: *o, TargetRefs: []ObjectRef{}, CACertificateRefs: []ObjectRef{}}
+	p := &BackendTLSPolicy{Object: *o, TargetRefs: []ObjectRef{}, CACertificateRefs: []ObjectRef{}, HostnamePos: o.Pos}
 	c.obj = &p.Object
 	spec := val(n, "spec")
 	if !c.mapping(spec, "spec") {

@@ -91,10 +91,12 @@ type builtinInput struct {
 	Monitors       []*model.Monitor      `json:"monitors"`
 	Gateways       []*model.Gateway      `json:"gateways"`
 	Routes         []slimRoute           `json:"routes"`
-	Objects        []slimObject          `json:"objects"`
-	Endpoints      []string              `json:"endpoints"`
-	Facts          *analyzer.Facts       `json:"facts"`
-	Config         analyzer.Config       `json:"config"`
+	// BackendTLSPolicies are kept whole: they are few, and small.
+	BackendTLSPolicies []*model.BackendTLSPolicy `json:"backendTLSPolicies"`
+	Objects            []slimObject              `json:"objects"`
+	Endpoints          []string                  `json:"endpoints"`
+	Facts              *analyzer.Facts           `json:"facts"`
+	Config             analyzer.Config           `json:"config"`
 }
 
 // slimObject is an object's header without labels, and with annotations only where a
@@ -182,6 +184,7 @@ type slimService struct {
 	SelectorPos    model.Pos            `json:"selectorPos"`
 	SelectorKeyPos map[string]model.Pos `json:"selectorKeyPos"`
 	Ports          []slimServicePort    `json:"ports"`
+	PortsUnknown   bool                 `json:"portsUnknown"`
 }
 
 type slimServicePort struct {
@@ -196,7 +199,7 @@ type slimServicePort struct {
 
 func slimSvc(s *model.Service) slimService {
 	out := slimService{ID: s.ID, Pos: s.Pos, Namespace: s.Namespace, Invalid: s.Invalid, Type: s.Type, Headless: s.Headless, Selector: s.Selector,
-		SelectorPos: s.SelectorPos, SelectorKeyPos: s.SelectorKeyPos}
+		SelectorPos: s.SelectorPos, SelectorKeyPos: s.SelectorKeyPos, PortsUnknown: s.PortsUnknown}
 	if s.Ports != nil {
 		out.Ports = make([]slimServicePort, len(s.Ports))
 	}
@@ -238,7 +241,8 @@ func (in *Input) builtin() *builtinInput {
 	b := &builtinInput{
 		Namespaces: in.Namespaces, Ingresses: in.Ingresses, IngressClasses: in.IngressClasses,
 		Endpoints: in.Endpoints, Config: in.Config, Monitors: in.Monitors, Gateways: in.Gateways, Routes: make([]slimRoute, len(in.Routes)),
-		Workloads: make([]slimWorkload, len(in.Workloads)), ConfigMaps: []slimObject{}, Objects: make([]slimObject, len(in.Objects)),
+		BackendTLSPolicies: in.BackendTLSPolicies,
+		Workloads:          make([]slimWorkload, len(in.Workloads)), ConfigMaps: []slimObject{}, Objects: make([]slimObject, len(in.Objects)),
 		Services: make([]slimService, len(in.Services)), Policies: make([]slimPolicy, len(in.Policies)),
 	}
 	for i, s := range in.Services {

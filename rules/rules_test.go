@@ -115,7 +115,7 @@ func TestContractIDs(t *testing.T) {
 	e := newEngine(t)
 	for _, id := range []string{
 		"service-selector-orphaned", "service-port-mismatch", "ingress-backend-missing", "ingress-port-mismatch",
-		"ingress-route-conflict", "nodeport-conflict", "manifest-invalid", "chart-render-failed", "object-duplicate", "api-removed",
+		"ingress-route-conflict", "nodeport-conflict", "manifest-invalid", "chart-render-failed", "backend-tls-policy-invalid", "object-duplicate", "api-removed",
 		"servicemonitor-mismatch", "replica-peers-blocked",
 		"route-parent-missing", "route-not-attached", "route-backend-missing", "route-backend-port-mismatch",
 		"reference-grant-missing", "gateway-listener-conflict", "gateway-tls-invalid", "gateway-class-missing",
