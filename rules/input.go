@@ -240,7 +240,7 @@ func slimRules(rs []model.PolicyRule) []slimPolicyRule {
 func (in *Input) builtin() *builtinInput {
 	b := &builtinInput{
 		Namespaces: in.Namespaces, Ingresses: in.Ingresses, IngressClasses: in.IngressClasses,
-		Endpoints: in.Endpoints, Config: in.Config, Monitors: in.Monitors, Gateways: in.Gateways, Routes: make([]slimRoute, len(in.Routes)),
+		Endpoints: in.Endpoints, Config: in.Config, Monitors: in.Monitors, Gateways: in.Gateways,
 		BackendTLSPolicies: in.BackendTLSPolicies,
 		Workloads:          make([]slimWorkload, len(in.Workloads)), ConfigMaps: []slimObject{}, Objects: make([]slimObject, len(in.Objects)),
 		Services: make([]slimService, len(in.Services)), Policies: make([]slimPolicy, len(in.Policies)),
@@ -255,7 +255,18 @@ func (in *Input) builtin() *builtinInput {
 	for i, w := range in.Workloads {
 		b.Workloads[i] = slimWorkload{ID: w.ID, Pos: w.Pos}
 	}
-	slimRoutes(in.Routes, b.Routes)
+	// Routes: those whose facts say something (a parent missing or refusing, a backend
+	// missing, without its port, without a grant or blocked, a conflicting match). The
+	// rules judge nothing else of a route.
+	telling := tellingRoutes(in.Facts)
+	routes := in.Routes[:0:0]
+	for _, r := range in.Routes {
+		if telling[r.ID] {
+			routes = append(routes, r)
+		}
+	}
+	b.Routes = make([]slimRoute, len(routes))
+	slimRoutes(routes, b.Routes)
 	b.Objects = b.Objects[:0]
 	for _, o := range in.Objects {
 		switch o.Kind { // the kinds built-in rules read objects for (api-removed, annotations)
@@ -305,6 +316,38 @@ func (in *Input) builtin() *builtinInput {
 		}
 		f.NetFacts = &nf
 	}
+	if f.Routes != nil {
+		f.Routes = make(map[string]*analyzer.RouteFacts, len(telling))
+		for id := range telling {
+			if rf, ok := in.Facts.Routes[id]; ok {
+				f.Routes[id] = rf
+			}
+		}
+	}
 	b.Facts = &f
 	return b
+}
+
+// tellingRoutes are the ids of the routes whose facts some built-in rule reports on.
+func tellingRoutes(f *analyzer.Facts) map[string]bool {
+	out := map[string]bool{}
+	for _, c := range f.MatchConflicts {
+		out[c.Route], out[c.Winner] = true, true
+	}
+	for id, rf := range f.Routes {
+		for _, p := range rf.Parents {
+			if (p.Kind != "" && p.Parent == "" && !p.External) || p.Reason != "" {
+				out[id] = true
+			}
+		}
+		for _, rule := range rf.Backends {
+			for _, b := range rule {
+				missing := b.Judged && b.Service == "" && !b.External
+				if missing || b.PortMissing || (b.Service != "" && !b.PortOK) || b.GrantMissing || len(b.Reach.Blocked) > 0 {
+					out[id] = true
+				}
+			}
+		}
+	}
+	return out
 }

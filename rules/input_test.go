@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kubenet/kubenet/analyzer"
 	"github.com/kubenet/kubenet/model"
 )
 
@@ -386,4 +387,24 @@ _by_id := {w.id: w | some w in input.workloads}`),
 	}, got)
 	assert.Contains(t, checkBuiltinReads(reads, full, builtin)[0].String(),
 		"rule compact-position reads input.workloads[].pos.line (position.rego:11), which the built-in input (rules/input.go builtinInput) drops")
+}
+
+// TestBuiltinInputKeepsTellingRoutes: the built-in rules' input holds the routes whose
+// facts say something, and their facts, and no other.
+func TestBuiltinInputKeepsTellingRoutes(t *testing.T) {
+	// Four routes: three attach to listeners whose hostnames intersect theirs (quiet),
+	// one does not.
+	g, err := model.Load(model.Options{}, "../testdata/rules/route-not-attached/hostnames")
+	require.NoError(t, err)
+	f := analyzer.New(g, analyzer.DefaultConfig()).Compute()
+	in := NewInput(g, f, analyzer.DefaultConfig())
+	b := in.builtin()
+	require.Len(t, in.Routes, 4)
+	require.Len(t, b.Routes, 1, "a route that attaches and reaches its backends is left out")
+	kept := map[string]bool{}
+	for _, r := range b.Routes {
+		kept[r.ID] = true
+		assert.Contains(t, b.Facts.Routes, r.ID)
+	}
+	assert.Len(t, b.Facts.Routes, len(kept))
 }

@@ -41,7 +41,7 @@ func TestSlimInputEquivalent(t *testing.T) {
 	fullEngine, err := NewEngine()
 	require.NoError(t, err)
 	fullEngine.fullInput = true
-	dirs := []string{"../examples/shop"}
+	dirs := []string{"../examples/shop", "../examples/gateway"}
 	cases, err := filepath.Glob("../testdata/rules/*/*")
 	require.NoError(t, err)
 	dirs = append(dirs, cases...)
