@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -134,11 +135,18 @@ func runDiff(ctx context.Context, opts *diffOptions) error {
 	key := func(root string) func(rules.Finding) rules.Finding {
 		return func(f rules.Finding) rules.Finding { f.File = relTo(root, f.File); return f }
 	}
-	d.Introduced, d.Fixed, d.Unchanged = rules.CompareFindings(results[0].findings, results[1].findings, key(sides[0].root), key(sides[1].root))
+	oldKey, newKey := key(sides[0].root), key(sides[1].root)
 	if opts.git {
-		d.Introduced, d.Fixed, d.Unchanged = rules.CompareFindings(results[0].findings, results[1].findings, nil, nil)
+		oldKey, newKey = nil, nil
 	}
-	for name, nf := range results[1].facts {
+	d.Introduced, d.Fixed, d.Unchanged = rules.CompareFindings(results[0].findings, results[1].findings, oldKey, newKey)
+	variants := make([]string, 0, len(results[1].facts))
+	for name := range results[1].facts {
+		variants = append(variants, name)
+	}
+	sort.Strings(variants)
+	for _, name := range variants {
+		nf := results[1].facts[name]
 		of, ok := results[0].facts[name]
 		if !ok {
 			continue
