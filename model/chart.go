@@ -10,6 +10,7 @@ import (
 	pathpkg "path"
 	"path/filepath"
 	"regexp"
+	"runtime/metrics"
 	"sort"
 	"strconv"
 	"strings"
@@ -54,6 +55,8 @@ type HelmOptions struct {
 	Charts []ChartConfig
 	// Timeout bounds the rendering of one chart variant; 0 is DefaultRenderTimeout.
 	Timeout time.Duration
+	// MaxHeap bounds the heap one rendering may grow by; 0 is DefaultRenderHeap.
+	MaxHeap uint64
 }
 
 // ChartConfig is one entry of .kubenet.yaml helm.charts.
@@ -318,18 +321,35 @@ func renderChart(s *chartSetup, v chartVariant, h *HelmOptions) (*kustomized, er
 			return nil, &renderError{chartFile, "the values do not meet the chart's values.schema.json: " + err.Error()}
 		}
 	}
-	files, err := renderBounded(ch, top, h.Timeout)
+	files, err := renderBounded(ch, top, h.Timeout, h.MaxHeap)
+	var runaway *runawayRender
+	if errors.As(err, &runaway) {
+		return nil, &PathError{Path: s.dir, Err: runaway}
+	}
 	if err != nil {
 		return nil, templateError(err, s.dir, ch.Name(), chartFile)
 	}
 	return assembleRendered(s, ch, files, disk, valueFiles), nil
 }
 
-// renderBounded runs Helm's engine, giving up after the timeout: a template can loop
-// for as long as it likes.
-func renderBounded(ch *chartv2.Chart, vals common.Values, timeout time.Duration) (map[string]string, error) {
+// DefaultRenderHeap bounds the heap one rendering may grow by.
+const DefaultRenderHeap = 1 << 30
+
+// runawayRender is a rendering stopped for its time or memory: a template that loops
+// cannot be interrupted, so the run stops (a usage error) rather than go on beside it.
+type runawayRender struct{ msg string }
+
+func (e *runawayRender) Error() string { return e.msg }
+
+// renderBounded runs Helm's engine, giving up after the timeout or when the heap grows
+// by more than maxHeap: a template can loop, and build strings, for as long as
+// it likes.
+func renderBounded(ch *chartv2.Chart, vals common.Values, timeout time.Duration, maxHeap uint64) (map[string]string, error) {
 	if timeout <= 0 {
 		timeout = DefaultRenderTimeout
+	}
+	if maxHeap == 0 {
+		maxHeap = DefaultRenderHeap
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
@@ -343,11 +363,23 @@ func renderBounded(ch *chartv2.Chart, vals common.Values, timeout time.Duration)
 		files, err := e.RenderWithContext(ctx, ch, vals)
 		done <- result{files, err}
 	}()
-	select {
-	case r := <-done:
-		return r.files, r.err
-	case <-ctx.Done():
-		return nil, fmt.Errorf("rendering took longer than %s; the templates may loop", timeout)
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(sample)
+	start := sample[0].Value.Uint64()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case r := <-done:
+			return r.files, r.err
+		case <-ctx.Done():
+			return nil, &runawayRender{fmt.Sprintf("rendering took longer than %s; the templates may loop", timeout)}
+		case <-tick.C:
+			metrics.Read(sample)
+			if grown := sample[0].Value.Uint64(); grown > start && grown-start > maxHeap {
+				return nil, &runawayRender{fmt.Sprintf("rendering took more than %d MiB of memory; the templates may loop", maxHeap>>20)}
+			}
+		}
 	}
 }
 

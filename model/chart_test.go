@@ -299,15 +299,22 @@ func TestChartHostile(t *testing.T) {
 		assert.Contains(t, pr[0].Message, "leads outside", name)
 	}
 
-	require.NoError(t, os.WriteFile(filepath.Join(root, "c/templates/loop.yaml"),
-		[]byte("{{- range until 100000000 }}{{- range until 100000000 }}{{- end }}{{- end }}\n"), 0o600))
+	// A template that loops cannot be interrupted: the run stops (a usage error) when
+	// it runs too long or grows the heap too much, rather than go on beside it.
+	loop := filepath.Join(root, "c/templates/loop.yaml")
+	require.NoError(t, os.WriteFile(loop, []byte("{{- range until 100000 }}{{- range until 100000 }}{{- end }}{{- end }}\n"), 0o600))
 	start := time.Now()
-	g, err = Load(Options{Helm: HelmOptions{Timeout: 200 * time.Millisecond}}, root)
-	require.NoError(t, err)
-	pr = problems(g, RenderFailed)
-	require.Len(t, pr, 1, dumpProblems(g))
-	assert.Contains(t, pr[0].Message, "longer than 200ms")
+	_, err = Load(Options{Helm: HelmOptions{Timeout: 200 * time.Millisecond}}, root)
+	var pe *PathError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, filepath.Join(root, "c"), pe.Path)
+	assert.Contains(t, err.Error(), "longer than 200ms")
 	assert.Less(t, time.Since(start), time.Minute, "stopped, not run to its end")
+
+	require.NoError(t, os.WriteFile(loop, []byte("{{- range until 1000 }}{{ printf \"%010000000d\" 0 }}{{- end }}\n"), 0o600))
+	_, err = Load(Options{Helm: HelmOptions{MaxHeap: 64 << 20}}, root)
+	require.ErrorAs(t, err, &pe)
+	assert.Contains(t, err.Error(), "more than 64 MiB of memory")
 }
 
 // TestPackagedChart: a .tgz given as a path is rendered.
