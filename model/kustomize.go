@@ -311,8 +311,9 @@ func failedBase(msg, absDir string) (base, inner string, ok bool) {
 }
 
 // kustomize builds the kustomization in dir in memory, as `kustomize build dir` does,
-// with no network, no exec plugins and no helm.
-func kustomize(dir string) (*kustomized, error) {
+// with no network, no exec plugins and no helm binary: helmCharts are inflated by
+// kubenet's renderer, within the limits (Timeout, MaxHeap) of the run's HelmOptions.
+func kustomize(dir string, limits HelmOptions) (*kustomized, error) {
 	file := kustomizationFile(dir)
 	if err := checkLocal(dir, map[string]bool{}); err != nil {
 		return nil, err
@@ -322,7 +323,7 @@ func kustomize(dir string) (*kustomized, error) {
 		return nil, err
 	}
 	absDir := filepath.Dir(absFile)
-	inflated, err := inflateAll(dir)
+	inflated, err := inflateAll(dir, limits)
 	if err != nil {
 		return nil, err
 	}

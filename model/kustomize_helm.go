@@ -30,10 +30,10 @@ type inflation struct {
 	out  *kustomized
 }
 
-// inflateCharts renders the helmCharts of the kustomization file in dir. A chart not
-// vendored is a notBuilt (kubenet reads no network); one that does not render is a
-// renderError.
-func inflateCharts(dir, file string, k *types.Kustomization) ([]inflation, error) {
+// inflateCharts renders the helmCharts of the kustomization file in dir, within the
+// run's limits. A chart not vendored is a notBuilt (kubenet reads no network); one
+// that does not render is a renderError; one that runs away a *PathError.
+func inflateCharts(dir, file string, k *types.Kustomization, limits HelmOptions) ([]inflation, error) {
 	if len(k.HelmCharts) == 0 && len(k.HelmChartInflationGenerator) == 0 {
 		return nil, nil
 	}
@@ -88,7 +88,7 @@ func inflateCharts(dir, file string, k *types.Kustomization) ([]inflation, error
 				return nil, &notBuilt{fmt.Sprintf("%s: helmCharts %q reads %s, outside the kustomization's folder, which kustomize's load restrictor forbids", file, hc.Name, f)}
 			}
 		}
-		h := &HelmOptions{KubeVersion: hc.KubeVersion, APIVersions: hc.ApiVersions}
+		h := &HelmOptions{KubeVersion: hc.KubeVersion, APIVersions: hc.ApiVersions, Timeout: limits.Timeout, MaxHeap: limits.MaxHeap}
 		if len(hc.ValuesInline) > 0 {
 			if hc.ValuesMerge == "replace" {
 				v.values = nil
@@ -192,7 +192,7 @@ func absClean(p string) string {
 
 // inflateAll inflates the helmCharts of every local kustomization the one in dir
 // builds on, keyed by kustomization file.
-func inflateAll(dir string) (map[string][]inflation, error) {
+func inflateAll(dir string, limits HelmOptions) (map[string][]inflation, error) {
 	dirs := map[string]bool{}
 	localDirs(dir, dirs)
 	keys := make([]string, 0, len(dirs))
@@ -210,7 +210,7 @@ func inflateAll(dir string) (map[string][]inflation, error) {
 		if err != nil {
 			continue
 		}
-		infl, err := inflateCharts(d, file, k)
+		infl, err := inflateCharts(d, file, k, limits)
 		if err != nil {
 			return nil, err
 		}

@@ -228,6 +228,20 @@ func TestKustomizeHelmChartsConfined(t *testing.T) {
 	}
 }
 
+// TestKustomizeHelmChartRunaway: a helmCharts chart whose templates run away stops the
+// run, as a chart folder's does.
+func TestKustomizeHelmChartRunaway(t *testing.T) {
+	root := tree(t, map[string]string{
+		"kustomization.yaml":          "helmCharts:\n  - name: api\n",
+		"charts/api/Chart.yaml":       "apiVersion: v2\nname: api\nversion: 0.1.0\n",
+		"charts/api/templates/x.yaml": "{{- range until 1000 }}{{ printf \"%010000000d\" 0 }}{{- end }}\n",
+	})
+	_, err := LoadUnits(Options{Kustomize: true, Helm: HelmOptions{MaxHeap: 64 << 20}}, root)
+	var pe *PathError
+	require.ErrorAs(t, err, &pe)
+	assert.Contains(t, err.Error(), "more than 64 MiB of memory")
+}
+
 func TestKustomizeBuildFailureIsAFinding(t *testing.T) {
 	root := tree(t, map[string]string{
 		"kustomization.yaml": "resources:\n  - missing.yaml\n",

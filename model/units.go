@@ -25,7 +25,10 @@ func LoadUnits(opts Options, paths ...string) ([]*Graph, error) {
 		return nil, err
 	}
 	roots := kustomizeRoots(in.kdirs, in.explicit)
-	built := in.buildKustomizations(roots)
+	built, err := in.buildKustomizations(roots, opts.Helm)
+	if err != nil {
+		return nil, err
+	}
 	rendered, croots, err := in.renderCharts(opts)
 	if err != nil {
 		return nil, err
@@ -153,14 +156,20 @@ func (in *inputs) add(p string, w walked) {
 }
 
 // buildKustomizations builds each root kustomization in memory, by folder. One that
-// kubenet does not build (remote resources, helmCharts) is a notice and a
-// SkippedBuild; one that fails to build is its file, with the failure as its problem.
-func (in *inputs) buildKustomizations(roots []string) map[string]source {
+// kubenet does not build (remote resources, a chart not vendored) is a notice and a
+// SkippedBuild; one that fails to build is its file, with the failure as its problem. A
+// chart rendering that runs away stops the run (a *PathError).
+func (in *inputs) buildKustomizations(roots []string, limits HelmOptions) (map[string]source, error) {
 	built := map[string]source{}
 	for _, dir := range roots {
-		k, err := kustomize(dir)
+		k, err := kustomize(dir, limits)
 		var skipped *notBuilt
 		var rendered *renderError
+		var fatal *PathError
+		if errors.As(err, &fatal) {
+			// A chart of its helmCharts that runs away, or a file that cannot be read.
+			return nil, fatal
+		}
 		file := kustomizationFile(dir)
 		switch {
 		case errors.As(err, &skipped):
@@ -193,7 +202,7 @@ func (in *inputs) buildKustomizations(roots []string) map[string]source {
 			built[dir] = source{name: k.file + " (built)", data: k.data, built: k}
 		}
 	}
-	return built
+	return built, nil
 }
 
 // unit lists the sources of one deployment in input order: every plain file, and the
