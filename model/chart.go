@@ -235,6 +235,16 @@ type renderError struct {
 
 func (e *renderError) Error() string { return e.msg }
 
+// source is the failure as a source of the input: its file, read for printing the
+// line when it is one on disk, with the failure as its only problem.
+func (e *renderError) source() source {
+	src := source{name: e.pos.File, data: []byte{}, failed: &Problem{Kind: RenderFailed, Pos: e.pos, Message: e.msg}}
+	if fi, err := os.Stat(e.pos.File); err == nil && fi.Mode().IsRegular() {
+		src.data, src.path = nil, e.pos.File
+	}
+	return src
+}
+
 // missingDeps is a chart whose dependencies are not vendored in charts/.
 type missingDeps struct{ msg string }
 
@@ -608,11 +618,7 @@ func (in *inputs) renderCharts(opts Options) (map[string]source, []buildRoot, er
 				in.notices = append(in.notices, Problem{Kind: Notice, Pos: Pos{File: dir}, Message: "skipped " + err.Error()})
 				in.skipped = append(in.skipped, SkippedBuild{File: dir})
 			case errors.As(err, &re):
-				src := source{name: re.pos.File, data: []byte{}, failed: &Problem{Kind: RenderFailed, Pos: re.pos, Message: re.msg}}
-				if fi, err := os.Stat(re.pos.File); err == nil && fi.Mode().IsRegular() {
-					src.data, src.path = nil, re.pos.File
-				}
-				out[key] = src
+				out[key] = re.source()
 				in.skipped = append(in.skipped, SkippedBuild{File: dir})
 			case err != nil:
 				return nil, nil, err

@@ -218,9 +218,15 @@ func LoadConfig(path string) (*Config, error) {
 	return cfg, nil
 }
 
-// readAtMost reads a file, failing when it holds more than limit bytes (it may have
-// grown since it was measured, or be a special file that reports no size).
+// readAtMost reads a regular file, failing when it holds more than limit bytes (it may
+// have grown since it was measured).
 func readAtMost(path string, limit int64) ([]byte, error) {
+	// Only a regular file: opening a FIFO would wait for a writer forever.
+	if fi, err := os.Stat(path); err != nil {
+		return nil, err
+	} else if !fi.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -231,7 +237,7 @@ func readAtMost(path string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("over the %d bytes a config file may have", limit)
+		return nil, fmt.Errorf("holds more than the %d bytes kubenet reads from it", limit)
 	}
 	return data, nil
 }

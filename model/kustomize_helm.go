@@ -47,6 +47,10 @@ func inflateCharts(dir, file string, k *types.Kustomization, limits HelmOptions)
 	home := k.HelmGlobals
 	var out []inflation
 	for i, hc := range k.HelmCharts {
+		if hc.Name == "" {
+			// kustomize refuses it too ("chart name cannot be empty").
+			return nil, &renderError{Pos{File: file, Line: 1, Column: 1}, fmt.Sprintf("helmCharts[%d] names no chart", i)}
+		}
 		chartHome := "charts"
 		if home != nil && home.ChartHome != "" {
 			chartHome = home.ChartHome

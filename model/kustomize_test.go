@@ -242,6 +242,28 @@ func TestKustomizeHelmChartRunaway(t *testing.T) {
 	assert.Contains(t, err.Error(), "more than 64 MiB of memory")
 }
 
+// TestKustomizeHelmChartsNull: a helmCharts entry that names no chart is refused at
+// the kustomization, as kustomize refuses it; a null entry is kustomize's own build
+// error there. Nothing is rendered, nothing crashes.
+func TestKustomizeHelmChartsNull(t *testing.T) {
+	for k, kind := range map[string]ProblemKind{"helmCharts:\n  - releaseName: x\n": RenderFailed, "helmCharts: [null]\n": Invalid} {
+		root := tree(t, map[string]string{
+			"kustomization.yaml":          k,
+			"charts/api/Chart.yaml":       "apiVersion: v2\nname: api\nversion: 0.1.0\n",
+			"charts/api/templates/x.yaml": cm("api"),
+		})
+		g, err := Load(Options{Kustomize: true}, root)
+		require.NoError(t, err, k)
+		pr := problems(g, kind)
+		require.Len(t, pr, 1, "%s: %s", k, dumpProblems(g))
+		assert.Equal(t, filepath.Join(root, "kustomization.yaml"), pr[0].Pos.File)
+		assert.Empty(t, cmNames(g))
+		if kind == RenderFailed {
+			assert.Contains(t, pr[0].Message, "helmCharts[0] names no chart")
+		}
+	}
+}
+
 func TestKustomizeBuildFailureIsAFinding(t *testing.T) {
 	root := tree(t, map[string]string{
 		"kustomization.yaml": "resources:\n  - missing.yaml\n",

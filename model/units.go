@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 )
@@ -182,11 +181,7 @@ func (in *inputs) buildKustomizations(roots []string, limits HelmOptions) (map[s
 		case errors.As(err, &rendered):
 			// A chart of its helmCharts does not render: kustomize build --enable-helm
 			// fails the same way.
-			src := source{name: rendered.pos.File, data: []byte{}, failed: &Problem{Kind: RenderFailed, Pos: rendered.pos, Message: rendered.msg}}
-			if fi, err := os.Stat(rendered.pos.File); err == nil && fi.Mode().IsRegular() {
-				src.data, src.path = nil, rendered.pos.File
-			}
-			built[dir] = src
+			built[dir] = rendered.source()
 			in.skipped = append(in.skipped, SkippedBuild{File: file})
 		case errMissingDeps(err):
 			in.notices = append(in.notices, Problem{Kind: Notice, Pos: Pos{File: file}, Message: "skipped " + err.Error()})

@@ -22,8 +22,14 @@ func writeGitHub(w io.Writer, r Report) error {
 		if f.Hint != "" {
 			msg += "\nhint: " + f.Hint
 		}
+		// The log shows what the input holds escaped, as the text output does: a
+		// file name or message cannot send a terminal escape through the runner.
+		lines := strings.Split(msg, "\n")
+		for i, l := range lines {
+			lines[i] = Visible(l)
+		}
 		if _, err := fmt.Fprintf(w, "::%s file=%s,line=%d,col=%d,title=%s::%s\n", level,
-			ghProperty(filepath.ToSlash(f.File)), f.Line, f.Column, ghProperty("kubenet "+f.Rule), ghData(msg)); err != nil {
+			ghProperty(Visible(filepath.ToSlash(f.File))), f.Line, f.Column, ghProperty("kubenet "+f.Rule), ghData(strings.Join(lines, "\n"))); err != nil {
 			return err
 		}
 	}

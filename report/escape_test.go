@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kubenet/kubenet/rules"
 )
 
 func TestVisible(t *testing.T) {
@@ -93,6 +95,17 @@ func FuzzEscape(f *testing.F) {
 func TestGitHubEscaping(t *testing.T) {
 	assert.Equal(t, "a%25b%0Ac%0Dd", ghData("a%b\nc\rd"))
 	assert.Equal(t, "x%3Ay%2Cz", ghProperty("x:y,z"))
+
+	// A file name and a message from the input (a chart's values, a template's fail)
+	// reach the log escaped, control bytes included.
+	var b strings.Builder
+	require.NoError(t, writeGitHub(&b, Report{Findings: []rules.Finding{{Rule: "r", Severity: rules.Error, Line: 1, Column: 1,
+		File: "c/values-\x1b[1m.yaml", Message: "bad \x1b[31mred\x07", Hint: "fix\x1b]0;t\x07", Variants: []string{"c with \x1b[2Jx"}}}}))
+	out := b.String()
+	assert.NotContains(t, out, "\x1b")
+	assert.NotContains(t, out, "\x07")
+	assert.Equal(t, 1, strings.Count(out, "\n"), "one line: %q", out)
+	assert.Contains(t, out, `file=c/values-\x1b[1m.yaml`)
 }
 
 // TestMermaidLabelInert: a label cannot end its quotes, its line, or the fence around

@@ -514,17 +514,23 @@ func TestConfigEveryCommand(t *testing.T) {
 	})
 }
 
-// TestExampleGateway: the Gateway API example shows each of its mistakes (its comments
-// say where), and nothing else at warning or above.
-func TestExampleGateway(t *testing.T) {
-	code, out, errOut := kubenet(t, "", "lint", "--format", "json", "examples/gateway")
+// exampleFindings lints an example as JSON, which must have findings, and returns them.
+func exampleFindings(t *testing.T, path string) []rules.Finding {
+	t.Helper()
+	code, out, errOut := kubenet(t, "", "lint", "--format", "json", path)
 	require.Equal(t, exitFindings, code, errOut)
 	var rep struct {
 		Findings []rules.Finding `json:"findings"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(out), &rep))
+	return rep.Findings
+}
+
+// TestExampleGateway: the Gateway API example shows each of its mistakes (its comments
+// say where), and nothing else at warning or above.
+func TestExampleGateway(t *testing.T) {
 	var got []string
-	for _, f := range rep.Findings {
+	for _, f := range exampleFindings(t, "examples/gateway") {
 		if f.Severity >= rules.Warning {
 			got = append(got, fmt.Sprintf("%s:%d %s", filepath.Base(f.File), f.Line, f.Rule))
 		}
@@ -544,14 +550,8 @@ func TestExampleGateway(t *testing.T) {
 // TestExampleChart: the example chart's two mistakes, each at its values line with the
 // template as a note, one of them only in the prod variant.
 func TestExampleChart(t *testing.T) {
-	code, out, errOut := kubenet(t, "", "lint", "--format", "json", "examples/chart")
-	require.Equal(t, exitFindings, code, errOut)
-	var rep struct {
-		Findings []rules.Finding `json:"findings"`
-	}
-	require.NoError(t, json.Unmarshal([]byte(out), &rep))
 	var got []string
-	for _, f := range rep.Findings {
+	for _, f := range exampleFindings(t, "examples/chart") {
 		if f.Severity < rules.Warning {
 			continue
 		}
