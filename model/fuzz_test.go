@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -195,6 +196,13 @@ func FuzzHelmStdin(f *testing.F) {
 	})
 }
 
+// runawayTemplate and bigNumber spot what makes a template run or allocate without
+// bound: sprig's loops and repetitions, and large counts or widths.
+var (
+	runawayTemplate = regexp.MustCompile(`until|seq|repeat|\d{5,}`)
+	bigNumber       = regexp.MustCompile(`\d{5,}`)
+)
+
 // FuzzChart renders a chart of one fuzzed template and fuzzed values: rendering and
 // the alignment of positions must never panic or hang, and every object and field must
 // point at a line that exists in a file kubenet keeps as a source.
@@ -206,7 +214,10 @@ func FuzzChart(f *testing.F) {
 	f.Add("{{ fail \"no\" }}", "")
 	f.Add("{{- with .Values.x }}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .name }}\n{{- end }}\n", "x: {name: y}\n")
 	f.Fuzz(func(t *testing.T, tpl, values string) {
-		if len(tpl) > 4096 || len(values) > 4096 {
+		if len(tpl) > 4096 || len(values) > 4096 || runawayTemplate.MatchString(tpl) || bigNumber.MatchString(values) {
+			// A template that loops or builds huge strings is stopped by the run's
+			// limits (TestChartHostile), but Go cannot stop its goroutine: here it would
+			// keep burning the fuzz worker's CPU until the fuzz time ran out.
 			return
 		}
 		dir := t.TempDir()
