@@ -10,7 +10,7 @@ GOLANGCI := $(BIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 FUZZTIME ?= 15s
 export GOTOOLCHAIN := local
 
-.PHONY: all build test tools vet lint gotest regotest docs golden fuzz bench check tidy clean release-snapshot
+.PHONY: all build test tools reference vet lint gotest regotest docs golden fuzz bench check tidy clean release-snapshot
 
 all: build
 
@@ -25,7 +25,12 @@ test: vet lint tools gotest fuzz
 
 ## tools: the clients the integration tests drive, into bin/ (pre-commit comes from
 ## Debian: .ci/run installs it)
-tools: $(BIN)/actionlint $(NPM_TOOLS) $(BIN)/goreleaser $(BIN)/cyclonedx-gomod
+tools: $(BIN)/actionlint $(NPM_TOOLS) $(BIN)/goreleaser $(BIN)/cyclonedx-gomod reference
+
+# The reference analyzers whose test cases the agreement tests read (tools/reference/go.mod
+# pins them): downloaded into the module cache, not built.
+reference:
+	cd tools/reference && go mod download github.com/np-guard/netpol-analyzer
 
 # The release tools, at the versions tools/release/go.mod pins.
 $(BIN)/goreleaser: tools/release/go.mod

@@ -101,6 +101,7 @@ func (r *Reach) applyPolicies(g *model.Graph) {
 			}
 		}
 	}
+	r.applyClusterPolicies(g, &m)
 }
 
 // peerMatcher finds the classes a from/to element matches, once per distinct element.

@@ -67,8 +67,9 @@ func (r *Reach) classConnections() [][]classConn {
 	for _, dst := range r.classes {
 		sources := all
 		isolated := dst.isolatedIn()
+		tiered := dst.tieredIn()
 		in = in[:0]
-		if isolated {
+		if isolated && !tiered {
 			sources = newBitset(n)
 			for _, a := range dst.in {
 				in = append(in, resolved{a, a.ports.resolve(dst)})
@@ -93,7 +94,10 @@ func (r *Reach) classConnections() [][]classConn {
 				return
 			}
 			ingress := allPorts
-			if isolated {
+			switch {
+			case tiered:
+				ingress = ingressPorts(src, dst)
+			case isolated:
 				ingress = PortSet{}
 				for _, ra := range in {
 					if ra.a.matches(src) {

@@ -153,7 +153,11 @@ func TestNetpolAnalyzerAgreement(t *testing.T) {
 // pods folded into their controlling owner.
 func referenceName(w *model.Workload) string {
 	if w.Kind == "Pod" && w.Owner != nil {
-		return w.Namespace + "/" + w.Owner.Name + "[" + w.Owner.Kind + "]"
+		kind := w.Owner.Kind
+		if kind == "" { // an owner reference without a kind names the pods' group, as pods
+			kind = "Pod"
+		}
+		return w.Namespace + "/" + w.Owner.Name + "[" + kind + "]"
 	}
 	return w.Namespace + "/" + w.Name + "[" + w.Kind + "]"
 }

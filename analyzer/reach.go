@@ -77,6 +77,11 @@ type class struct {
 	// Ingress (egress) isolation: the policies that select the class with that type.
 	inPolicies, outPolicies []*model.Policy
 	in, out                 []*admit
+	// The cluster-wide policies whose subject holds the class, with ingress (egress)
+	// rules, and those rules of the Admin and Baseline tiers in order of precedence.
+	clusterIn, clusterOut []*model.ClusterPolicy
+	adminIn, adminOut     []*tierRule
+	baseIn, baseOut       []*tierRule
 }
 
 // admit is one rule of a policy that selects a class: which peers, which ports.
@@ -146,7 +151,10 @@ type Reach struct {
 	policySelects map[string][]*Node
 	// peerMatches maps a policy id to, per direction and rule and peer, the classes matched.
 	peerMatches map[string]*policyPeers
-	namespaces  map[string]map[string]string
+	// clusterSelects and clusterMatches are the same for cluster-wide policies.
+	clusterSelects map[string][]*Node
+	clusterMatches map[string]*clusterPeers
+	namespaces     map[string]map[string]string
 	// hostNet lists the classes of host-network pods.
 	hostNet []*class
 	// declared lists the namespaces the input declares with a Namespace object.
@@ -168,6 +176,7 @@ func (r *Reach) Namespaces() map[string]map[string]string { return r.namespaces 
 
 func solve(g *model.Graph, cfg Config) *Reach {
 	r := &Reach{byID: map[string]*Node{}, policySelects: map[string][]*Node{}, peerMatches: map[string]*policyPeers{},
+		clusterSelects: map[string][]*Node{}, clusterMatches: map[string]*clusterPeers{},
 		namespaces: map[string]map[string]string{}, selectAll: map[string][]*model.Policy{}, cfg: cfg}
 	r.declared = map[string]bool{}
 	for name, labels := range cfg.Namespaces {
@@ -375,10 +384,20 @@ func (c *class) isolatedIn() bool  { return len(c.inPolicies) > 0 && !c.hostNet 
 func (c *class) isolatedOut() bool { return len(c.outPolicies) > 0 && !c.hostNet && !c.external }
 
 // egressPorts is what src's egress admits towards dst.
-func egressPorts(src, dst *class) PortSet { return admitted(src.isolatedOut(), src.out, dst, dst) }
+func egressPorts(src, dst *class) PortSet {
+	if src.tieredOut() {
+		return tierVerdict(src.adminOut, src.isolatedOut(), src.out, src.baseOut, dst, dst)
+	}
+	return admitted(src.isolatedOut(), src.out, dst, dst)
+}
 
 // ingressPorts is what dst's ingress admits from src.
-func ingressPorts(src, dst *class) PortSet { return admitted(dst.isolatedIn(), dst.in, src, dst) }
+func ingressPorts(src, dst *class) PortSet {
+	if dst.tieredIn() {
+		return tierVerdict(dst.adminIn, dst.isolatedIn(), dst.in, dst.baseIn, src, dst)
+	}
+	return admitted(dst.isolatedIn(), dst.in, src, dst)
+}
 
 // admitted is the union of the ports of the rules that admit peer (named ports resolved
 // on the destination dst), or every port when the side is not isolated.

@@ -74,7 +74,10 @@ type Graph struct {
 	Ingresses      []*Ingress
 	IngressClasses []*IngressClass
 	Policies       []*Policy
-	ConfigMaps     []*ConfigMap
+	// ClusterPolicies are the cluster-wide tiers around NetworkPolicy:
+	// ClusterNetworkPolicies, AdminNetworkPolicies and the BaselineAdminNetworkPolicy.
+	ClusterPolicies []*ClusterPolicy
+	ConfigMaps      []*ConfigMap
 	// Monitors are the Prometheus operator's ServiceMonitors and PodMonitors.
 	Monitors []*Monitor
 	// The Gateway API: classes, Gateways, ListenerSets, routes of every kind and

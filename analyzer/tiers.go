@@ -1,0 +1,300 @@
+package analyzer
+
+import (
+	"cmp"
+	"fmt"
+	"net/netip"
+	"slices"
+
+	"github.com/kubenet/kubenet/model"
+)
+
+// The tiers around NetworkPolicy (ClusterNetworkPolicy, and AdminNetworkPolicy and
+// BaselineAdminNetworkPolicy before it). Each side of a connection, the source's egress
+// and the destination's ingress, is decided port by port in this order:
+//
+//  1. Admin tier rules, by priority (lower first), then in the order of the policy's
+//     rules: the first rule that matches the peer on a port decides it. Accept and Deny
+//     are final; Pass hands the port to the NetworkPolicy tier.
+//  2. NetworkPolicy: a pod a NetworkPolicy isolates in this direction is allowed exactly
+//     what the NetworkPolicies admit.
+//  3. Baseline tier rules, for pods no NetworkPolicy isolates: the first rule that
+//     matches decides (Accept or Deny).
+//  4. Otherwise the port is allowed.
+//
+// Policies of one tier with the same priority have no defined order: kubenet takes them
+// by name, and clusternetworkpolicy-priority-overlap reports those that could disagree.
+
+// tierRule is one rule of a cluster-wide policy, compiled for the classes its policy
+// selects.
+type tierRule struct {
+	policy *model.ClusterPolicy
+	egress bool
+	rule   int
+	action string
+	// peers are the classes of pods the namespaces and pods peers match.
+	peers bitset
+	// external: a networks, nodes or domainNames peer matches addresses outside the
+	// cluster's pods (and nodes, which host-network pods share).
+	external bool
+	// allPods: a network of length 0 (0.0.0.0/0, ::/0) covers every pod's address too.
+	allPods bool
+	ports   portSpec
+}
+
+// matches reports whether the rule applies to traffic with peer class c.
+func (t *tierRule) matches(c *class) bool {
+	if t.allPods {
+		return true
+	}
+	if c.external || c.hostNet {
+		return t.external
+	}
+	return t.peers.has(c.idx)
+}
+
+// ref names the rule for explanations.
+func (t *tierRule) ref() TierRuleRef {
+	return TierRuleRef{Policy: t.policy, Egress: t.egress, Index: t.rule, Action: t.action}
+}
+
+// TierRuleRef names one rule of a cluster-wide policy.
+type TierRuleRef struct {
+	Policy *model.ClusterPolicy
+	Egress bool
+	Index  int
+	Action string
+}
+
+// Rule returns the rule referred to.
+func (r TierRuleRef) Rule() model.ClusterRule {
+	if r.Egress {
+		return r.Policy.Egress[r.Index]
+	}
+	return r.Policy.Ingress[r.Index]
+}
+
+func (r TierRuleRef) String() string {
+	dir := "ingress"
+	if r.Egress {
+		dir = "egress"
+	}
+	rule := r.Rule()
+	name := ""
+	if rule.Name != "" {
+		name = fmt.Sprintf(" %q", rule.Name)
+	}
+	return fmt.Sprintf("%s tier: %s %s[%d]%s (%s, %s)", r.Policy.Tier, r.Policy.ID, dir, r.Index, name, r.Action, rule.Pos)
+}
+
+// tiered reports whether cluster-wide rules apply to the class's ingress (egress).
+func (c *class) tieredIn() bool  { return len(c.adminIn)+len(c.baseIn) > 0 }
+func (c *class) tieredOut() bool { return len(c.adminOut)+len(c.baseOut) > 0 }
+
+// tierVerdict is what one side admits of traffic with peer (named ports resolved on
+// dst), through the Admin tier, the NetworkPolicies (np, when isolated) and the
+// Baseline tier.
+func tierVerdict(admin []*tierRule, isolated bool, np []*admit, base []*tierRule, peer, dst *class) PortSet {
+	undecided := allPorts
+	var allowed, passed PortSet
+	for _, t := range admin {
+		if !t.matches(peer) {
+			continue
+		}
+		ps := t.ports.resolve(dst).Intersect(undecided)
+		if ps.IsEmpty() {
+			continue
+		}
+		switch t.action {
+		case model.ActionAccept:
+			allowed = allowed.Union(ps)
+		case model.ActionPass:
+			passed = passed.Union(ps)
+		}
+		undecided = undecided.Minus(ps)
+		if undecided.IsEmpty() {
+			break
+		}
+	}
+	rest := undecided.Union(passed)
+	if rest.IsEmpty() {
+		return allowed
+	}
+	if isolated {
+		return allowed.Union(rest.Intersect(admitted(true, np, peer, dst)))
+	}
+	for _, t := range base {
+		if !t.matches(peer) {
+			continue
+		}
+		ps := t.ports.resolve(dst).Intersect(rest)
+		if ps.IsEmpty() {
+			continue
+		}
+		if t.action == model.ActionAccept {
+			allowed = allowed.Union(ps)
+		}
+		rest = rest.Minus(ps)
+	}
+	return allowed.Union(rest)
+}
+
+// tierDecision is the cluster-wide rule that decides one port of one side, or nil when
+// the NetworkPolicies (isolated) or the default decide it; passed lists the Admin-tier
+// Pass rules met first.
+func tierDecision(admin []*tierRule, isolated bool, base []*tierRule, peer, dst *class, proto string, port int) (decided *tierRule, passed []*tierRule) {
+	for _, t := range admin {
+		if t.matches(peer) && t.ports.resolve(dst).Contains(proto, port) {
+			if t.action != model.ActionPass {
+				return t, nil
+			}
+			passed = append(passed, t)
+			break
+		}
+	}
+	if isolated {
+		return nil, passed
+	}
+	for _, t := range base {
+		if t.matches(peer) && t.ports.resolve(dst).Contains(proto, port) {
+			return t, passed
+		}
+	}
+	return nil, passed
+}
+
+// clusterPeers holds, per direction, rule and peer of a cluster-wide policy, what the
+// peer matches (for the facts).
+type clusterPeers struct {
+	ingress, egress [][]peerMatch
+}
+
+// applyClusterPolicies compiles the valid cluster-wide policies and gives each class the
+// rules of the policies whose subject holds it, in the order they take precedence.
+func (r *Reach) applyClusterPolicies(g *model.Graph, m *peerMatcher) {
+	policies := make([]*model.ClusterPolicy, 0, len(g.ClusterPolicies))
+	for _, p := range g.ClusterPolicies {
+		if !p.Invalid {
+			policies = append(policies, p)
+		}
+	}
+	slices.SortStableFunc(policies, func(a, b *model.ClusterPolicy) int {
+		return cmp.Or(cmp.Compare(tierRank(a.Tier), tierRank(b.Tier)), cmp.Compare(a.Priority, b.Priority), cmp.Compare(a.Name, b.Name))
+	})
+	for _, p := range policies {
+		subject := m.clusterMatch(p.Subject.Namespaces, p.Subject.Pods)
+		cp := &clusterPeers{}
+		r.clusterMatches[p.ID] = cp
+		ins, inM := r.compileTierRules(p, p.Ingress, false, m)
+		outs, outM := r.compileTierRules(p, p.Egress, true, m)
+		cp.ingress, cp.egress = inM, outM
+		subject.classes.each(func(i int) {
+			c := r.classes[i]
+			r.clusterSelects[p.ID] = append(r.clusterSelects[p.ID], c.nodes...)
+			if len(ins) > 0 {
+				c.clusterIn = append(c.clusterIn, p)
+			}
+			if len(outs) > 0 {
+				c.clusterOut = append(c.clusterOut, p)
+			}
+			if p.Tier == model.TierAdmin {
+				c.adminIn, c.adminOut = append(c.adminIn, ins...), append(c.adminOut, outs...)
+			} else {
+				c.baseIn, c.baseOut = append(c.baseIn, ins...), append(c.baseOut, outs...)
+			}
+		})
+	}
+}
+
+func tierRank(t string) int {
+	if t == model.TierAdmin {
+		return 0
+	}
+	return 1
+}
+
+// compileTierRules compiles the ingress (or egress) rules of a cluster-wide policy.
+func (r *Reach) compileTierRules(p *model.ClusterPolicy, rules []model.ClusterRule, egress bool, m *peerMatcher) ([]*tierRule, [][]peerMatch) {
+	var out []*tierRule
+	var matches [][]peerMatch
+	for i := range rules {
+		rule := &rules[i]
+		t := &tierRule{policy: p, egress: egress, rule: i, action: rule.Action, peers: newBitset(len(r.classes)),
+			ports: compileClusterPorts(rule.Ports)}
+		var ms []peerMatch
+		for _, peer := range rule.Peers {
+			var pm peerMatch
+			switch {
+			case peer.Networks != nil || peer.Nodes != nil || peer.DomainNames != nil:
+				pm.external = true
+				t.external = true
+				for _, n := range peer.Networks {
+					if pfx, err := netip.ParsePrefix(n); err == nil && pfx.Bits() == 0 {
+						t.allPods = true
+					}
+				}
+			default:
+				pm = m.clusterMatch(peer.Namespaces, peer.Pods)
+				t.peers.or(pm.classes)
+			}
+			ms = append(ms, pm)
+		}
+		out = append(out, t)
+		matches = append(matches, ms)
+	}
+	return out, matches
+}
+
+// compileClusterPorts is compilePorts for cluster-wide rules, whose named ports may
+// match on any protocol.
+func compileClusterPorts(ports []model.PolicyPort) portSpec {
+	var ps portSpec
+	var rest []model.PolicyPort
+	for _, p := range ports {
+		if p.Port != nil && p.Port.IsStr && p.Protocol == "" {
+			for _, proto := range protocols {
+				ps.named = append(ps.named, namedPort{p.Port.Str, proto})
+			}
+			continue
+		}
+		rest = append(rest, p)
+	}
+	if len(rest) == 0 && len(ps.named) == 0 {
+		return portSpec{all: true}
+	}
+	if len(rest) > 0 {
+		fixed := compilePorts(rest)
+		ps.fixed, ps.named = fixed.fixed, append(ps.named, fixed.named...)
+	}
+	return ps
+}
+
+// clusterMatch returns the classes of pods that a namespaces selector, or a namespaced
+// pods selector, matches; host-network pods are never matched.
+func (m *peerMatcher) clusterMatch(namespaces *model.Selector, pods *model.NamespacedPods) peerMatch {
+	pm := peerMatch{classes: newBitset(len(m.r.classes))}
+	nsSel := namespaces
+	if pods != nil {
+		nsSel = &pods.NamespaceSelector
+	}
+	if nsSel == nil {
+		return pm
+	}
+	for _, ns := range m.nsNames {
+		if !nsSel.Matches(m.r.namespaces[ns]) {
+			continue
+		}
+		pm.namespaces++
+		for _, c := range m.byNS[ns] {
+			if pods != nil && !pods.PodSelector.Matches(c.labels) {
+				continue
+			}
+			if c.hostNet {
+				pm.hostNet++
+			} else {
+				pm.classes.set(c.idx)
+			}
+		}
+	}
+	return pm
+}
