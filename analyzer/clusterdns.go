@@ -34,6 +34,9 @@ type DNSReach struct {
 	// namespaceSelector peer, or every destination): pods are reached through Service
 	// names, so the pods need DNS. With ipBlock peers only they may connect by address.
 	PodPeers bool `json:"podPeers"`
+	// DeniedBy names the cluster-wide Deny rule that denies DNS, when one does; Policy
+	// and Pos are then that policy and rule.
+	DeniedBy string `json:"deniedBy"`
 	// Policy is the policy to change (the most specific egress policy), and Fix the rule to add.
 	Policy string    `json:"policy"`
 	Pos    model.Pos `json:"pos"`
@@ -82,9 +85,13 @@ func (r *Reach) dnsReach(src *class, out []*admit, policies []*model.Policy, por
 	status := func(proto string) string {
 		for _, dns := range r.DNS {
 			allowedOut := PortSet{}
-			for _, a := range out {
-				if a.matches(dns.class) {
-					allowedOut = allowedOut.Union(a.ports.resolve(dns.class))
+			if src != nil && src.tieredOut() {
+				allowedOut = egressPorts(src, dns.class)
+			} else {
+				for _, a := range out {
+					if a.matches(dns.class) {
+						allowedOut = allowedOut.Union(a.ports.resolve(dns.class))
+					}
 				}
 			}
 			var in PortSet
@@ -125,12 +132,40 @@ func (r *Reach) dnsReach(src *class, out []*admit, policies []*model.Policy, por
 			}
 		}
 	}
+	if src != nil && src.tieredOut() {
+		// Cluster-wide rules: the pods are not cut off unless they deny everything.
+		d.EgressAny = d.EgressAny || d.UDP == DNSAllowed || d.TCP == DNSAllowed || !egressPorts(src, r.external).IsEmpty()
+		if r.tierDeniesDNS(d, src, port) {
+			return d
+		}
+	}
 	if len(policies) > 0 && (d.UDP != DNSAllowed || d.TCP != DNSAllowed) {
 		p := mostSpecific(policies)
 		d.Policy, d.Pos = p.ID, p.PolicyTypesPos
 		d.Fix = dnsFix(r.cfg.DNS, p.Namespace, port)
 	}
 	return d
+}
+
+// tierDeniesDNS blames a cluster-wide Deny rule for DNS on UDP (else TCP) denied to
+// the pods of src, when one decides it; it reports whether one did.
+func (r *Reach) tierDeniesDNS(d *DNSReach, src *class, port int) bool {
+	for _, proto := range []string{"UDP", "TCP"} {
+		if (proto == "UDP" && d.UDP == DNSAllowed) || (proto == "TCP" && d.TCP == DNSAllowed) {
+			continue
+		}
+		for _, dns := range r.DNS {
+			t, _ := tierDecision(src.adminOut, src.isolatedOut(), src.baseOut, dns.class, dns.class, proto, port)
+			if t == nil || t.action != model.ActionDeny {
+				continue
+			}
+			ref := t.ref()
+			d.Policy, d.Pos, d.DeniedBy = t.policy.ID, ref.Rule().ActionPos, ref.String()
+			d.Fix = sideFix(Side{Decided: &ref}, "egress", "to", src.nodes[0], dns, proto, port)
+			return true
+		}
+	}
+	return false
 }
 
 // ingressPortsFromAny is what the DNS pods admit from a pod kubenet cannot see: all

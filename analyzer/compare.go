@@ -130,15 +130,27 @@ func because(ro, rn *Reach, c *ConnChange) []string {
 	}
 	if proto, port, ok := c.Opened().First(); ok {
 		ex := rn.Explain(rn.Node(c.From), rn.Node(c.To), proto, port)
-		for _, a := range append(append([]RuleRef{}, ex.Egress.Admits...), ex.Ingress.Admits...) {
-			add("admitted by " + a.String())
+		for _, s := range []Side{ex.Egress, ex.Ingress} {
+			if s.Decided != nil {
+				add("accepted by " + s.Decided.String())
+				continue
+			}
+			for _, a := range s.Admits {
+				add("admitted by " + a.String())
+			}
 		}
 		was := ro.Explain(ro.Node(c.From), ro.Node(c.To), proto, port)
-		if !was.Ingress.Allowed() && !ex.Ingress.Isolated {
-			add(c.To + " is no longer isolated for ingress (was by " + sidePolicies(was.Ingress) + ")")
-		}
-		if !was.Egress.Allowed() && !ex.Egress.Isolated {
-			add(c.From + " is no longer isolated for egress (was by " + sidePolicies(was.Egress) + ")")
+		for _, d := range []struct {
+			was, now Side
+			node     string
+			dir      string
+		}{{was.Ingress, ex.Ingress, c.To, "ingress"}, {was.Egress, ex.Egress, c.From, "egress"}} {
+			switch {
+			case d.was.DeniedByTier() && !d.now.DeniedByTier():
+				add(fmt.Sprintf("the %s of %s is no longer denied by %s", d.dir, d.node, d.was.Decided))
+			case !d.was.Allowed() && d.was.Decided == nil && !d.now.Isolated:
+				add(fmt.Sprintf("%s is no longer isolated for %s (was by %s)", d.node, d.dir, sidePolicies(d.was)))
+			}
 		}
 	}
 	if proto, port, ok := c.Closed().First(); ok {
@@ -155,6 +167,9 @@ func because(ro, rn *Reach, c *ConnChange) []string {
 
 // sidePolicies names the policies of a side, with the position of each.
 func sidePolicies(s Side) string {
+	if s.Decided != nil {
+		return s.Decided.String()
+	}
 	ids := make([]string, len(s.Policies))
 	for i, p := range s.Policies {
 		ids[i] = fmt.Sprintf("%s (%s)", p.ID, p.Pos)

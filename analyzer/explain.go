@@ -25,16 +25,33 @@ type Explanation struct {
 // Side is one half of a verdict: the source's egress or the destination's ingress.
 type Side struct {
 	Isolated bool
-	// Policies are the policies that isolate the pod in this direction.
+	// Policies are the NetworkPolicies that isolate the pod in this direction.
 	Policies []*model.Policy
 	// Admits lists the rules that admit the peer on the port.
 	Admits []RuleRef
 	// Near lists rules that admit the peer, but on other ports.
 	Near []RuleRef
+	// Decided is the cluster-wide rule (Admin or Baseline tier) that accepted or denied
+	// the connection on this side, when one did: then the NetworkPolicies above did not
+	// decide it.
+	Decided *TierRuleRef
+	// Passed lists the Admin-tier Pass rule that handed the connection on to the
+	// NetworkPolicy tier.
+	Passed []TierRuleRef
+	// Cluster lists the cluster-wide policies whose subject holds the pod in this direction.
+	Cluster []*model.ClusterPolicy
 }
 
 // Allowed reports whether this side lets the connection through.
-func (s Side) Allowed() bool { return !s.Isolated || len(s.Admits) > 0 }
+func (s Side) Allowed() bool {
+	if s.Decided != nil {
+		return s.Decided.Action == model.ActionAccept
+	}
+	return !s.Isolated || len(s.Admits) > 0
+}
+
+// DeniedByTier reports whether a Deny rule of a cluster-wide policy decided this side.
+func (s Side) DeniedByTier() bool { return s.Decided != nil && s.Decided.Action == model.ActionDeny }
 
 // RuleRef names one rule of a policy.
 type RuleRef struct {
@@ -66,7 +83,9 @@ func (r *Reach) Explain(from, to *Node, proto string, port int) Explanation {
 	e := Explanation{From: from, To: to, Protocol: proto, Port: port}
 	src, dst := from.class, to.class
 	e.Egress = explainSide(src.isolatedOut(), src.outPolicies, src.out, dst, dst, proto, port)
+	e.Egress.tiers(src.clusterOut, src.adminOut, src.baseOut, dst, dst, proto, port)
 	e.Ingress = explainSide(dst.isolatedIn(), dst.inPolicies, dst.in, src, dst, proto, port)
+	e.Ingress.tiers(dst.clusterIn, dst.adminIn, dst.baseIn, src, dst, proto, port)
 	e.Allowed = e.Egress.Allowed() && e.Ingress.Allowed()
 	for _, n := range []*Node{from, to} {
 		if n.HostNetwork {
@@ -104,21 +123,46 @@ func explainSide(isolated bool, policies []*model.Policy, rules []*admit, peer, 
 	return s
 }
 
+// tiers adds to the side what the cluster-wide rules decide of the port.
+func (s *Side) tiers(policies []*model.ClusterPolicy, admin, base []*tierRule, peer, dst *class, proto string, port int) {
+	s.Cluster = policies
+	decided, passed := tierDecision(admin, s.Isolated, base, peer, dst, proto, port)
+	if decided != nil {
+		ref := decided.ref()
+		s.Decided = &ref
+	}
+	for _, t := range passed {
+		s.Passed = append(s.Passed, t.ref())
+	}
+}
+
 // fix proposes the smallest change: one rule added to one policy that isolates the
 // denied side (the most specific one: a non-empty podSelector over an empty one).
 func (r *Reach) fix(e Explanation) string {
 	var parts []string
 	if !e.Egress.Allowed() {
-		p := mostSpecific(e.Egress.Policies)
-		parts = append(parts, fmt.Sprintf("add to %s (%s) an egress rule:\n%s", p.ID, p.Pos.File,
-			ruleYAML("to", p.Namespace, e.To, e.Protocol, e.Port)))
+		parts = append(parts, sideFix(e.Egress, "egress", "to", e.From, e.To, e.Protocol, e.Port))
 	}
 	if !e.Ingress.Allowed() {
-		p := mostSpecific(e.Ingress.Policies)
-		parts = append(parts, fmt.Sprintf("add to %s (%s) an ingress rule:\n%s", p.ID, p.Pos.File,
-			ruleYAML("from", p.Namespace, e.From, e.Protocol, e.Port)))
+		parts = append(parts, sideFix(e.Ingress, "ingress", "from", e.To, e.From, e.Protocol, e.Port))
 	}
 	return strings.Join(parts, "\nand ")
+}
+
+// sideFix is the fix of one denied side of pod self towards peer.
+func sideFix(s Side, dir, key string, self, peer *Node, proto string, port int) string {
+	if s.Decided == nil {
+		p := mostSpecific(s.Policies)
+		return fmt.Sprintf("add to %s (%s) an %s rule:\n%s", p.ID, p.Pos.File, dir, ruleYAML(key, p.Namespace, peer, proto, port))
+	}
+	d := *s.Decided
+	if d.Policy.Tier == model.TierBaseline {
+		// NetworkPolicies take precedence over the Baseline tier.
+		return fmt.Sprintf("%s denies it; a NetworkPolicy in namespace %s that selects %s and admits the peer overrides the Baseline tier, with an %s rule:\n%s",
+			d, self.Namespace, self.ID, dir, ruleYAML(key, self.Namespace, peer, proto, port))
+	}
+	return fmt.Sprintf("%s denies it, and no NetworkPolicy can override the Admin tier: change that rule, or have an Accept or Pass rule of higher precedence (a lower priority, or earlier in %s) match this traffic",
+		d, d.Policy.ID)
 }
 
 func mostSpecific(ps []*model.Policy) *model.Policy {
@@ -183,6 +227,17 @@ func (e Explanation) String() string {
 	}
 	fmt.Fprintf(&b, "%s: %s -> %s on %d/%s\n", verdict, e.From.ID, e.To.ID, e.Port, e.Protocol)
 	side := func(name string, n *Node, s Side, dir string) {
+		for _, p := range s.Passed {
+			fmt.Fprintf(&b, "  %s of %s: passed on to NetworkPolicies by %s\n", name, n.ID, p)
+		}
+		if s.Decided != nil {
+			verb := "accepted"
+			if s.Decided.Action == model.ActionDeny {
+				verb = "denied"
+			}
+			fmt.Fprintf(&b, "  %s of %s: %s by %s\n", name, n.ID, verb, s.Decided)
+			return
+		}
 		if !s.Isolated {
 			fmt.Fprintf(&b, "  %s of %s: not isolated (no NetworkPolicy with %s in policyTypes selects it)\n", name, n.ID, dir)
 			return
@@ -217,14 +272,15 @@ func (e Explanation) String() string {
 // blockingPolicies adds to ids the policies that deny the connection: those isolating
 // the source for egress and the destination for ingress, where that side denies it.
 func (e Explanation) blockingPolicies(ids map[string]bool) {
-	if !e.Egress.Allowed() {
-		for _, p := range e.Egress.Policies {
-			ids[p.ID] = true
-		}
-	}
-	if !e.Ingress.Allowed() {
-		for _, p := range e.Ingress.Policies {
-			ids[p.ID] = true
+	for _, s := range []Side{e.Egress, e.Ingress} {
+		switch {
+		case s.Allowed():
+		case s.Decided != nil:
+			ids[s.Decided.Policy.ID] = true
+		default:
+			for _, p := range s.Policies {
+				ids[p.ID] = true
+			}
 		}
 	}
 }

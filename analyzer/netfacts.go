@@ -8,6 +8,9 @@ import (
 type NetFacts struct {
 	// Policies maps a NetworkPolicy id to what it selects and what its peers match.
 	Policies map[string]*PolicyFacts `json:"policies"`
+	// ClusterPolicies is the same for cluster-wide policies (ClusterNetworkPolicy,
+	// AdminNetworkPolicy, BaselineAdminNetworkPolicy); selects is their subject.
+	ClusterPolicies map[string]*PolicyFacts `json:"clusterPolicies"`
 	// Workloads maps a workload id to its isolation and DNS reachability.
 	Workloads map[string]*WorkloadFacts `json:"workloads"`
 	// IngressBackends maps an Ingress id to, per backend (index-aligned), whether the
@@ -30,7 +33,11 @@ type WorkloadFacts struct {
 	EgressIsolated  bool     `json:"egressIsolated"`
 	IngressPolicies []string `json:"ingressPolicies"`
 	EgressPolicies  []string `json:"egressPolicies"`
-	HostNetwork     bool     `json:"hostNetwork"`
+	// ClusterIngress and ClusterEgress list the cluster-wide policies whose subject
+	// holds the workload, with rules in that direction.
+	ClusterIngress []string `json:"clusterIngress"`
+	ClusterEgress  []string `json:"clusterEgress"`
+	HostNetwork    bool     `json:"hostNetwork"`
 	// DNS is set for egress-isolated workloads that resolve names through cluster DNS.
 	DNS *DNSReach `json:"dns"`
 }
@@ -42,8 +49,13 @@ type NamespaceFacts struct {
 	// Services counts the namespace's Services in the input. With no Service and no
 	// workload there, the input says nothing of what runs in the namespace.
 	Services int `json:"services"`
-	// NotIngressIsolated lists workloads no policy with Ingress type selects.
+	// NotIngressIsolated lists workloads that no NetworkPolicy with Ingress type
+	// selects and no cluster-wide ingress Deny rule applies to (listed when the
+	// namespace has NetworkPolicies or ClusterCovered workloads).
 	NotIngressIsolated []string `json:"notIngressIsolated"`
+	// ClusterCovered counts the namespace's workloads that cluster-wide ingress Deny
+	// rules apply to.
+	ClusterCovered int `json:"clusterCovered"`
 	// Skipped is a build kubenet did not build (a kustomization, a Helm chart) that
 	// may define objects in the namespace, or "".
 	Skipped string `json:"skipped"`
@@ -51,7 +63,7 @@ type NamespaceFacts struct {
 
 func (f *Facts) netFacts() *NetFacts {
 	g, r := f.graph, f.Reach()
-	nf := &NetFacts{Policies: map[string]*PolicyFacts{}, Workloads: map[string]*WorkloadFacts{},
+	nf := &NetFacts{Policies: map[string]*PolicyFacts{}, ClusterPolicies: map[string]*PolicyFacts{}, Workloads: map[string]*WorkloadFacts{},
 		IngressBackends: map[string][]BackendReach{}, Namespaces: map[string]*NamespaceFacts{},
 		ServiceReach: map[string][]ServicePortReach{}, IngressControllers: []string{}}
 	if len(r.DNS) > 0 {
@@ -83,14 +95,20 @@ func (f *Facts) netFacts() *NetFacts {
 		}
 		nf.Policies[p.ID] = r.policyFacts(p, wlNS, dnsPort)
 	}
+	for _, p := range g.ClusterPolicies {
+		if !p.Invalid {
+			nf.ClusterPolicies[p.ID] = r.clusterPolicyFacts(p, wlNS)
+		}
+	}
 	for _, n := range r.nodes {
 		if n.Workload == nil {
 			continue
 		}
 		c := n.class
 		wf := &WorkloadFacts{IngressIsolated: c.isolatedIn(), EgressIsolated: c.isolatedOut(),
-			IngressPolicies: policyIDs(c.inPolicies), EgressPolicies: policyIDs(c.outPolicies), HostNetwork: n.HostNetwork}
-		if wf.EgressIsolated && usesClusterDNS(n.Workload) {
+			IngressPolicies: policyIDs(c.inPolicies), EgressPolicies: policyIDs(c.outPolicies), HostNetwork: n.HostNetwork,
+			ClusterIngress: clusterIDs(c.clusterIn), ClusterEgress: clusterIDs(c.clusterOut)}
+		if (wf.EgressIsolated || c.tieredOut()) && usesClusterDNS(n.Workload) {
 			wf.DNS = r.dnsReach(c, c.out, c.outPolicies, dnsPort)
 		}
 		nf.Workloads[n.ID] = wf
@@ -110,8 +128,15 @@ func (f *Facts) netFacts() *NetFacts {
 		}
 	}
 	for _, n := range r.nodes {
-		if n.Workload != nil && !n.HostNetwork && len(n.class.inPolicies) == 0 {
-			if nsf := nf.Namespaces[n.Namespace]; nsf != nil && nsf.Policies > 0 {
+		if n.Workload != nil && !n.HostNetwork && n.class.ingressDenyRule() {
+			if nsf := nf.Namespaces[n.Namespace]; nsf != nil {
+				nsf.ClusterCovered++
+			}
+		}
+	}
+	for _, n := range r.nodes {
+		if n.Workload != nil && !n.HostNetwork && len(n.class.inPolicies) == 0 && !n.class.ingressDenyRule() {
+			if nsf := nf.Namespaces[n.Namespace]; nsf != nil && nsf.Policies+nsf.ClusterCovered > 0 {
 				nsf.NotIngressIsolated = append(nsf.NotIngressIsolated, n.ID)
 			}
 		}
@@ -136,6 +161,14 @@ func (f *Facts) netFacts() *NetFacts {
 }
 
 func policyIDs(ps []*model.Policy) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.ID
+	}
+	return out
+}
+
+func clusterIDs(ps []*model.ClusterPolicy) []string {
 	out := make([]string, len(ps))
 	for i, p := range ps {
 		out[i] = p.ID

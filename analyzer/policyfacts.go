@@ -18,6 +18,9 @@ type PolicyFacts struct {
 	Egress  [][]PeerFacts `json:"egress"`
 	// UndefinedPorts are named ports of the rules that no pod they apply to declares.
 	UndefinedPorts []UndefinedPort `json:"undefinedPorts"`
+	// Subject is, for a cluster-wide policy, what its subject matches (Selects lists
+	// the workloads); nil for a NetworkPolicy.
+	Subject *PeerFacts `json:"subject"`
 	// DNS is set for egress policies that select no workload of the input: whether a pod
 	// they select could reach cluster DNS under this policy and the namespace's
 	// select-all policies.

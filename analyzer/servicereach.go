@@ -113,7 +113,7 @@ func (f *Facts) serviceReach(s *model.Service, clients bitset, pfs map[string]*P
 				break
 			}
 			checked = true
-			if admitsAnyClient(e.node.class, sp.Protocol, e.port, clients, pfs) {
+			if f.Reach().admitsAnyClient(e.node.class, sp.Protocol, e.port, clients, pfs) {
 				admitted = true
 				break
 			}
@@ -125,7 +125,24 @@ func (f *Facts) serviceReach(s *model.Service, clients bitset, pfs map[string]*P
 
 // admitsAnyClient: some rule admits, on the port, a workload of the input, an ingress
 // controller, an address, or a peer that may match pods the input does not show.
-func admitsAnyClient(dst *class, proto string, port int, clients bitset, pfs map[string]*PolicyFacts) bool {
+func (r *Reach) admitsAnyClient(dst *class, proto string, port int, clients bitset, pfs map[string]*PolicyFacts) bool {
+	if dst.tieredIn() {
+		// Cluster-wide rules: the clients the input shows and the outside world are
+		// judged by the verdict, pods it does not show by the rules that may match them.
+		admitted := ingressPorts(r.external, dst).Contains(proto, port)
+		clients.each(func(i int) {
+			admitted = admitted || ingressPorts(r.classes[i], dst).Contains(proto, port)
+		})
+		if admitted {
+			return true
+		}
+		switch unseenVerdict(dst, proto, port) {
+		case model.ActionAccept:
+			return true
+		case model.ActionDeny:
+			return false
+		}
+	}
 	if !dst.isolatedIn() {
 		return true
 	}

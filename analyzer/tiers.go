@@ -39,7 +39,9 @@ type tierRule struct {
 	external bool
 	// allPods: a network of length 0 (0.0.0.0/0, ::/0) covers every pod's address too.
 	allPods bool
-	ports   portSpec
+	// everyPod: a peer matches every pod, of the input or not (empty selectors).
+	everyPod bool
+	ports    portSpec
 }
 
 // matches reports whether the rule applies to traffic with peer class c.
@@ -236,6 +238,8 @@ func (r *Reach) compileTierRules(p *model.ClusterPolicy, rules []model.ClusterRu
 			default:
 				pm = m.clusterMatch(peer.Namespaces, peer.Pods)
 				t.peers.or(pm.classes)
+				t.everyPod = t.everyPod || (peer.Namespaces != nil && peer.Namespaces.Empty) ||
+					(peer.Pods != nil && peer.Pods.NamespaceSelector.Empty && peer.Pods.PodSelector.Empty)
 			}
 			ms = append(ms, pm)
 		}
@@ -297,4 +301,126 @@ func (m *peerMatcher) clusterMatch(namespaces *model.Selector, pods *model.Names
 		}
 	}
 	return pm
+}
+
+// ingressDenyRule reports whether a cluster-wide ingress Deny rule applies to the
+// class: its pods do not accept traffic from every pod.
+func (c *class) ingressDenyRule() bool {
+	for _, rules := range [][]*tierRule{c.adminIn, c.baseIn} {
+		for _, t := range rules {
+			if t.action == model.ActionDeny {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// clusterPolicyFacts describes a cluster-wide policy as policyFacts describes a
+// NetworkPolicy: the workloads its subject holds, and what each peer matches.
+func (r *Reach) clusterPolicyFacts(p *model.ClusterPolicy, wlNS map[string]int) *PolicyFacts {
+	pf := &PolicyFacts{Selects: []string{}, HostNetwork: []string{}, UndefinedPorts: []UndefinedPort{}}
+	for _, n := range r.clusterSelects[p.ID] {
+		if n.Workload != nil {
+			pf.Selects = append(pf.Selects, n.ID)
+		}
+	}
+	subject := r.clusterPeerFacts(p.Subject.Namespaces, p.Subject.Pods, wlNS)
+	pf.Subject = &subject
+	cp := r.clusterMatches[p.ID]
+	describe := func(rules []model.ClusterRule, matches [][]peerMatch) [][]PeerFacts {
+		out := [][]PeerFacts{}
+		for i, rule := range rules {
+			peers := []PeerFacts{}
+			for j, peer := range rule.Peers {
+				if matches[i][j].external {
+					peers = append(peers, PeerFacts{IPBlock: true, Assumed: []string{}})
+					continue
+				}
+				peers = append(peers, r.clusterPeerFacts(peer.Namespaces, peer.Pods, wlNS))
+			}
+			out = append(out, peers)
+		}
+		return out
+	}
+	pf.Ingress, pf.Egress = describe(p.Ingress, cp.ingress), describe(p.Egress, cp.egress)
+	return pf
+}
+
+// clusterPeerFacts describes what a namespaces or pods selector of a cluster-wide
+// policy matches.
+func (r *Reach) clusterPeerFacts(namespaces *model.Selector, pods *model.NamespacedPods, wlNS map[string]int) PeerFacts {
+	pf := PeerFacts{Assumed: []string{}}
+	nsSel := namespaces
+	var podSel *model.Selector
+	if pods != nil {
+		nsSel, podSel = &pods.NamespaceSelector, &pods.PodSelector
+	}
+	if nsSel == nil {
+		return pf
+	}
+	for ns, labels := range r.namespaces {
+		if !nsSel.Matches(labels) {
+			continue
+		}
+		pf.Namespaces++
+		if wlNS[ns] > 0 {
+			pf.NamespacesWithWorkloads++
+		}
+	}
+	for _, n := range r.nodes {
+		if n.Kind == KindExternal || !nsSel.Matches(r.namespaces[n.Namespace]) || (podSel != nil && !podSel.Matches(n.Labels)) {
+			continue
+		}
+		switch {
+		case n.HostNetwork:
+			pf.HostNetworkPods++
+		case n.Workload != nil:
+			pf.Pods++
+		default:
+			pf.Assumed = append(pf.Assumed, n.ID)
+		}
+	}
+	pf.Closed = closedPeer(&model.Peer{NamespaceSelector: nsSel}, "", wlNS, r.declared)
+	return pf
+}
+
+// unseenVerdict is what the cluster-wide ingress rules of dst decide, on a port, for
+// pods the input does not show (of other repositories, or namespaces it does not
+// hold): Accept or Deny when a rule that matches every pod decides it, or a rule that
+// may match such pods accepts it; "" when the NetworkPolicy tier decides (a Pass, or
+// no rule, with dst isolated). Rules that may match some of those pods and deny are
+// passed over: other pods may still be accepted.
+func unseenVerdict(dst *class, proto string, port int) string {
+	covers := func(t *tierRule) bool { return t.ports.resolve(dst).Contains(proto, port) }
+	every := func(t *tierRule) bool { return t.everyPod || t.allPods }
+	passed := false
+admin:
+	for _, t := range dst.adminIn {
+		switch {
+		case !covers(t):
+		case t.action == model.ActionAccept:
+			return model.ActionAccept
+		case !every(t) && t.action == model.ActionPass:
+			passed = true // some pods go on to the NetworkPolicy tier, others stay here
+		case !every(t): // a Deny of some pods: others go on
+		case t.action == model.ActionDeny && !passed:
+			return model.ActionDeny
+		default: // every pod passed on, or denied but for those passed before
+			break admin
+		}
+	}
+	if dst.isolatedIn() {
+		return ""
+	}
+	for _, t := range dst.baseIn {
+		switch {
+		case !covers(t):
+		case t.action == model.ActionAccept:
+			return model.ActionAccept
+		case every(t):
+			return model.ActionDeny
+		}
+	}
+	return model.ActionAccept
 }

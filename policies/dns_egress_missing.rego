@@ -78,7 +78,7 @@ _problem(kind, port) := sprintf("reach cluster DNS on %d/UDP but not on %d/TCP",
 report contains f if {
 	some [policy, kind], wids in _blocked
 	some d in [wf.dns | some wid in wids; wf := input.facts.workloads[wid]; wf.dns.policy == policy]
-	msg := sprintf("pods of %s are isolated for egress and %s%s", [_list(wids), _problem(kind, d.port), _evidence(kind, wids, d)])
+	msg := sprintf("pods of %s are %s and %s%s", [_list(wids), _isolated_by(d), _problem(kind, d.port), _evidence(kind, wids, d)])
 	f := lib.with_related(lib.with_severity(lib.finding_hint(policy, d.pos, msg, d.fix), _workload_severity(kind, wids)), _related(wids))
 }
 
@@ -134,3 +134,7 @@ _list(ids) := concat(", ", sort([id | some id in ids])) if count(ids) <= 3
 _list(ids) := sprintf("%s and %d more", [concat(", ", array.slice(sort([id | some id in ids]), 0, 3)), count(ids) - 3]) if {
 	count(ids) > 3
 }
+
+_isolated_by(d) := "isolated for egress" if d.deniedBy == ""
+
+_isolated_by(d) := sprintf("denied by %s", [d.deniedBy]) if d.deniedBy != ""
