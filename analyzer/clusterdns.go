@@ -135,6 +135,12 @@ func (r *Reach) dnsReach(src *class, out []*admit, policies []*model.Policy, por
 	if src != nil && src.tieredOut() {
 		// Cluster-wide rules: the pods are not cut off unless they deny everything.
 		d.EgressAny = d.EgressAny || d.UDP == DNSAllowed || d.TCP == DNSAllowed || !egressPorts(src, r.external).IsEmpty()
+		for _, t := range append(append([]*tierRule{}, src.adminOut...), src.baseOut...) {
+			if t.action == model.ActionAccept {
+				d.EgressAny = true
+				d.PodPeers = d.PodPeers || t.everyPod || !t.peers.empty()
+			}
+		}
 		if r.tierDeniesDNS(d, src, port) {
 			return d
 		}

@@ -11,6 +11,9 @@ type NetFacts struct {
 	// ClusterPolicies is the same for cluster-wide policies (ClusterNetworkPolicy,
 	// AdminNetworkPolicy, BaselineAdminNetworkPolicy); selects is their subject.
 	ClusterPolicies map[string]*PolicyFacts `json:"clusterPolicies"`
+	// PriorityOverlaps lists Admin-tier policies of one priority that may decide the
+	// same traffic differently.
+	PriorityOverlaps []PriorityOverlap `json:"priorityOverlaps"`
 	// Workloads maps a workload id to its isolation and DNS reachability.
 	Workloads map[string]*WorkloadFacts `json:"workloads"`
 	// IngressBackends maps an Ingress id to, per backend (index-aligned), whether the
@@ -100,6 +103,7 @@ func (f *Facts) netFacts() *NetFacts {
 			nf.ClusterPolicies[p.ID] = r.clusterPolicyFacts(p, wlNS)
 		}
 	}
+	nf.PriorityOverlaps = r.priorityOverlaps(g)
 	for _, n := range r.nodes {
 		if n.Workload == nil {
 			continue

@@ -123,6 +123,24 @@ func (b bitset) or(o bitset) {
 		b[i] |= o[i]
 	}
 }
+func (b bitset) empty() bool {
+	for _, w := range b {
+		if w != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func (b bitset) intersects(o bitset) bool {
+	for i := range min(len(b), len(o)) {
+		if b[i]&o[i] != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func (b bitset) each(f func(i int)) {
 	for w, word := range b {
 		for word != 0 {

@@ -424,3 +424,154 @@ admin:
 	}
 	return model.ActionAccept
 }
+
+// PriorityOverlap is a pair of Admin-tier policies of the same priority whose subjects
+// share pods of the input and whose rules, with different actions, match the same
+// traffic: which one applies is undefined.
+type PriorityOverlap struct {
+	// Policy is the policy reported (the second by name), Other the one it overlaps.
+	Policy   string    `json:"policy"`
+	Other    string    `json:"other"`
+	Priority int       `json:"priority"`
+	Pos      model.Pos `json:"pos"`
+	// Egress tells the direction of the rules; Rule and OtherRule are their indexes,
+	// Action and OtherAction their actions, RulePos and OtherPos where they are.
+	Egress      bool      `json:"egress"`
+	Rule        int       `json:"rule"`
+	OtherRule   int       `json:"otherRule"`
+	Action      string    `json:"action"`
+	OtherAction string    `json:"otherAction"`
+	RulePos     model.Pos `json:"rulePos"`
+	OtherPos    model.Pos `json:"otherPos"`
+	// Subjects lists the workloads both policies apply to (at most five, then a count).
+	Subjects []string `json:"subjects"`
+}
+
+// priorityOverlaps finds, for each pair of Admin-tier policies of one priority whose
+// subjects share workloads of the input, the first pair of rules (same direction,
+// different actions) that certainly match common traffic: peers that share pods of the
+// input, every pod, or overlapping networks; ports that share a number or a name.
+func (r *Reach) priorityOverlaps(g *model.Graph) []PriorityOverlap {
+	out := []PriorityOverlap{}
+	var admin []*model.ClusterPolicy
+	for _, p := range g.ClusterPolicies {
+		if !p.Invalid && p.Tier == model.TierAdmin {
+			admin = append(admin, p)
+		}
+	}
+	slices.SortStableFunc(admin, func(a, b *model.ClusterPolicy) int {
+		return cmp.Or(cmp.Compare(a.Priority, b.Priority), cmp.Compare(a.Name, b.Name))
+	})
+	rulesOf := map[*model.ClusterPolicy][2][]*tierRule{}
+	for _, c := range r.classes {
+		for _, t := range append(append([]*tierRule{}, c.adminIn...), c.adminOut...) {
+			rs := rulesOf[t.policy]
+			dir := 0
+			if t.egress {
+				dir = 1
+			}
+			if !slices.Contains(rs[dir], t) {
+				rs[dir] = append(rs[dir], t)
+			}
+			rulesOf[t.policy] = rs
+		}
+	}
+	for i, a := range admin {
+		for _, b := range admin[i+1:] {
+			if b.Priority != a.Priority {
+				break
+			}
+			shared := r.sharedSubjects(a, b)
+			if len(shared) == 0 {
+				continue
+			}
+			if o, ok := overlappingRules(rulesOf[a], rulesOf[b]); ok {
+				o.Policy, o.Other, o.Priority, o.Pos, o.Subjects = b.ID, a.ID, b.Priority, b.PriorityPos, shared
+				out = append(out, o)
+			}
+		}
+	}
+	return out
+}
+
+// sharedSubjects lists the workloads of the input both policies apply to.
+func (r *Reach) sharedSubjects(a, b *model.ClusterPolicy) []string {
+	in := map[*Node]bool{}
+	for _, n := range r.clusterSelects[a.ID] {
+		in[n] = true
+	}
+	var out []string
+	for _, n := range r.clusterSelects[b.ID] {
+		if in[n] && n.Workload != nil {
+			out = append(out, n.ID)
+		}
+	}
+	slices.Sort(out)
+	if len(out) > 5 {
+		out = append(out[:5], fmt.Sprintf("and %d more", len(out)-5))
+	}
+	return out
+}
+
+// overlappingRules returns the first pair of rules, one of each policy (rules given per
+// direction), with different actions that certainly match common traffic.
+func overlappingRules(a, b [2][]*tierRule) (PriorityOverlap, bool) {
+	for dir := range 2 {
+		for _, x := range a[dir] {
+			for _, y := range b[dir] {
+				if x.action == y.action || !peersOverlap(x, y) || !portsOverlap(x.ports, y.ports) {
+					continue
+				}
+				xr, yr := x.ref().Rule(), y.ref().Rule()
+				return PriorityOverlap{Egress: dir == 1, Rule: y.rule, OtherRule: x.rule, Action: y.action, OtherAction: x.action,
+					RulePos: yr.Pos, OtherPos: xr.Pos}, true
+			}
+		}
+	}
+	return PriorityOverlap{}, false
+}
+
+func peersOverlap(x, y *tierRule) bool {
+	every := func(t *tierRule) bool { return t.everyPod || t.allPods }
+	switch {
+	case every(x) && (every(y) || !y.peers.empty()), every(y) && !x.peers.empty():
+		return true
+	case x.peers.intersects(y.peers):
+		return true
+	}
+	if x.external && y.external {
+		for _, nx := range networksOf(x) {
+			for _, ny := range networksOf(y) {
+				if nx.Overlaps(ny) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// networksOf returns the networks of a rule's peers.
+func networksOf(t *tierRule) []netip.Prefix {
+	var out []netip.Prefix
+	for _, peer := range t.ref().Rule().Peers {
+		for _, n := range peer.Networks {
+			if p, err := netip.ParsePrefix(n); err == nil {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+func portsOverlap(x, y portSpec) bool {
+	if x.all || y.all || !x.fixed.Intersect(y.fixed).IsEmpty() {
+		return true
+	}
+	for _, n := range x.named {
+		if slices.Contains(y.named, n) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,7 +1,9 @@
 # METADATA
 # title: NetworkPolicy peer matches no pod
 # description: |
-#   A from/to element admits the pods its selectors match. One that matches no pod of
+#   A from/to element admits the pods its selectors match (in a NetworkPolicy, or the
+#   namespaces and pods peers of a ClusterNetworkPolicy, AdminNetworkPolicy or
+#   BaselineAdminNetworkPolicy, whatever its action). One that matches no pod of
 #   the input admits nothing, so the traffic it was written for is denied. When the peer
 #   can only match pods of namespaces whose workloads the input shows (a podSelector
 #   alone, or a namespaceSelector pinned by kubernetes.io/metadata.name), this is almost
@@ -11,7 +13,7 @@
 #   peers and the assumed cluster DNS and ingress controller count as matches.
 # custom:
 #   severity: warning
-#   requires: [policies]
+#   requires: [policies, clusterPolicies]
 #   since: v0.1.0
 #   remediation: |
 #     Fix the labels of the podSelector or namespaceSelector so they match the pods meant,
@@ -20,14 +22,50 @@ package kubenet.rules["networkpolicy-peer-orphaned"]
 
 import data.kubenet.lib
 
-_peers contains [p, dir, peer, pf] if {
+# Every from/to element of NetworkPolicies and cluster-wide policies, with its facts and
+# how to name it.
+_all_peers contains [p, dir, peer, pf, _describe(p, peer)] if {
 	some p in input.networkPolicies
 	not lib.invalid(p)
-	facts := input.facts.policies[p.id]
+	some dir in ["ingress", "egress"]
+	some i, rule in p[dir]
+	some j, peer in rule.peers
+	pf := input.facts.policies[p.id][dir][i][j]
+}
+
+_all_peers contains [p, dir, peer, pf, _describe_cluster(peer)] if {
+	some p in input.clusterNetworkPolicies
+	not lib.invalid(p)
+	some dir in ["ingress", "egress"]
+	some i, rule in p[dir]
+	some j, peer in rule.peers
+	pf := input.facts.clusterPolicies[p.id][dir][i][j]
+}
+
+_cluster_wide(p) if p.id in {q.id | some q in input.clusterNetworkPolicies}
+
+_peers contains [p, dir, peer, pf] if {
+	some [p, facts] in _policies
 	some dir in ["ingress", "egress"]
 	some i, rule in p[dir]
 	some j, peer in rule.peers
 	pf := facts[dir][i][j]
+}
+
+_policies contains [p, input.facts.policies[p.id]] if {
+	some p in input.networkPolicies
+	not lib.invalid(p)
+}
+
+_policies contains [p, input.facts.clusterPolicies[p.id]] if {
+	some p in input.clusterNetworkPolicies
+	not lib.invalid(p)
+}
+
+_cluster_wide(p) if p.id in {q.id | some q in input.clusterNetworkPolicies}
+
+_peers contains [p, dir, peer, pf, desc] if {
+	some [p, dir, peer, pf, desc] in _all_peers
 	not pf.ipBlock
 	pf.pods == 0
 	count(pf.assumed) == 0
@@ -35,33 +73,39 @@ _peers contains [p, dir, peer, pf] if {
 }
 
 report contains f if {
-	some p in input.networkPolicies
-	not lib.invalid(p)
-	facts := input.facts.policies[p.id]
-	some dir in ["ingress", "egress"]
-	some i, rule in p[dir]
-	some j, peer in rule.peers
-	pf := facts[dir][i][j]
+	some [p, dir, peer, pf, desc] in _all_peers
 	pf.pods == 0
 	pf.hostNetworkPods > 0
-	msg := sprintf("%s peer %s matches only hostNetwork pods, whose traffic carries the node's address: on most CNIs the selector does not match it", [
-		dir, _describe(p, peer),
+	msg := sprintf("%s peer %s matches only hostNetwork pods, whose traffic carries the node's address: %s", [
+		dir, desc, _host_network(p),
 	])
-	f := lib.with_severity(lib.finding_hint(p.id, peer.pos, msg, "admit the nodes' address range with an ipBlock, or run the pods without hostNetwork"), "info")
+	f := lib.with_severity(lib.finding_hint(p.id, peer.pos, msg, _host_network_hint(p)), "info")
+}
+
+_host_network(p) := "on most CNIs the selector does not match it" if not _cluster_wide(p)
+
+_host_network(p) := "cluster-wide policies never match them with pod selectors" if _cluster_wide(p)
+
+_host_network_hint(p) := "admit the nodes' address range with an ipBlock, or run the pods without hostNetwork" if {
+	not _cluster_wide(p)
+}
+
+_host_network_hint(p) := "match the nodes with a nodes or networks peer (egress), or run the pods without hostNetwork" if {
+	_cluster_wide(p)
 }
 
 report contains f if {
-	some [p, dir, peer, pf] in _peers
+	some [p, dir, peer, pf, desc] in _peers
 	pf.closed
-	msg := sprintf("%s peer %s matches no pod of the input", [dir, _describe(p, peer)])
+	msg := sprintf("%s peer %s matches no pod of the input", [dir, desc])
 	f := lib.finding_hint(p.id, peer.pos, msg, "fix the labels so they match the pods this rule is meant for")
 }
 
 report contains f if {
-	some [p, dir, peer, pf] in _peers
+	some [p, dir, peer, pf, desc] in _peers
 	not pf.closed
 	msg := sprintf("%s peer %s matches no pod of the input: %s, so the pods may be deployed from other manifests", [
-		dir, _describe(p, peer), _where(pf),
+		dir, desc, _where(pf),
 	])
 	f := lib.with_severity(lib.finding_hint(p.id, peer.pos, msg, "lint the other namespace's manifests together with this policy to check the peer"), "info")
 }
@@ -91,4 +135,12 @@ _describe(_, peer) := sprintf("namespaceSelector %s with podSelector %s", [
 ]) if {
 	peer.podSelector != null
 	peer.namespaceSelector != null
+}
+
+_describe_cluster(peer) := sprintf("namespaces %s", [lib.selector_string(peer.namespaces)]) if peer.namespaces != null
+
+_describe_cluster(peer) := sprintf("pods %s in namespaces %s", [
+	lib.selector_string(peer.pods.podSelector), lib.selector_string(peer.pods.namespaceSelector),
+]) if {
+	peer.pods != null
 }

@@ -6,10 +6,14 @@
 #   nothing: usually a typo in a label, or a policy for pods that were renamed. An empty
 #   selector ({}) selects every pod of the namespace and is never reported. When the
 #   input has no workload at all in the policy's namespace, the pods are likely
-#   deployed from other manifests, and the finding is only information.
+#   deployed from other manifests, and the finding is only information. The subject of a
+#   ClusterNetworkPolicy, AdminNetworkPolicy or BaselineAdminNetworkPolicy is judged the
+#   same way: a warning when it names, by kubernetes.io/metadata.name, namespaces whose
+#   workloads the input holds and matches none of them; information when it may match
+#   namespaces the input does not show.
 # custom:
 #   severity: warning
-#   requires: [namespaces, policies]
+#   requires: [namespaces, policies, clusterPolicies]
 #   since: v0.1.0
 #   remediation: |
 #     Make the podSelector match the pod template labels of the workloads the policy is
@@ -45,3 +49,49 @@ _hint(p) := sprintf("the input has no workload in namespace %s; if its pods are 
 _hint(p) := "match the pod template labels (spec.template.metadata.labels) of the workloads the policy is for" if {
 	input.facts.namespaces[p.namespace].workloads > 0
 }
+
+report contains f if {
+	some p in input.clusterNetworkPolicies
+	not lib.invalid(p)
+	facts := input.facts.clusterPolicies[p.id]
+	count(facts.selects) == 0
+	facts.subject.hostNetworkPods == 0
+	not _selects_everything(p.subject)
+	msg := sprintf("subject %s matches no pod of the input%s", [_subject(p.subject), _subject_why(facts.subject)])
+	f := lib.with_severity(lib.finding_hint(p.id, p.subject.pos, msg, _subject_hint(facts.subject)), _subject_severity(facts.subject))
+}
+
+_selects_everything(s) if s.namespaces.empty
+
+_selects_everything(s) if {
+	s.pods.namespaceSelector.empty
+	s.pods.podSelector.empty
+}
+
+_subject(s) := sprintf("namespaces %s", [lib.selector_string(s.namespaces)]) if s.namespaces != null
+
+_subject(s) := sprintf("pods %s in namespaces %s", [
+	lib.selector_string(s.pods.podSelector), lib.selector_string(s.pods.namespaceSelector),
+]) if {
+	s.pods != null
+}
+
+_subject_severity(sf) := "warning" if sf.closed
+
+_subject_severity(sf) := "info" if not sf.closed
+
+_subject_why(sf) := "" if sf.closed
+
+_subject_why(sf) := ": no namespace of the input matches its namespace selector, so its pods may be deployed from other manifests" if {
+	not sf.closed
+	sf.namespaces == 0
+}
+
+_subject_why(sf) := ": the namespaces it selects may hold pods the input does not show" if {
+	not sf.closed
+	sf.namespaces > 0
+}
+
+_subject_hint(sf) := "fix the labels so they match the pods this policy is meant for" if sf.closed
+
+_subject_hint(sf) := "lint the manifests of the namespaces it is meant for together with this policy" if not sf.closed
