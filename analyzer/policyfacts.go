@@ -208,7 +208,7 @@ func undefinedNamed(rule model.PolicyRule, egress bool, idx int, classes []*clas
 		}
 		found := false
 		for _, c := range known {
-			if _, ok := c.named[pp.Port.Str+"/"+pp.Protocol]; ok {
+			if c.declares(pp.Port.Str, pp.Protocol) {
 				found = true
 				break
 			}
@@ -266,4 +266,19 @@ func closedPeer(peer *model.Peer, policyNS string, wlNS map[string]int, declared
 		}
 	}
 	return true
+}
+
+// declares reports whether the class's pods declare a port of that name and protocol
+// ("" is any protocol: cluster-wide policies name ports without one).
+func (c *class) declares(name, proto string) bool {
+	if proto != "" {
+		_, ok := c.named[name+"/"+proto]
+		return ok
+	}
+	for _, p := range protocols {
+		if _, ok := c.named[name+"/"+p]; ok {
+			return true
+		}
+	}
+	return false
 }

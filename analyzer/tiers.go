@@ -344,6 +344,33 @@ func (r *Reach) clusterPolicyFacts(p *model.ClusterPolicy, wlNS map[string]int) 
 		return out
 	}
 	pf.Ingress, pf.Egress = describe(p.Ingress, cp.ingress), describe(p.Egress, cp.egress)
+	// Named ports: ingress rules resolve on the subject's pods, egress rules on the
+	// peers' pods when the input shows them all.
+	var subjects []*class
+	seen := map[*class]bool{}
+	for _, n := range r.clusterSelects[p.ID] {
+		if n.Workload != nil && !seen[n.class] {
+			seen[n.class] = true
+			subjects = append(subjects, n.class)
+		}
+	}
+	for i, rule := range p.Ingress {
+		pf.UndefinedPorts = append(pf.UndefinedPorts, undefinedNamed(model.PolicyRule{Ports: rule.Ports}, false, i, subjects)...)
+	}
+	for i, rule := range p.Egress {
+		closed := len(rule.Peers) > 0
+		for _, peer := range pf.Egress[i] {
+			closed = closed && !peer.IPBlock && peer.Closed
+		}
+		if !closed {
+			continue
+		}
+		var dst []*class
+		for _, m := range cp.egress[i] {
+			m.classes.each(func(ci int) { dst = append(dst, r.classes[ci]) })
+		}
+		pf.UndefinedPorts = append(pf.UndefinedPorts, undefinedNamed(model.PolicyRule{Ports: rule.Ports}, true, i, dst)...)
+	}
 	return pf
 }
 
