@@ -85,7 +85,7 @@ func (r *Reach) dnsReach(src *class, out []*admit, policies []*model.Policy, por
 	status := func(proto string) string {
 		for _, dns := range r.DNS {
 			allowedOut := PortSet{}
-			if src != nil && src.tieredOut() {
+			if src != nil && !src.egress.simple() {
 				allowedOut = egressPorts(src, dns.class)
 			} else {
 				for _, a := range out {
@@ -132,10 +132,10 @@ func (r *Reach) dnsReach(src *class, out []*admit, policies []*model.Policy, por
 			}
 		}
 	}
-	if src != nil && src.tieredOut() {
+	if src != nil && !src.egress.simple() {
 		// Cluster-wide rules: the pods are not cut off unless they deny everything.
 		d.EgressAny = d.EgressAny || d.UDP == DNSAllowed || d.TCP == DNSAllowed || !egressPorts(src, r.external).IsEmpty()
-		for _, t := range append(append([]*tierRule{}, src.adminOut...), src.baseOut...) {
+		for _, t := range append(append([]*tierRule{}, src.egress.admin...), src.egress.base...) {
 			if t.action == model.ActionAccept {
 				d.EgressAny = true
 				d.PodPeers = d.PodPeers || t.everyPod || !t.peers.empty()
@@ -161,7 +161,7 @@ func (r *Reach) tierDeniesDNS(d *DNSReach, src *class, port int) bool {
 			continue
 		}
 		for _, dns := range r.DNS {
-			t, _ := tierDecision(src.adminOut, src.isolatedOut(), src.baseOut, dns.class, dns.class, proto, port)
+			t, _ := src.egress.decision(src.isolatedOut(), dns.class, dns.class, proto, port)
 			if t == nil || t.action != model.ActionDeny {
 				continue
 			}
@@ -181,7 +181,7 @@ func ingressPortsFromAny(dst *class) PortSet {
 		return AllPorts()
 	}
 	var out PortSet
-	for _, a := range dst.in {
+	for _, a := range dst.ingress.admits {
 		if a.allPeers {
 			out = out.Union(a.ports.resolve(dst))
 		}

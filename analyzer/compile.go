@@ -92,12 +92,12 @@ func (r *Reach) applyPolicies(g *model.Graph) {
 			}
 			r.policySelects[p.ID] = append(r.policySelects[p.ID], c.nodes...)
 			if hasIn {
-				c.inPolicies = append(c.inPolicies, p)
-				c.in = append(c.in, ins...)
+				c.ingress.policies = append(c.ingress.policies, p)
+				c.ingress.admits = append(c.ingress.admits, ins...)
 			}
 			if hasOut {
-				c.outPolicies = append(c.outPolicies, p)
-				c.out = append(c.out, outs...)
+				c.egress.policies = append(c.egress.policies, p)
+				c.egress.admits = append(c.egress.admits, outs...)
 			}
 		}
 	}

@@ -67,11 +67,11 @@ func (r *Reach) classConnections() [][]classConn {
 	for _, dst := range r.classes {
 		sources := all
 		isolated := dst.isolatedIn()
-		tiered := dst.tieredIn()
+		tiered := !dst.ingress.simple()
 		in = in[:0]
 		if isolated && !tiered {
 			sources = newBitset(n)
-			for _, a := range dst.in {
+			for _, a := range dst.ingress.admits {
 				in = append(in, resolved{a, a.ports.resolve(dst)})
 				switch {
 				case a.allPeers:

@@ -82,10 +82,8 @@ func (r RuleRef) String() string {
 func (r *Reach) Explain(from, to *Node, proto string, port int) Explanation {
 	e := Explanation{From: from, To: to, Protocol: proto, Port: port}
 	src, dst := from.class, to.class
-	e.Egress = explainSide(src.isolatedOut(), src.outPolicies, src.out, dst, dst, proto, port)
-	e.Egress.tiers(src.clusterOut, src.adminOut, src.baseOut, dst, dst, proto, port)
-	e.Ingress = explainSide(dst.isolatedIn(), dst.inPolicies, dst.in, src, dst, proto, port)
-	e.Ingress.tiers(dst.clusterIn, dst.adminIn, dst.baseIn, src, dst, proto, port)
+	e.Egress = explainSide(src.isolatedOut(), &src.egress, dst, dst, proto, port)
+	e.Ingress = explainSide(dst.isolatedIn(), &dst.ingress, src, dst, proto, port)
 	e.Allowed = e.Egress.Allowed() && e.Ingress.Allowed()
 	for _, n := range []*Node{from, to} {
 		if n.HostNetwork {
@@ -103,12 +101,13 @@ func (r *Reach) Explain(from, to *Node, proto string, port int) Explanation {
 
 // explainSide lists, for one side of a connection, the rules that admit peer on the port
 // and those that admit it on other ports (named ports resolved on dst).
-func explainSide(isolated bool, policies []*model.Policy, rules []*admit, peer, dst *class, proto string, port int) Side {
-	s := Side{Isolated: isolated, Policies: policies}
+func explainSide(isolated bool, sd *side, peer, dst *class, proto string, port int) Side {
+	s := Side{Isolated: isolated, Policies: sd.policies}
+	s.tiers(sd, peer, dst, proto, port)
 	if !isolated {
 		return s
 	}
-	for _, a := range rules {
+	for _, a := range sd.admits {
 		if !a.matches(peer) {
 			continue
 		}
@@ -124,9 +123,9 @@ func explainSide(isolated bool, policies []*model.Policy, rules []*admit, peer, 
 }
 
 // tiers adds to the side what the cluster-wide rules decide of the port.
-func (s *Side) tiers(policies []*model.ClusterPolicy, admin, base []*tierRule, peer, dst *class, proto string, port int) {
-	s.Cluster = policies
-	decided, passed := tierDecision(admin, s.Isolated, base, peer, dst, proto, port)
+func (s *Side) tiers(sd *side, peer, dst *class, proto string, port int) {
+	s.Cluster = sd.cluster
+	decided, passed := sd.decision(s.Isolated, peer, dst, proto, port)
 	if decided != nil {
 		ref := decided.ref()
 		s.Decided = &ref

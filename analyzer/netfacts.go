@@ -110,10 +110,10 @@ func (f *Facts) netFacts() *NetFacts {
 		}
 		c := n.class
 		wf := &WorkloadFacts{IngressIsolated: c.isolatedIn(), EgressIsolated: c.isolatedOut(),
-			IngressPolicies: policyIDs(c.inPolicies), EgressPolicies: policyIDs(c.outPolicies), HostNetwork: n.HostNetwork,
-			ClusterIngress: clusterIDs(c.clusterIn), ClusterEgress: clusterIDs(c.clusterOut)}
-		if (wf.EgressIsolated || c.tieredOut()) && usesClusterDNS(n.Workload) {
-			wf.DNS = r.dnsReach(c, c.out, c.outPolicies, dnsPort)
+			IngressPolicies: policyIDs(c.ingress.policies), EgressPolicies: policyIDs(c.egress.policies), HostNetwork: n.HostNetwork,
+			ClusterIngress: clusterIDs(c.ingress.cluster), ClusterEgress: clusterIDs(c.egress.cluster)}
+		if (wf.EgressIsolated || !c.egress.simple()) && usesClusterDNS(n.Workload) {
+			wf.DNS = r.dnsReach(c, c.egress.admits, c.egress.policies, dnsPort)
 		}
 		nf.Workloads[n.ID] = wf
 	}
@@ -139,7 +139,7 @@ func (f *Facts) netFacts() *NetFacts {
 		}
 	}
 	for _, n := range r.nodes {
-		if n.Workload != nil && !n.HostNetwork && len(n.class.inPolicies) == 0 && !n.class.ingressDenyRule() {
+		if n.Workload != nil && !n.HostNetwork && len(n.class.ingress.policies) == 0 && !n.class.ingressDenyRule() {
 			if nsf := nf.Namespaces[n.Namespace]; nsf != nil && nsf.Policies+nsf.ClusterCovered > 0 {
 				nsf.NotIngressIsolated = append(nsf.NotIngressIsolated, n.ID)
 			}

@@ -74,15 +74,25 @@ type class struct {
 	external bool
 	nodes    []*Node
 
-	// Ingress (egress) isolation: the policies that select the class with that type.
-	inPolicies, outPolicies []*model.Policy
-	in, out                 []*admit
-	// The cluster-wide policies whose subject holds the class, with ingress (egress)
-	// rules, and those rules of the Admin and Baseline tiers in order of precedence.
-	clusterIn, clusterOut []*model.ClusterPolicy
-	adminIn, adminOut     []*tierRule
-	baseIn, baseOut       []*tierRule
+	// What decides the class's ingress and egress, tier by tier.
+	ingress, egress side
 }
+
+// side is what decides one direction of a class's traffic, tier by tier (tiers.go): the
+// Admin-tier rules, the NetworkPolicy tier, the Baseline-tier rules.
+type side struct {
+	// policies are the policies of the NetworkPolicy tier that isolate the class in this
+	// direction, admits their rules.
+	policies []*model.Policy
+	admits   []*admit
+	// cluster lists the cluster-wide policies whose subject holds the class with rules
+	// in this direction; admin and base are those rules, in order of precedence.
+	cluster     []*model.ClusterPolicy
+	admin, base []*tierRule
+}
+
+// simple reports whether only the NetworkPolicy tier decides the side.
+func (s *side) simple() bool { return len(s.admin)+len(s.base) == 0 }
 
 // admit is one rule of a policy that selects a class: which peers, which ports.
 type admit struct {
@@ -398,24 +408,14 @@ func classKey(n *Node) string {
 
 // isolatedIn reports whether the class is isolated for ingress. hostNetwork pods are
 // not governed by pod NetworkPolicies, and External is not a pod.
-func (c *class) isolatedIn() bool  { return len(c.inPolicies) > 0 && !c.hostNet && !c.external }
-func (c *class) isolatedOut() bool { return len(c.outPolicies) > 0 && !c.hostNet && !c.external }
+func (c *class) isolatedIn() bool  { return len(c.ingress.policies) > 0 && !c.hostNet && !c.external }
+func (c *class) isolatedOut() bool { return len(c.egress.policies) > 0 && !c.hostNet && !c.external }
 
 // egressPorts is what src's egress admits towards dst.
-func egressPorts(src, dst *class) PortSet {
-	if src.tieredOut() {
-		return tierVerdict(src.adminOut, src.isolatedOut(), src.out, src.baseOut, dst, dst)
-	}
-	return admitted(src.isolatedOut(), src.out, dst, dst)
-}
+func egressPorts(src, dst *class) PortSet { return src.egress.verdict(src.isolatedOut(), dst, dst) }
 
 // ingressPorts is what dst's ingress admits from src.
-func ingressPorts(src, dst *class) PortSet {
-	if dst.tieredIn() {
-		return tierVerdict(dst.adminIn, dst.isolatedIn(), dst.in, dst.baseIn, src, dst)
-	}
-	return admitted(dst.isolatedIn(), dst.in, src, dst)
-}
+func ingressPorts(src, dst *class) PortSet { return dst.ingress.verdict(dst.isolatedIn(), src, dst) }
 
 // admitted is the union of the ports of the rules that admit peer (named ports resolved
 // on the destination dst), or every port when the side is not isolated.
@@ -439,12 +439,12 @@ func (r *Reach) Allowed(from, to *Node) PortSet {
 
 // IngressIsolated reports whether n is isolated for ingress, and by which policies.
 func (r *Reach) IngressIsolated(n *Node) (bool, []*model.Policy) {
-	return n.class.isolatedIn(), n.class.inPolicies
+	return n.class.isolatedIn(), n.class.ingress.policies
 }
 
 // EgressIsolated reports whether n is isolated for egress, and by which policies.
 func (r *Reach) EgressIsolated(n *Node) (bool, []*model.Policy) {
-	return n.class.isolatedOut(), n.class.outPolicies
+	return n.class.isolatedOut(), n.class.egress.policies
 }
 
 // ControllersFor returns the ingress controller nodes that serve an ingress class: those

@@ -126,7 +126,7 @@ func (f *Facts) serviceReach(s *model.Service, clients bitset, pfs map[string]*P
 // admitsAnyClient: some rule admits, on the port, a workload of the input, an ingress
 // controller, an address, or a peer that may match pods the input does not show.
 func (r *Reach) admitsAnyClient(dst *class, proto string, port int, clients bitset, pfs map[string]*PolicyFacts) bool {
-	if dst.tieredIn() {
+	if !dst.ingress.simple() {
 		// Cluster-wide rules: the clients the input shows and the outside world are
 		// judged by the verdict, pods it does not show by the rules that may match them.
 		admitted := ingressPorts(r.external, dst).Contains(proto, port)
@@ -146,7 +146,7 @@ func (r *Reach) admitsAnyClient(dst *class, proto string, port int, clients bits
 	if !dst.isolatedIn() {
 		return true
 	}
-	for _, a := range dst.in {
+	for _, a := range dst.ingress.admits {
 		if !a.ports.resolve(dst).Contains(proto, port) {
 			continue
 		}

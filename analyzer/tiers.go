@@ -89,17 +89,16 @@ func (r TierRuleRef) String() string {
 	return fmt.Sprintf("%s tier: %s %s[%d]%s (%s, %s)", r.Policy.Tier, r.Policy.ID, dir, r.Index, name, r.Action, rule.Pos)
 }
 
-// tiered reports whether cluster-wide rules apply to the class's ingress (egress).
-func (c *class) tieredIn() bool  { return len(c.adminIn)+len(c.baseIn) > 0 }
-func (c *class) tieredOut() bool { return len(c.adminOut)+len(c.baseOut) > 0 }
-
-// tierVerdict is what one side admits of traffic with peer (named ports resolved on
-// dst), through the Admin tier, the NetworkPolicies (np, when isolated) and the
+// verdict is what the side admits of traffic with peer (named ports resolved on dst),
+// through the Admin tier, the NetworkPolicy tier (its admits when isolated) and the
 // Baseline tier.
-func tierVerdict(admin []*tierRule, isolated bool, np []*admit, base []*tierRule, peer, dst *class) PortSet {
+func (s *side) verdict(isolated bool, peer, dst *class) PortSet {
+	if s.simple() {
+		return admitted(isolated, s.admits, peer, dst)
+	}
 	undecided := allPorts
 	var allowed, passed PortSet
-	for _, t := range admin {
+	for _, t := range s.admin {
 		if !t.matches(peer) {
 			continue
 		}
@@ -123,9 +122,9 @@ func tierVerdict(admin []*tierRule, isolated bool, np []*admit, base []*tierRule
 		return allowed
 	}
 	if isolated {
-		return allowed.Union(rest.Intersect(admitted(true, np, peer, dst)))
+		return allowed.Union(rest.Intersect(admitted(true, s.admits, peer, dst)))
 	}
-	for _, t := range base {
+	for _, t := range s.base {
 		if !t.matches(peer) {
 			continue
 		}
@@ -144,8 +143,8 @@ func tierVerdict(admin []*tierRule, isolated bool, np []*admit, base []*tierRule
 // tierDecision is the cluster-wide rule that decides one port of one side, or nil when
 // the NetworkPolicies (isolated) or the default decide it; passed lists the Admin-tier
 // Pass rules met first.
-func tierDecision(admin []*tierRule, isolated bool, base []*tierRule, peer, dst *class, proto string, port int) (decided *tierRule, passed []*tierRule) {
-	for _, t := range admin {
+func (s *side) decision(isolated bool, peer, dst *class, proto string, port int) (decided *tierRule, passed []*tierRule) {
+	for _, t := range s.admin {
 		if t.matches(peer) && t.ports.resolve(dst).Contains(proto, port) {
 			if t.action != model.ActionPass {
 				return t, nil
@@ -157,7 +156,7 @@ func tierDecision(admin []*tierRule, isolated bool, base []*tierRule, peer, dst 
 	if isolated {
 		return nil, passed
 	}
-	for _, t := range base {
+	for _, t := range s.base {
 		if t.matches(peer) && t.ports.resolve(dst).Contains(proto, port) {
 			return t, passed
 		}
@@ -194,15 +193,15 @@ func (r *Reach) applyClusterPolicies(g *model.Graph, m *peerMatcher) {
 			c := r.classes[i]
 			r.clusterSelects[p.ID] = append(r.clusterSelects[p.ID], c.nodes...)
 			if len(ins) > 0 {
-				c.clusterIn = append(c.clusterIn, p)
+				c.ingress.cluster = append(c.ingress.cluster, p)
 			}
 			if len(outs) > 0 {
-				c.clusterOut = append(c.clusterOut, p)
+				c.egress.cluster = append(c.egress.cluster, p)
 			}
 			if p.Tier == model.TierAdmin {
-				c.adminIn, c.adminOut = append(c.adminIn, ins...), append(c.adminOut, outs...)
+				c.ingress.admin, c.egress.admin = append(c.ingress.admin, ins...), append(c.egress.admin, outs...)
 			} else {
-				c.baseIn, c.baseOut = append(c.baseIn, ins...), append(c.baseOut, outs...)
+				c.ingress.base, c.egress.base = append(c.ingress.base, ins...), append(c.egress.base, outs...)
 			}
 		})
 	}
@@ -306,7 +305,7 @@ func (m *peerMatcher) clusterMatch(namespaces *model.Selector, pods *model.Names
 // ingressDenyRule reports whether a cluster-wide ingress Deny rule applies to the
 // class: its pods do not accept traffic from every pod.
 func (c *class) ingressDenyRule() bool {
-	for _, rules := range [][]*tierRule{c.adminIn, c.baseIn} {
+	for _, rules := range [][]*tierRule{c.ingress.admin, c.ingress.base} {
 		for _, t := range rules {
 			if t.action == model.ActionDeny {
 				return true
@@ -423,7 +422,7 @@ func unseenVerdict(dst *class, proto string, port int) string {
 	every := func(t *tierRule) bool { return t.everyPod || t.allPods }
 	passed := false
 admin:
-	for _, t := range dst.adminIn {
+	for _, t := range dst.ingress.admin {
 		switch {
 		case !covers(t):
 		case t.action == model.ActionAccept:
@@ -440,7 +439,7 @@ admin:
 	if dst.isolatedIn() {
 		return ""
 	}
-	for _, t := range dst.baseIn {
+	for _, t := range dst.ingress.base {
 		switch {
 		case !covers(t):
 		case t.action == model.ActionAccept:
@@ -491,7 +490,7 @@ func (r *Reach) priorityOverlaps(g *model.Graph) []PriorityOverlap {
 	})
 	rulesOf := map[*model.ClusterPolicy][2][]*tierRule{}
 	for _, c := range r.classes {
-		for _, t := range append(append([]*tierRule{}, c.adminIn...), c.adminOut...) {
+		for _, t := range append(append([]*tierRule{}, c.ingress.admin...), c.egress.admin...) {
 			rs := rulesOf[t.policy]
 			dir := 0
 			if t.egress {
