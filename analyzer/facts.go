@@ -30,6 +30,8 @@ type Config struct {
 	GatewayAPI GatewayAPI `json:"gatewayAPI"`
 	// GatewayClasses locate the data plane of GatewayClasses kubenet does not know.
 	GatewayClasses []model.GatewayClassEntry `json:"gatewayClasses"`
+	// CNI is the cluster's network plugin (cluster.cni: model.CNIs), "" when unknown.
+	CNI string `json:"cni"`
 }
 
 // GatewayAPI is a Gateway API release ("v1.6") and channel ("standard" or

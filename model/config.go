@@ -62,7 +62,13 @@ type ClusterConfig struct {
 	GatewayAPIChannel string
 	// GatewayClasses say where the data plane of each GatewayClass's Gateways runs.
 	GatewayClasses []GatewayClassEntry
+	// CNI is the cluster's network plugin (cluster.cni), one of CNIs, or "".
+	CNI string
 }
+
+// CNIs are the network plugins cluster.cni may name; policy-not-enforced knows which
+// policy kinds each enforces.
+var CNIs = []string{"antrea", "aws-vpc-cni", "calico", "canal", "cilium", "flannel", "kindnet", "kube-router", "ovn-kubernetes", "weave"}
 
 // GatewayClassEntry locates the pods that carry the traffic of a GatewayClass's
 // Gateways (cluster.gatewayClasses).
@@ -362,8 +368,15 @@ func (c *docCtx) helm(h *HelmOptions, m *yaml.Node, dir string) {
 }
 
 func (c *docCtx) cluster(cc *ClusterConfig, m *yaml.Node) {
-	c.strictKeys(m, "cluster", "domain", "nodePortRange", "dns", "ingressControllers", "namespaces", "external", "operators", "gatewayAPI", "gatewayClasses")
+	c.strictKeys(m, "cluster", "domain", "nodePortRange", "dns", "ingressControllers", "namespaces", "external", "operators", "gatewayAPI", "gatewayClasses", "cni")
 	c.gatewayConfig(cc, m)
+	if cn := val(m, "cni"); cn != nil {
+		cc.CNI, _ = c.str(cn, "cluster.cni")
+		if cc.CNI != "" && !slices.Contains(CNIs, cc.CNI) {
+			c.fail(cn, "cluster.cni: %q is not one of %s", cc.CNI, strings.Join(CNIs, ", "))
+			cc.CNI = ""
+		}
+	}
 	if e := val(m, "external"); c.mapping(e, "cluster.external") {
 		c.external(&cc.External, e)
 	}

@@ -275,8 +275,10 @@ func (in *Input) builtin() *builtinInput {
 	slimRoutes(routes, b.Routes)
 	b.Objects = b.Objects[:0]
 	for _, o := range in.Objects {
-		switch o.Kind { // the kinds built-in rules read objects for (api-removed, annotations)
+		switch o.Kind { // the kinds built-in rules read objects for (api-removed, annotations, policy-not-enforced)
 		case "Ingress", "NetworkPolicy", "IngressClass", "Namespace",
+			"ClusterNetworkPolicy", "AdminNetworkPolicy", "BaselineAdminNetworkPolicy",
+			"CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "GlobalNetworkPolicy",
 			"GatewayClass", "Gateway", "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute",
 			"ReferenceGrant", "BackendTLSPolicy", "BackendLBPolicy", "ListenerSet", "XListenerSet":
 			b.Objects = append(b.Objects, slim(o))

@@ -52,6 +52,12 @@ func checkCase(t *testing.T, e *rules.Engine, id, dir string) {
 	g, err := model.Load(model.Options{DefaultNamespace: "default", Kustomize: true}, dir)
 	require.NoError(t, err)
 	cluster := analyzer.DefaultConfig()
+	// A case may describe its cluster in .kubenet.yaml (the network plugin).
+	if cf := filepath.Join(dir, ".kubenet.yaml"); fileExists(cf) {
+		cfg, err := model.LoadConfig(cf)
+		require.NoError(t, err)
+		cluster.CNI = cfg.Cluster.CNI
+	}
 	// A case may state connectivity expectations in expect.yaml.
 	if exp := filepath.Join(dir, "expect.yaml"); fileExists(exp) {
 		exps, _, err := model.LoadExpectations(exp)
@@ -119,7 +125,7 @@ func TestContractIDs(t *testing.T) {
 		"servicemonitor-mismatch", "replica-peers-blocked",
 		"route-parent-missing", "route-not-attached", "route-backend-missing", "route-backend-port-mismatch",
 		"reference-grant-missing", "gateway-listener-conflict", "gateway-tls-invalid", "gateway-class-missing",
-		"route-backend-blocked", "route-conflict", "clusternetworkpolicy-priority-overlap",
+		"route-backend-blocked", "route-conflict", "clusternetworkpolicy-priority-overlap", "policy-not-enforced",
 	} {
 		r := e.Rule(id)
 		if assert.NotNil(t, r, id) {

@@ -74,6 +74,7 @@ func clusterConfig(cfg *model.Config) analyzer.Config {
 	if len(cl.GatewayClasses) > 0 {
 		c.GatewayClasses = cl.GatewayClasses
 	}
+	c.CNI = cl.CNI
 	return c
 }
 
