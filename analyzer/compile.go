@@ -101,6 +101,7 @@ func (r *Reach) applyPolicies(g *model.Graph) {
 			}
 		}
 	}
+	r.applyCiliumPolicies(g)
 	r.applyClusterPolicies(g, &m)
 }
 

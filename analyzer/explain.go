@@ -40,6 +40,9 @@ type Side struct {
 	Passed []TierRuleRef
 	// Cluster lists the cluster-wide policies whose subject holds the pod in this direction.
 	Cluster []*model.ClusterPolicy
+	// Denied lists the deny rules of the NetworkPolicy tier (Cilium's) that match the
+	// peer on the port: they win over its allows.
+	Denied []RuleRef
 }
 
 // Allowed reports whether this side lets the connection through.
@@ -47,7 +50,7 @@ func (s Side) Allowed() bool {
 	if s.Decided != nil {
 		return s.Decided.Action == model.ActionAccept
 	}
-	return !s.Isolated || len(s.Admits) > 0
+	return len(s.Denied) == 0 && (!s.Isolated || len(s.Admits) > 0)
 }
 
 // DeniedByTier reports whether a Deny rule of a cluster-wide policy decided this side.
@@ -59,9 +62,21 @@ type RuleRef struct {
 	Egress bool
 	Index  int
 	Ports  PortSet
+	// Where and At name and place a rule of another kind than NetworkPolicy (a Cilium
+	// rule: "specs[1].ingressDeny[0]"); "" for a NetworkPolicy rule.
+	Where string
+	At    model.Pos
+}
+
+// ref names an admit.
+func (a *admit) ref(ports PortSet) RuleRef {
+	return RuleRef{Policy: a.policy, Egress: a.egress, Index: a.rule, Ports: ports, Where: a.where, At: a.pos}
 }
 
 func (r RuleRef) String() string {
+	if r.Where != "" {
+		return fmt.Sprintf("%s %s (%s)", r.Policy.ID, r.Where, r.At)
+	}
 	dir := "ingress"
 	if r.Egress {
 		dir = "egress"
@@ -85,6 +100,16 @@ func (r *Reach) Explain(from, to *Node, proto string, port int) Explanation {
 	e.Egress = explainSide(src.isolatedOut(), &src.egress, dst, dst, proto, port)
 	e.Ingress = explainSide(dst.isolatedIn(), &dst.ingress, src, dst, proto, port)
 	e.Allowed = e.Egress.Allowed() && e.Ingress.Allowed()
+	for _, x := range []struct {
+		sd   *side
+		peer *class
+	}{{&src.egress, dst}, {&dst.ingress, src}} {
+		for _, a := range x.sd.admits {
+			if a.l7 != "" && a.matches(x.peer) && a.ports.resolve(dst).Contains(proto, port) {
+				e.Notes = append(e.Notes, fmt.Sprintf("%s has %s rules: kubenet reads them as admitting the port; they may still refuse requests", a.ref(PortSet{}), a.l7))
+			}
+		}
+	}
 	for _, n := range []*Node{from, to} {
 		if n.HostNetwork {
 			e.Notes = append(e.Notes, n.ID+" uses hostNetwork: pod NetworkPolicies do not govern it (behaviour depends on the CNI)")
@@ -104,6 +129,13 @@ func (r *Reach) Explain(from, to *Node, proto string, port int) Explanation {
 func explainSide(isolated bool, sd *side, peer, dst *class, proto string, port int) Side {
 	s := Side{Isolated: isolated, Policies: sd.policies}
 	s.tiers(sd, peer, dst, proto, port)
+	if s.Decided == nil {
+		for _, a := range sd.denies {
+			if ps := a.ports.resolve(dst); a.matches(peer) && ps.Contains(proto, port) {
+				s.Denied = append(s.Denied, a.ref(ps))
+			}
+		}
+	}
 	if !isolated {
 		return s
 	}
@@ -112,7 +144,7 @@ func explainSide(isolated bool, sd *side, peer, dst *class, proto string, port i
 			continue
 		}
 		ps := a.ports.resolve(dst)
-		ref := RuleRef{Policy: a.policy, Egress: a.egress, Index: a.rule, Ports: ps}
+		ref := a.ref(ps)
 		if ps.Contains(proto, port) {
 			s.Admits = append(s.Admits, ref)
 		} else {
@@ -150,8 +182,15 @@ func (r *Reach) fix(e Explanation) string {
 
 // sideFix is the fix of one denied side of pod self towards peer.
 func sideFix(s Side, dir, key string, self, peer *Node, proto string, port int) string {
+	if len(s.Denied) > 0 && s.Decided == nil {
+		d := s.Denied[0]
+		return fmt.Sprintf("%s denies it, and a deny rule wins over every allow: narrow that rule's peers or ports", d)
+	}
 	if s.Decided == nil {
 		p := mostSpecific(s.Policies)
+		if strings.HasPrefix(p.Kind, "Cilium") {
+			return fmt.Sprintf("add to %s (%s) an %s rule:\n%s", p.ID, p.Pos.File, dir, ciliumRuleYAML(key, p.Namespace, peer, proto, port))
+		}
 		return fmt.Sprintf("add to %s (%s) an %s rule:\n%s", p.ID, p.Pos.File, dir, ruleYAML(key, p.Namespace, peer, proto, port))
 	}
 	d := *s.Decided
@@ -193,6 +232,26 @@ func ruleYAML(key, ns string, peer *Node, proto string, port int) string {
 	return b.String()
 }
 
+// ciliumRuleYAML renders a Cilium rule admitting peer on port, as a policy in ns ("" for
+// a clusterwide one) would write it.
+func ciliumRuleYAML(key, ns string, peer *Node, proto string, port int) string {
+	var b strings.Builder
+	switch {
+	case peer.Kind == KindExternal:
+		fmt.Fprintf(&b, "  - %sEntities: [world]\n", key)
+	default:
+		fmt.Fprintf(&b, "  - %sEndpoints:\n      - matchLabels:\n", key)
+		for _, kv := range identifyingLabels(peer.Labels) {
+			fmt.Fprintf(&b, "          %s: %s\n", kv[0], kv[1])
+		}
+		if peer.Namespace != ns {
+			fmt.Fprintf(&b, "          k8s:%s: %s\n", model.CiliumNamespaceLabel, peer.Namespace)
+		}
+	}
+	fmt.Fprintf(&b, "    toPorts:\n      - ports:\n          - port: \"%d\"\n            protocol: %s", port, proto)
+	return b.String()
+}
+
 // identifyingLabels picks the labels that name an application, rather than every label
 // of the pod (versions and hashes change).
 func identifyingLabels(l map[string]string) [][2]string {
@@ -228,6 +287,12 @@ func (e Explanation) String() string {
 	side := func(name string, n *Node, s Side, dir string) {
 		for _, p := range s.Passed {
 			fmt.Fprintf(&b, "  %s of %s: passed on to NetworkPolicies by %s\n", name, n.ID, p)
+		}
+		for _, d := range s.Denied {
+			fmt.Fprintf(&b, "  %s of %s: denied by %s, which wins over every allow\n", name, n.ID, d)
+		}
+		if len(s.Denied) > 0 {
+			return
 		}
 		if s.Decided != nil {
 			verb := "accepted"
@@ -276,6 +341,10 @@ func (e Explanation) blockingPolicies(ids map[string]bool) {
 		case s.Allowed():
 		case s.Decided != nil:
 			ids[s.Decided.Policy.ID] = true
+		case len(s.Denied) > 0:
+			for _, d := range s.Denied {
+				ids[d.Policy.ID] = true
+			}
 		default:
 			for _, p := range s.Policies {
 				ids[p.ID] = true

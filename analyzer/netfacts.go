@@ -126,13 +126,18 @@ func (f *Facts) netFacts() *NetFacts {
 			nsf.Policies++
 		}
 	}
+	for _, p := range g.CiliumPolicies {
+		if nsf := nf.Namespaces[p.Namespace]; nsf != nil && !p.Clusterwide {
+			nsf.Policies++
+		}
+	}
 	for _, s := range g.Services {
 		if nsf := nf.Namespaces[s.Namespace]; nsf != nil {
 			nsf.Services++
 		}
 	}
 	for _, n := range r.nodes {
-		if n.Workload != nil && !n.HostNetwork && n.class.ingressDenyRule() {
+		if n.Workload != nil && !n.HostNetwork && (n.class.ingressDenyRule() || n.class.clusterwideIsolated()) {
 			if nsf := nf.Namespaces[n.Namespace]; nsf != nil {
 				nsf.ClusterCovered++
 			}

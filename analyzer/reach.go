@@ -89,10 +89,13 @@ type side struct {
 	// in this direction; admin and base are those rules, in order of precedence.
 	cluster     []*model.ClusterPolicy
 	admin, base []*tierRule
+	// denies are deny rules of the NetworkPolicy tier (Cilium's ingressDeny and
+	// egressDeny): they win over its allows.
+	denies []*admit
 }
 
-// simple reports whether only the NetworkPolicy tier decides the side.
-func (s *side) simple() bool { return len(s.admin)+len(s.base) == 0 }
+// simple reports whether only the NetworkPolicy tier's allows decide the side.
+func (s *side) simple() bool { return len(s.admin)+len(s.base)+len(s.denies) == 0 }
 
 // admit is one rule of a policy that selects a class: which peers, which ports.
 type admit struct {
@@ -108,6 +111,18 @@ type admit struct {
 	external bool
 	ipBlocks []string
 	ports    portSpec
+
+	// Rules of other kinds in the NetworkPolicy tier (Cilium's) say where they are
+	// (where, pos), whether they deny, and how they match: hostNets matches host-network
+	// pods, externalOnly keeps external from matching them, open may match pods the
+	// input does not show; l7 names the L7 rules that refine the port.
+	where        string
+	pos          model.Pos
+	deny         bool
+	hostNets     bool
+	externalOnly bool
+	open         bool
+	l7           string
 }
 
 // matches reports whether the rule admits peers of class c. Traffic of host-network
@@ -117,8 +132,11 @@ func (a *admit) matches(c *class) bool {
 	if a.allPeers {
 		return true
 	}
-	if c.external || c.hostNet {
+	switch {
+	case c.external:
 		return a.external
+	case c.hostNet:
+		return a.hostNets || (a.external && !a.externalOnly)
 	}
 	return a.peers.has(c.idx)
 }
@@ -182,6 +200,8 @@ type Reach struct {
 	// clusterSelects and clusterMatches are the same for cluster-wide policies.
 	clusterSelects map[string][]*Node
 	clusterMatches map[string]*clusterPeers
+	// ciliumSelects maps a Cilium policy's id to the nodes its rules select.
+	ciliumSelects map[string][]*Node
 	namespaces     map[string]map[string]string
 	// hostNet lists the classes of host-network pods.
 	hostNet []*class
@@ -204,7 +224,7 @@ func (r *Reach) Namespaces() map[string]map[string]string { return r.namespaces 
 
 func solve(g *model.Graph, cfg Config) *Reach {
 	r := &Reach{byID: map[string]*Node{}, policySelects: map[string][]*Node{}, peerMatches: map[string]*policyPeers{},
-		clusterSelects: map[string][]*Node{}, clusterMatches: map[string]*clusterPeers{},
+		clusterSelects: map[string][]*Node{}, clusterMatches: map[string]*clusterPeers{}, ciliumSelects: map[string][]*Node{},
 		namespaces: map[string]map[string]string{}, selectAll: map[string][]*model.Policy{}, cfg: cfg}
 	r.declared = map[string]bool{}
 	for name, labels := range cfg.Namespaces {

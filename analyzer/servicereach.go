@@ -150,7 +150,7 @@ func (r *Reach) admitsAnyClient(dst *class, proto string, port int, clients bits
 		if !a.ports.resolve(dst).Contains(proto, port) {
 			continue
 		}
-		if a.allPeers || a.external {
+		if a.allPeers || a.external || a.open {
 			return true
 		}
 		if pf := pfs[a.policy.ID]; pf != nil && a.rule < len(pf.Ingress) {

@@ -121,9 +121,16 @@ func (s *side) verdict(isolated bool, peer, dst *class) PortSet {
 	if rest.IsEmpty() {
 		return allowed
 	}
-	if isolated {
-		return allowed.Union(rest.Intersect(admitted(true, s.admits, peer, dst)))
+	var denied PortSet
+	for _, a := range s.denies {
+		if a.matches(peer) {
+			denied = denied.Union(a.ports.resolve(dst))
+		}
 	}
+	if isolated {
+		return allowed.Union(rest.Intersect(admitted(true, s.admits, peer, dst)).Minus(denied))
+	}
+	rest = rest.Minus(denied)
 	for _, t := range s.base {
 		if !t.matches(peer) {
 			continue

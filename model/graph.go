@@ -77,7 +77,9 @@ type Graph struct {
 	// ClusterPolicies are the cluster-wide tiers around NetworkPolicy:
 	// ClusterNetworkPolicies, AdminNetworkPolicies and the BaselineAdminNetworkPolicy.
 	ClusterPolicies []*ClusterPolicy
-	ConfigMaps      []*ConfigMap
+	// CiliumPolicies are CiliumNetworkPolicies and CiliumClusterwideNetworkPolicies.
+	CiliumPolicies []*CiliumPolicy
+	ConfigMaps     []*ConfigMap
 	// Monitors are the Prometheus operator's ServiceMonitors and PodMonitors.
 	Monitors []*Monitor
 	// The Gateway API: classes, Gateways, ListenerSets, routes of every kind and

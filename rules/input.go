@@ -20,7 +20,9 @@ type Input struct {
 	// ClusterPolicies are ClusterNetworkPolicies, AdminNetworkPolicies and the
 	// BaselineAdminNetworkPolicy, in one normalised form.
 	ClusterPolicies []*model.ClusterPolicy `json:"clusterNetworkPolicies"`
-	ConfigMaps      []*model.ConfigMap     `json:"configMaps"`
+	// CiliumPolicies are CiliumNetworkPolicies and CiliumClusterwideNetworkPolicies.
+	CiliumPolicies []*model.CiliumPolicy `json:"ciliumNetworkPolicies"`
+	ConfigMaps     []*model.ConfigMap    `json:"configMaps"`
 	// Monitors are the Prometheus operator's ServiceMonitors and PodMonitors.
 	Monitors []*model.Monitor `json:"monitors"`
 	// The Gateway API (docs/gateway.md).
@@ -49,8 +51,8 @@ func newInput(g *model.Graph, f *analyzer.Facts, cfg analyzer.Config) *Input {
 	in := &Input{
 		Namespaces: nonNil(g.Namespaces), Workloads: nonNil(g.Workloads), Services: nonNil(g.Services),
 		Ingresses: nonNil(g.Ingresses), IngressClasses: nonNil(g.IngressClasses), Policies: nonNil(g.Policies),
-		ClusterPolicies: nonNil(g.ClusterPolicies),
-		ConfigMaps:      nonNil(g.ConfigMaps), Monitors: nonNil(g.Monitors), Objects: nonNil(g.Objects), Endpoints: []string{},
+		ClusterPolicies: nonNil(g.ClusterPolicies), CiliumPolicies: nonNil(g.CiliumPolicies),
+		ConfigMaps: nonNil(g.ConfigMaps), Monitors: nonNil(g.Monitors), Objects: nonNil(g.Objects), Endpoints: []string{},
 		GatewayClasses: nonNil(g.GatewayClasses), Gateways: nonNil(g.Gateways), ListenerSets: nonNil(g.ListenerSets),
 		Routes: nonNil(g.Routes), ReferenceGrants: nonNil(g.ReferenceGrants), BackendTLSPolicies: nonNil(g.BackendTLSPolicies),
 		Facts: f, Config: cfg,
@@ -91,8 +93,9 @@ type builtinInput struct {
 	Ingresses      []*model.Ingress      `json:"ingresses"`
 	IngressClasses []*model.IngressClass `json:"ingressClasses"`
 	Policies       []slimPolicy          `json:"networkPolicies"`
-	// ClusterPolicies are kept whole: they are few.
+	// ClusterPolicies and CiliumPolicies are kept whole: they are few.
 	ClusterPolicies []*model.ClusterPolicy `json:"clusterNetworkPolicies"`
+	CiliumPolicies  []*model.CiliumPolicy  `json:"ciliumNetworkPolicies"`
 	ConfigMaps      []slimObject           `json:"configMaps"`
 	Monitors        []*model.Monitor       `json:"monitors"`
 	Gateways        []*model.Gateway       `json:"gateways"`
@@ -247,7 +250,7 @@ func (in *Input) builtin() *builtinInput {
 	b := &builtinInput{
 		Namespaces: in.Namespaces, Ingresses: in.Ingresses, IngressClasses: in.IngressClasses,
 		Endpoints: in.Endpoints, Config: in.Config, Monitors: in.Monitors, Gateways: in.Gateways,
-		BackendTLSPolicies: in.BackendTLSPolicies, ClusterPolicies: in.ClusterPolicies,
+		BackendTLSPolicies: in.BackendTLSPolicies, ClusterPolicies: in.ClusterPolicies, CiliumPolicies: in.CiliumPolicies,
 		Workloads: make([]slimWorkload, len(in.Workloads)), ConfigMaps: []slimObject{}, Objects: make([]slimObject, len(in.Objects)),
 		Services: make([]slimService, len(in.Services)), Policies: make([]slimPolicy, len(in.Policies)),
 	}
