@@ -202,7 +202,7 @@ type Reach struct {
 	clusterMatches map[string]*clusterPeers
 	// ciliumSelects maps a Cilium policy's id to the nodes its rules select.
 	ciliumSelects map[string][]*Node
-	namespaces     map[string]map[string]string
+	namespaces    map[string]map[string]string
 	// hostNet lists the classes of host-network pods.
 	hostNet []*class
 	// declared lists the namespaces the input declares with a Namespace object.
