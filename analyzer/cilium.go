@@ -34,7 +34,7 @@ func (r *Reach) applyCiliumPolicies(g *model.Graph) {
 		}
 	}
 	for _, p := range g.CiliumPolicies {
-		if p.Invalid {
+		if p.Invalid || len(p.Rejected) > 0 {
 			continue
 		}
 		// The policy as the NetworkPolicy tier names it (explanations, facts).
@@ -43,12 +43,14 @@ func (r *Reach) applyCiliumPolicies(g *model.Graph) {
 		if p.Clusterwide {
 			ns = ""
 		}
-		for _, rule := range p.Rules {
+		r.ciliumRules[p.ID] = make([][]*class, len(p.Rules))
+		for ri, rule := range p.Rules {
 			if rule.EndpointSelector == nil {
 				continue
 			}
 			if np.PodSelector.Pos.Line == 0 {
 				np.PodSelector = rule.EndpointSelector.Selector
+				np.PolicyTypesPos = rule.Pos
 			}
 			ins := cm.compile(np, ns, rule.Where+".ingress", rule.Ingress, false, false)
 			inDeny := cm.compile(np, ns, rule.Where+".ingressDeny", rule.IngressDeny, false, true)
@@ -59,6 +61,7 @@ func (r *Reach) applyCiliumPolicies(g *model.Graph) {
 					continue
 				}
 				r.ciliumSelects[p.ID] = appendNew(r.ciliumSelects[p.ID], c.nodes...)
+				r.ciliumRules[p.ID][ri] = append(r.ciliumRules[p.ID][ri], c)
 				c.ingress.cilium(np, ins, inDeny, rule.DefaultDenyIngress)
 				c.egress.cilium(np, outs, outDeny, rule.DefaultDenyEgress)
 			}
@@ -145,7 +148,8 @@ func (cm *ciliumMatcher) compile(p *model.Policy, ns, where string, rules []mode
 	for i := range rules {
 		rule := &rules[i]
 		a := &admit{policy: p, egress: egress, rule: i, deny: deny, where: fmt.Sprintf("%s[%d]", where, i),
-			pos: rule.Pos, peers: newBitset(len(cm.r.classes)), ports: ciliumPorts(rule.Ports), l7: rule.L7, npeers: len(rule.L3)}
+			pos: rule.Pos, peers: newBitset(len(cm.r.classes)), ports: ciliumPorts(rule.Ports), l7: rule.L7, npeers: len(rule.L3),
+			dns: rule.DNS}
 		if len(rule.L3) == 0 && !rule.EndpointsSet && rule.Ports != nil {
 			a.allPeers = true // toPorts alone: every peer at L3
 		}
@@ -270,6 +274,78 @@ func (c *class) clusterwideIsolated() bool {
 	for _, p := range c.ingress.policies {
 		if p.Kind == "CiliumClusterwideNetworkPolicy" {
 			return true
+		}
+	}
+	return false
+}
+
+// FQDNFacts is a toFQDNs egress rule of a Cilium policy whose pods' egress admits no
+// DNS lookup through Cilium's DNS proxy: a rule with DNS rules (toPorts.rules.dns)
+// towards the cluster DNS. Without it the proxy never learns the names' addresses, and
+// the toFQDNs rule matches nothing.
+type FQDNFacts struct {
+	Policy string    `json:"policy"`
+	Where  string    `json:"where"`
+	Pos    model.Pos `json:"pos"`
+	Names  []string  `json:"names"`
+	// Workloads lists the pods' workloads, DNSDenied those of them whose egress does
+	// not even admit the cluster DNS on the DNS port.
+	Workloads []string `json:"workloads"`
+	DNSDenied []string `json:"dnsDenied"`
+	Port      int      `json:"port"`
+}
+
+// ciliumFQDNs checks every toFQDNs egress rule of the valid Cilium policies.
+func (r *Reach) ciliumFQDNs(g *model.Graph, dnsPort int) []FQDNFacts {
+	out := []FQDNFacts{}
+	for _, p := range g.CiliumPolicies {
+		if p.Invalid || len(p.Rejected) > 0 {
+			continue
+		}
+		for ri, rule := range p.Rules {
+			for i, item := range rule.Egress {
+				if len(item.FQDNs) == 0 {
+					continue
+				}
+				ff := FQDNFacts{Policy: p.ID, Where: fmt.Sprintf("%s.egress[%d]", rule.Where, i), Pos: item.Pos, Names: item.FQDNs,
+					Workloads: []string{}, DNSDenied: []string{}, Port: dnsPort}
+				for _, c := range r.ciliumRules[p.ID][ri] {
+					if r.dnsProxied(c, dnsPort) {
+						continue
+					}
+					allowed := false
+					for _, dns := range r.DNS {
+						allowed = allowed || egressPorts(c, dns.class).Intersect(ingressPorts(c, dns.class)).Contains("UDP", dnsPort)
+					}
+					for _, n := range c.nodes {
+						if n.Workload != nil {
+							ff.Workloads = append(ff.Workloads, n.ID)
+							if !allowed {
+								ff.DNSDenied = append(ff.DNSDenied, n.ID)
+							}
+						}
+					}
+				}
+				if len(ff.Workloads) > 0 {
+					out = append(out, ff)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// dnsProxied reports whether an egress rule with DNS rules admits the class's pods to
+// a cluster DNS pod on the DNS port over UDP.
+func (r *Reach) dnsProxied(c *class, port int) bool {
+	for _, a := range c.egress.admits {
+		if !a.dns {
+			continue
+		}
+		for _, dns := range r.DNS {
+			if a.matches(dns.class) && a.ports.resolve(dns.class).Contains("UDP", port) {
+				return true
+			}
 		}
 	}
 	return false

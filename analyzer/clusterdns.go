@@ -149,6 +149,9 @@ func (r *Reach) dnsReach(src *class, out []*admit, policies []*model.Policy, por
 		p := mostSpecific(policies)
 		d.Policy, d.Pos = p.ID, p.PolicyTypesPos
 		d.Fix = dnsFix(r.cfg.DNS, p.Namespace, port)
+		if strings.HasPrefix(p.Kind, "Cilium") {
+			d.Fix = ciliumDNSFix(r.cfg.DNS, port)
+		}
 	}
 	return d
 }
@@ -198,5 +201,18 @@ func dnsFix(dns DNSServer, ns string, port int) string {
 		fmt.Fprintf(&b, "            %s: %s\n", kv[0], kv[1])
 	}
 	fmt.Fprintf(&b, "    ports:\n      - port: %d\n        protocol: UDP\n      - port: %d\n        protocol: TCP", port, port)
+	return b.String()
+}
+
+// ciliumDNSFix is the egress item that allows DNS in a Cilium policy, with the DNS rule
+// toFQDNs rules need.
+func ciliumDNSFix(dns DNSServer, port int) string {
+	var b strings.Builder
+	b.WriteString("add an egress rule that allows DNS:\n  - toEndpoints:\n      - matchLabels:\n")
+	fmt.Fprintf(&b, "          k8s:%s: %s\n", model.CiliumNamespaceLabel, dns.Namespace)
+	for _, kv := range identifyingLabels(dns.Labels) {
+		fmt.Fprintf(&b, "          k8s:%s: %s\n", kv[0], kv[1])
+	}
+	fmt.Fprintf(&b, "    toPorts:\n      - ports:\n          - port: \"%d\"\n            protocol: ANY\n        rules:\n          dns:\n            - matchPattern: \"*\"", port)
 	return b.String()
 }

@@ -14,6 +14,8 @@ type NetFacts struct {
 	// PriorityOverlaps lists Admin-tier policies of one priority that may decide the
 	// same traffic differently.
 	PriorityOverlaps []PriorityOverlap `json:"priorityOverlaps"`
+	// CiliumFQDNs lists toFQDNs rules whose pods' lookups Cilium's DNS proxy never sees.
+	CiliumFQDNs []FQDNFacts `json:"ciliumFQDNs"`
 	// Workloads maps a workload id to its isolation and DNS reachability.
 	Workloads map[string]*WorkloadFacts `json:"workloads"`
 	// IngressBackends maps an Ingress id to, per backend (index-aligned), whether the
@@ -104,6 +106,7 @@ func (f *Facts) netFacts() *NetFacts {
 		}
 	}
 	nf.PriorityOverlaps = r.priorityOverlaps(g)
+	nf.CiliumFQDNs = r.ciliumFQDNs(g, dnsPort)
 	for _, n := range r.nodes {
 		if n.Workload == nil {
 			continue

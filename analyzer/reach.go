@@ -123,6 +123,8 @@ type admit struct {
 	externalOnly bool
 	open         bool
 	l7           string
+	// dns: the rule has DNS rules (Cilium's DNS proxy sees the lookups it admits).
+	dns bool
 }
 
 // matches reports whether the rule admits peers of class c. Traffic of host-network
@@ -200,8 +202,10 @@ type Reach struct {
 	// clusterSelects and clusterMatches are the same for cluster-wide policies.
 	clusterSelects map[string][]*Node
 	clusterMatches map[string]*clusterPeers
-	// ciliumSelects maps a Cilium policy's id to the nodes its rules select.
+	// ciliumSelects maps a Cilium policy's id to the nodes its rules select, and
+	// ciliumRules to the classes each of its rules selects (index-aligned with Rules).
 	ciliumSelects map[string][]*Node
+	ciliumRules   map[string][][]*class
 	namespaces    map[string]map[string]string
 	// hostNet lists the classes of host-network pods.
 	hostNet []*class
@@ -224,7 +228,7 @@ func (r *Reach) Namespaces() map[string]map[string]string { return r.namespaces 
 
 func solve(g *model.Graph, cfg Config) *Reach {
 	r := &Reach{byID: map[string]*Node{}, policySelects: map[string][]*Node{}, peerMatches: map[string]*policyPeers{},
-		clusterSelects: map[string][]*Node{}, clusterMatches: map[string]*clusterPeers{}, ciliumSelects: map[string][]*Node{},
+		clusterSelects: map[string][]*Node{}, clusterMatches: map[string]*clusterPeers{}, ciliumSelects: map[string][]*Node{}, ciliumRules: map[string][][]*class{},
 		namespaces: map[string]map[string]string{}, selectAll: map[string][]*model.Policy{}, cfg: cfg}
 	r.declared = map[string]bool{}
 	for name, labels := range cfg.Namespaces {

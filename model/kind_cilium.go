@@ -26,6 +26,15 @@ type CiliumPolicy struct {
 	// and peers span every namespace.
 	Clusterwide bool         `json:"clusterwide"`
 	Rules       []CiliumRule `json:"rules"`
+	// Rejected lists what makes the Cilium agent refuse the whole policy, though the
+	// API server stores it: none of its rules then apply.
+	Rejected []CiliumRejection `json:"rejected"`
+}
+
+// CiliumRejection is a reason the Cilium agent refuses a policy, where it is.
+type CiliumRejection struct {
+	Message string `json:"message"`
+	Pos     Pos    `json:"pos"`
 }
 
 // CiliumRule is one rule: spec, or an item of specs.
@@ -103,7 +112,7 @@ var ciliumEntities = map[string]bool{"all": true, "world": true, "cluster": true
 
 // buildCiliumPolicy reads a CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy.
 func buildCiliumPolicy(c *docCtx, o *Object, n *yaml.Node) entity {
-	p := &CiliumPolicy{Object: *o, Clusterwide: o.Kind == "CiliumClusterwideNetworkPolicy", Rules: []CiliumRule{}}
+	p := &CiliumPolicy{Object: *o, Clusterwide: o.Kind == "CiliumClusterwideNetworkPolicy", Rules: []CiliumRule{}, Rejected: []CiliumRejection{}}
 	c.obj = &p.Object
 	if sk, sv := field(n, "spec"); sk != nil && !isNull(sv) {
 		if r, ok := c.ciliumRule(sv, "spec", p.Clusterwide); ok {
@@ -118,7 +127,34 @@ func buildCiliumPolicy(c *docCtx, o *Object, n *yaml.Node) entity {
 	if val(n, "spec") == nil && val(n, "specs") == nil {
 		c.failAt(o.Pos, "a %s needs spec or specs", o.Kind)
 	}
+	p.Rejected = ciliumRejections(p.Rules)
 	return p
+}
+
+// ciliumRejections finds what Cilium's rule validation (pkg/policy/api
+// rule_validation.go) refuses in rules the API server accepts: more than one kind of
+// L3 peer in one item, L7 rules and toFQDNs in deny rules, DNS rules on ingress.
+func ciliumRejections(rules []CiliumRule) []CiliumRejection {
+	out := []CiliumRejection{}
+	for _, r := range rules {
+		for _, sec := range []struct {
+			name  string
+			items []CiliumPeerRule
+			deny  bool
+		}{{"ingress", r.Ingress, false}, {"ingressDeny", r.IngressDeny, true}, {"egress", r.Egress, false}, {"egressDeny", r.EgressDeny, true}} {
+			for i, it := range sec.items {
+				where := fmt.Sprintf("%s.%s[%d]", r.Where, sec.name, i)
+				if len(it.L3) > 1 {
+					out = append(out, CiliumRejection{Pos: it.Pos,
+						Message: fmt.Sprintf("%s combines %s and %s in one rule, which Cilium does not support", where, it.L3[0], it.L3[1])})
+				}
+				if sec.name == "ingress" && it.DNS {
+					out = append(out, CiliumRejection{Pos: it.Pos, Message: fmt.Sprintf("%s has DNS rules, which Cilium allows on egress only", where)})
+				}
+			}
+		}
+	}
+	return out
 }
 
 // ciliumRule reads one rule.
