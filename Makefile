@@ -87,6 +87,7 @@ fuzz:
 	go test ./model -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
 	go test ./model -run '^$$' -fuzz '^FuzzHelmStdin$$' -fuzztime $(FUZZTIME)
 	go test ./model -run '^$$' -fuzz '^FuzzChart$$' -fuzztime $(FUZZTIME)
+	go test ./model -run '^$$' -fuzz '^FuzzCalicoSelector$$' -fuzztime $(FUZZTIME)
 	go test ./rules -run '^$$' -fuzz '^FuzzPipeline$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 	go test ./report -run '^$$' -fuzz '^FuzzEscape$$' -fuzztime $(FUZZTIME)
 
