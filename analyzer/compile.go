@@ -102,6 +102,7 @@ func (r *Reach) applyPolicies(g *model.Graph) {
 		}
 	}
 	r.applyCiliumPolicies(g)
+	r.applyCalicoPolicies(g)
 	r.applyClusterPolicies(g, &m)
 }
 

@@ -43,12 +43,19 @@ type Side struct {
 	// Denied lists the deny rules of the NetworkPolicy tier (Cilium's) that match the
 	// peer on the port: they win over its allows.
 	Denied []RuleRef
+	// CalicoDecided is what decided in Calico's tiers (a rule, or the end of a tier),
+	// and CalicoPassed the Pass rules that handed the connection on.
+	CalicoDecided *CalicoRef
+	CalicoPassed  []CalicoRef
 }
 
 // Allowed reports whether this side lets the connection through.
 func (s Side) Allowed() bool {
 	if s.Decided != nil {
 		return s.Decided.Action == model.ActionAccept
+	}
+	if s.CalicoDecided != nil {
+		return s.CalicoDecided.Action == "Allow"
 	}
 	return len(s.Denied) == 0 && (!s.Isolated || len(s.Admits) > 0)
 }
@@ -97,8 +104,8 @@ func (r RuleRef) String() string {
 func (r *Reach) Explain(from, to *Node, proto string, port int) Explanation {
 	e := Explanation{From: from, To: to, Protocol: proto, Port: port}
 	src, dst := from.class, to.class
-	e.Egress = explainSide(src.isolatedOut(), &src.egress, dst, dst, proto, port)
-	e.Ingress = explainSide(dst.isolatedIn(), &dst.ingress, src, dst, proto, port)
+	e.Egress = explainSide(src.isolatedOut(), &src.egress, src, dst, dst, proto, port)
+	e.Ingress = explainSide(dst.isolatedIn(), &dst.ingress, dst, src, dst, proto, port)
 	e.Allowed = e.Egress.Allowed() && e.Ingress.Allowed()
 	for _, x := range []struct {
 		sd   *side
@@ -126,14 +133,15 @@ func (r *Reach) Explain(from, to *Node, proto string, port int) Explanation {
 
 // explainSide lists, for one side of a connection, the rules that admit peer on the port
 // and those that admit it on other ports (named ports resolved on dst).
-func explainSide(isolated bool, sd *side, peer, dst *class, proto string, port int) Side {
+func explainSide(isolated bool, sd *side, self, peer, dst *class, proto string, port int) Side {
 	s := Side{Isolated: isolated, Policies: sd.policies}
-	s.tiers(sd, peer, dst, proto, port)
-	if s.Decided == nil {
-		for _, a := range sd.denies {
-			if ps := a.ports.resolve(dst); a.matches(peer) && ps.Contains(proto, port) {
-				s.Denied = append(s.Denied, a.ref(ps))
-			}
+	s.tiers(sd, self, peer, dst, proto, port)
+	if s.Decided != nil || s.CalicoDecided != nil {
+		return s
+	}
+	for _, a := range sd.denies {
+		if ps := a.ports.resolve(dst); a.matches(peer) && ps.Contains(proto, port) {
+			s.Denied = append(s.Denied, a.ref(ps))
 		}
 	}
 	if !isolated {
@@ -155,15 +163,22 @@ func explainSide(isolated bool, sd *side, peer, dst *class, proto string, port i
 }
 
 // tiers adds to the side what the cluster-wide rules decide of the port.
-func (s *Side) tiers(sd *side, peer, dst *class, proto string, port int) {
+func (s *Side) tiers(sd *side, self, peer, dst *class, proto string, port int) {
 	s.Cluster = sd.cluster
 	decided, passed := sd.decision(s.Isolated, peer, dst, proto, port)
-	if decided != nil {
-		ref := decided.ref()
-		s.Decided = &ref
-	}
 	for _, t := range passed {
 		s.Passed = append(s.Passed, t.ref())
+	}
+	if decided != nil && decided.policy.Tier == model.TierAdmin {
+		ref := decided.ref()
+		s.Decided = &ref
+		return
+	}
+	// Calico's tiers come next; the Baseline tier decides only what they leave.
+	s.CalicoDecided, s.CalicoPassed = sd.calicoDecision(s.Isolated, peer, self, dst, proto, port)
+	if decided != nil && s.CalicoDecided == nil {
+		ref := decided.ref()
+		s.Decided = &ref
 	}
 }
 
@@ -182,6 +197,17 @@ func (r *Reach) fix(e Explanation) string {
 
 // sideFix is the fix of one denied side of pod self towards peer.
 func sideFix(s Side, dir, key string, self, peer *Node, proto string, port int) string {
+	if c := s.CalicoDecided; c != nil && s.Decided == nil {
+		if c.EndOfTier {
+			ids := make([]string, len(c.Selecting))
+			for i, p := range c.Selecting {
+				ids[i] = p.ID
+			}
+			return fmt.Sprintf("Calico tier %s selects %s (%s) and ends with a deny: add an %s rule with action Allow for %s on %d/%s to one of those policies, or a Pass rule to hand it to the next tier",
+				c.Tier, self.ID, strings.Join(ids, ", "), dir, peer.ID, port, proto)
+		}
+		return fmt.Sprintf("%s denies it: change that rule, or add an Allow rule before it (in that policy, or a policy of lower order in tier %s)", c, c.Tier)
+	}
 	if len(s.Denied) > 0 && s.Decided == nil {
 		d := s.Denied[0]
 		return fmt.Sprintf("%s denies it, and a deny rule wins over every allow: narrow that rule's peers or ports", d)
@@ -288,6 +314,14 @@ func (e Explanation) String() string {
 		for _, p := range s.Passed {
 			fmt.Fprintf(&b, "  %s of %s: passed on to NetworkPolicies by %s\n", name, n.ID, p)
 		}
+		for _, p := range s.CalicoPassed {
+			fmt.Fprintf(&b, "  %s of %s: passed on to the next tier by %s\n", name, n.ID, p)
+		}
+		if c := s.CalicoDecided; c != nil {
+			verb := map[string]string{"Allow": "allowed", "Deny": "denied"}[c.Action]
+			fmt.Fprintf(&b, "  %s of %s: %s by %s\n", name, n.ID, verb, c)
+			return
+		}
 		for _, d := range s.Denied {
 			fmt.Fprintf(&b, "  %s of %s: denied by %s, which wins over every allow\n", name, n.ID, d)
 		}
@@ -341,6 +375,12 @@ func (e Explanation) blockingPolicies(ids map[string]bool) {
 		case s.Allowed():
 		case s.Decided != nil:
 			ids[s.Decided.Policy.ID] = true
+		case s.CalicoDecided != nil && s.CalicoDecided.Policy != nil:
+			ids[s.CalicoDecided.Policy.ID] = true
+		case s.CalicoDecided != nil:
+			for _, p := range s.CalicoDecided.Selecting {
+				ids[p.ID] = true
+			}
 		case len(s.Denied) > 0:
 			for _, d := range s.Denied {
 				ids[d.Policy.ID] = true

@@ -92,10 +92,12 @@ type side struct {
 	// denies are deny rules of the NetworkPolicy tier (Cilium's ingressDeny and
 	// egressDeny): they win over its allows.
 	denies []*admit
+	// calico are Calico's tiers that select the class for this direction, in order.
+	calico []*calicoTier
 }
 
 // simple reports whether only the NetworkPolicy tier's allows decide the side.
-func (s *side) simple() bool { return len(s.admin)+len(s.base)+len(s.denies) == 0 }
+func (s *side) simple() bool { return len(s.admin)+len(s.base)+len(s.denies)+len(s.calico) == 0 }
 
 // admit is one rule of a policy that selects a class: which peers, which ports.
 type admit struct {
@@ -436,10 +438,10 @@ func (c *class) isolatedIn() bool  { return len(c.ingress.policies) > 0 && !c.ho
 func (c *class) isolatedOut() bool { return len(c.egress.policies) > 0 && !c.hostNet && !c.external }
 
 // egressPorts is what src's egress admits towards dst.
-func egressPorts(src, dst *class) PortSet { return src.egress.verdict(src.isolatedOut(), dst, dst) }
+func egressPorts(src, dst *class) PortSet { return src.egress.verdict(src.isolatedOut(), src, dst, dst) }
 
 // ingressPorts is what dst's ingress admits from src.
-func ingressPorts(src, dst *class) PortSet { return dst.ingress.verdict(dst.isolatedIn(), src, dst) }
+func ingressPorts(src, dst *class) PortSet { return dst.ingress.verdict(dst.isolatedIn(), dst, src, dst) }
 
 // admitted is the union of the ports of the rules that admit peer (named ports resolved
 // on the destination dst), or every port when the side is not isolated.

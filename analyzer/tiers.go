@@ -92,7 +92,7 @@ func (r TierRuleRef) String() string {
 // verdict is what the side admits of traffic with peer (named ports resolved on dst),
 // through the Admin tier, the NetworkPolicy tier (its admits when isolated) and the
 // Baseline tier.
-func (s *side) verdict(isolated bool, peer, dst *class) PortSet {
+func (s *side) verdict(isolated bool, self, peer, dst *class) PortSet {
 	if s.simple() {
 		return admitted(isolated, s.admits, peer, dst)
 	}
@@ -118,20 +118,33 @@ func (s *side) verdict(isolated bool, peer, dst *class) PortSet {
 		}
 	}
 	rest := undecided.Union(passed)
-	if rest.IsEmpty() {
-		return allowed
-	}
-	var denied PortSet
-	for _, a := range s.denies {
-		if a.matches(peer) {
-			denied = denied.Union(a.ports.resolve(dst))
+	// Calico's tiers, the NetworkPolicy tier at the default tier's place.
+	npDone := false
+	for _, t := range s.calico {
+		if rest.IsEmpty() {
+			return allowed
 		}
+		if !npDone && (t.dflt || t.order > model.CalicoDefaultTierOrder) {
+			npDone = true
+			if !t.dflt {
+				a, next := s.npTier(isolated, rest, peer, dst)
+				allowed, rest = allowed.Union(a), next
+				if rest.IsEmpty() {
+					return allowed
+				}
+			}
+		}
+		a, next := t.eval(s, isolated, rest, peer, self, dst)
+		allowed, rest = allowed.Union(a), next
 	}
-	if isolated {
-		return allowed.Union(rest.Intersect(admitted(true, s.admits, peer, dst)).Minus(denied))
+	if !npDone {
+		a, next := s.npTier(isolated, rest, peer, dst)
+		allowed, rest = allowed.Union(a), next
 	}
-	rest = rest.Minus(denied)
 	for _, t := range s.base {
+		if rest.IsEmpty() {
+			break
+		}
 		if !t.matches(peer) {
 			continue
 		}
@@ -145,6 +158,22 @@ func (s *side) verdict(isolated bool, peer, dst *class) PortSet {
 		rest = rest.Minus(ps)
 	}
 	return allowed.Union(rest)
+}
+
+// npTier evaluates the NetworkPolicy tier on the ports rest: an isolated side allows
+// what its policies admit and decides every port; otherwise the ports go on. Deny
+// rules of the tier (Cilium's) win over its allows.
+func (s *side) npTier(isolated bool, rest PortSet, peer, dst *class) (allowed, next PortSet) {
+	var denied PortSet
+	for _, a := range s.denies {
+		if a.matches(peer) {
+			denied = denied.Union(a.ports.resolve(dst))
+		}
+	}
+	if isolated {
+		return rest.Intersect(admitted(true, s.admits, peer, dst)).Minus(denied), PortSet{}
+	}
+	return PortSet{}, rest.Minus(denied)
 }
 
 // tierDecision is the cluster-wide rule that decides one port of one side, or nil when

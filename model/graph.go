@@ -79,6 +79,10 @@ type Graph struct {
 	ClusterPolicies []*ClusterPolicy
 	// CiliumPolicies are CiliumNetworkPolicies and CiliumClusterwideNetworkPolicies.
 	CiliumPolicies []*CiliumPolicy
+	// CalicoPolicies are Calico's NetworkPolicies and GlobalNetworkPolicies, and
+	// CalicoTiers its Tiers.
+	CalicoPolicies []*CalicoPolicy
+	CalicoTiers    []*CalicoTier
 	ConfigMaps     []*ConfigMap
 	// Monitors are the Prometheus operator's ServiceMonitors and PodMonitors.
 	Monitors []*Monitor

@@ -22,6 +22,10 @@ type Input struct {
 	ClusterPolicies []*model.ClusterPolicy `json:"clusterNetworkPolicies"`
 	// CiliumPolicies are CiliumNetworkPolicies and CiliumClusterwideNetworkPolicies.
 	CiliumPolicies []*model.CiliumPolicy `json:"ciliumNetworkPolicies"`
+	// CalicoPolicies are Calico's NetworkPolicies and GlobalNetworkPolicies, CalicoTiers
+	// its Tiers.
+	CalicoPolicies []*model.CalicoPolicy `json:"calicoPolicies"`
+	CalicoTiers    []*model.CalicoTier   `json:"calicoTiers"`
 	ConfigMaps     []*model.ConfigMap    `json:"configMaps"`
 	// Monitors are the Prometheus operator's ServiceMonitors and PodMonitors.
 	Monitors []*model.Monitor `json:"monitors"`
@@ -52,6 +56,7 @@ func newInput(g *model.Graph, f *analyzer.Facts, cfg analyzer.Config) *Input {
 		Namespaces: nonNil(g.Namespaces), Workloads: nonNil(g.Workloads), Services: nonNil(g.Services),
 		Ingresses: nonNil(g.Ingresses), IngressClasses: nonNil(g.IngressClasses), Policies: nonNil(g.Policies),
 		ClusterPolicies: nonNil(g.ClusterPolicies), CiliumPolicies: nonNil(g.CiliumPolicies),
+		CalicoPolicies: nonNil(g.CalicoPolicies), CalicoTiers: nonNil(g.CalicoTiers),
 		ConfigMaps: nonNil(g.ConfigMaps), Monitors: nonNil(g.Monitors), Objects: nonNil(g.Objects), Endpoints: []string{},
 		GatewayClasses: nonNil(g.GatewayClasses), Gateways: nonNil(g.Gateways), ListenerSets: nonNil(g.ListenerSets),
 		Routes: nonNil(g.Routes), ReferenceGrants: nonNil(g.ReferenceGrants), BackendTLSPolicies: nonNil(g.BackendTLSPolicies),

@@ -1,0 +1,104 @@
+package analyzer_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kubenet/kubenet/analyzer"
+	"github.com/kubenet/kubenet/model"
+)
+
+// calicoNP is a Calico NetworkPolicy in namespace app selecting the server.
+func calicoNP(name, body string) string {
+	return "---\napiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: " + name + ", namespace: app}\nspec:\n  selector: app == 'server'\n" + body
+}
+
+const k8sAllowClient = "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np, namespace: app}\nspec:\n  podSelector: {matchLabels: {app: server}}\n  ingress: [{from: [{podSelector: {matchLabels: {app: client}}}]}]\n"
+
+// TestCalicoTruthTable: verdicts under Calico's policies and tiers, from Calico's
+// documentation of tiers, orders, actions and selectors.
+func TestCalicoTruthTable(t *testing.T) {
+	cases := []struct {
+		name, policies string
+		want           map[string]string
+	}{
+		{"a Calico Deny of lower order beats a NetworkPolicy allow (order 1000)",
+			k8sAllowClient + calicoNP("deny-client", "  order: 100\n  ingress:\n  - {action: Deny, source: {selector: app == 'client'}}\n"),
+			map[string]string{"client server": "", "job server": ""}},
+		{"a Calico Allow of higher order runs when the NetworkPolicy matches nothing",
+			k8sAllowClient + calicoNP("allow-batch", "  order: 2000\n  ingress:\n  - {action: Allow, source: {namespaceSelector: projectcalico.org/name == 'batch'}}\n"),
+			map[string]string{"client server": "all", "job server": "all", "External server": ""}},
+		{"the end of a tier that selects the pod denies",
+			calicoNP("only-8080", "  ingress:\n  - {action: Allow, protocol: TCP, destination: {ports: [8080]}}\n"),
+			map[string]string{"client server": "TCP 8080", "job server": "TCP 8080", "External server": "TCP 8080"}},
+		{"rule selectors stay in the policy's namespace",
+			calicoNP("ns", "  ingress:\n  - {action: Allow, source: {selector: has(app)}}\n"),
+			map[string]string{"client server": "all", "job server": ""}},
+		{"namespaceSelector all() crosses namespaces",
+			calicoNP("ns", "  ingress:\n  - {action: Allow, source: {selector: has(app), namespaceSelector: all()}}\n"),
+			map[string]string{"client server": "all", "job server": "all", "External server": ""}},
+		{"ports, ranges and notPorts",
+			calicoNP("ports", "  ingress:\n  - {action: Allow, protocol: TCP, destination: {ports: [80, '8000:8100', http], notPorts: [8050]}}\n"),
+			map[string]string{"client server": "TCP 80,8000-8049,8051-8100"}},
+		{"Log decides nothing",
+			calicoNP("log", "  ingress:\n  - {action: Log}\n  - {action: Allow, source: {selector: app == 'client'}}\n"),
+			map[string]string{"client server": "all", "job server": ""}},
+		{"a tier before the default tier: Pass hands on, Deny is final",
+			"---\napiVersion: projectcalico.org/v3\nkind: Tier\nmetadata: {name: security}\nspec: {order: 100}\n" +
+				"---\napiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: security.sandbox}\nspec:\n  tier: security\n  selector: all()\n  ingress:\n  - {action: Deny, source: {namespaceSelector: projectcalico.org/name == 'batch'}}\n  - {action: Pass}\n" +
+				k8sAllowClient,
+			map[string]string{"job server": "", "client server": "all", "External server": "", "job client": "", "server client": "all"}},
+		{"a tier whose defaultAction is Pass hands on what no rule decides",
+			"---\napiVersion: projectcalico.org/v3\nkind: Tier\nmetadata: {name: platform}\nspec: {order: 50, defaultAction: Pass}\n" +
+				"---\napiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: platform.dns}\nspec:\n  tier: platform\n  selector: all()\n  ingress:\n  - {action: Allow, source: {namespaceSelector: projectcalico.org/name == 'batch'}}\n",
+			map[string]string{"job server": "all", "client server": "all"}},
+		{"a GlobalNetworkPolicy's namespaceSelector narrows what it selects",
+			"---\napiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: deny-batch}\nspec:\n  selector: all()\n  namespaceSelector: projectcalico.org/name == 'batch'\n  types: [Ingress]\n",
+			map[string]string{"client job": "", "client server": "all"}},
+		{"egress: nets of length 0 match pods, other nets do not",
+			"---\napiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: out, namespace: batch}\nspec:\n  selector: all()\n  types: [Egress]\n  egress:\n  - {action: Allow, destination: {nets: [10.0.0.0/8]}}\n  - {action: Deny, destination: {nets: [0.0.0.0/0]}}\n",
+			map[string]string{"job External": "all", "job server": ""}},
+		{"the crd.projectcalico.org/v1 form reads the same",
+			"---\napiVersion: crd.projectcalico.org/v1\nkind: NetworkPolicy\nmetadata: {name: default.ns, namespace: app}\nspec:\n  selector: app == 'server'\n  ingress:\n  - {action: Allow, source: {selector: app == 'client'}}\n",
+			map[string]string{"client server": "all", "job server": ""}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			g := model.LoadBytes(model.Options{}, model.NamedData{Name: "c.yaml", Data: []byte(tierCluster + tc.policies)})
+			for _, p := range g.Problems {
+				require.NotEqual(t, model.Invalid, p.Kind, "%s: %s", p.Pos, p.Message)
+			}
+			r := analyzer.New(g, analyzer.DefaultConfig()).Reach()
+			for pair, want := range tc.want {
+				from, to, _ := strings.Cut(pair, " ")
+				got := r.Allowed(nodeNamed(t, r, from), nodeNamed(t, r, to))
+				gotS := got.String()
+				if got.IsEmpty() {
+					gotS = ""
+				}
+				assert.Equal(t, want, gotS, pair)
+			}
+		})
+	}
+}
+
+// TestCalicoExplain: a Calico verdict names the rule, or the end of the tier, that
+// decided, and the fix fits it.
+func TestCalicoExplain(t *testing.T) {
+	src := tierCluster + calicoNP("web", "  order: 10\n  ingress:\n  - {action: Deny, source: {namespaceSelector: projectcalico.org/name == 'batch'}}\n  - {action: Allow, protocol: TCP, source: {selector: app == 'client'}, destination: {ports: [8080]}}\n")
+	g := model.LoadBytes(model.Options{}, model.NamedData{Name: "c.yaml", Data: []byte(src)})
+	r := analyzer.New(g, analyzer.DefaultConfig()).Reach()
+	e := r.Explain(nodeNamed(t, r, "job"), nodeNamed(t, r, "server"), "TCP", 8080)
+	assert.False(t, e.Allowed)
+	assert.Contains(t, e.String(), "ingress of app/Deployment/server: denied by Calico tier default: app/NetworkPolicy/web ingress[0] (Deny) (c.yaml:")
+	e = r.Explain(nodeNamed(t, r, "client"), nodeNamed(t, r, "server"), "TCP", 8080)
+	assert.True(t, e.Allowed)
+	assert.Contains(t, e.String(), "allowed by Calico tier default: app/NetworkPolicy/web ingress[1] (Allow)")
+	e = r.Explain(nodeNamed(t, r, "client"), nodeNamed(t, r, "server"), "TCP", 9090)
+	assert.False(t, e.Allowed)
+	assert.Contains(t, e.String(), "denied by the end of Calico tier default")
+	assert.Contains(t, e.Fix, "Calico tier default selects app/Deployment/server (app/NetworkPolicy/web) and ends with a deny")
+}
