@@ -438,10 +438,14 @@ func (c *class) isolatedIn() bool  { return len(c.ingress.policies) > 0 && !c.ho
 func (c *class) isolatedOut() bool { return len(c.egress.policies) > 0 && !c.hostNet && !c.external }
 
 // egressPorts is what src's egress admits towards dst.
-func egressPorts(src, dst *class) PortSet { return src.egress.verdict(src.isolatedOut(), src, dst, dst) }
+func egressPorts(src, dst *class) PortSet {
+	return src.egress.verdict(src.isolatedOut(), src, dst, dst)
+}
 
 // ingressPorts is what dst's ingress admits from src.
-func ingressPorts(src, dst *class) PortSet { return dst.ingress.verdict(dst.isolatedIn(), dst, src, dst) }
+func ingressPorts(src, dst *class) PortSet {
+	return dst.ingress.verdict(dst.isolatedIn(), dst, src, dst)
+}
 
 // admitted is the union of the ports of the rules that admit peer (named ports resolved
 // on the destination dst), or every port when the side is not isolated.
