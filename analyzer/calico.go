@@ -478,3 +478,15 @@ func (s *side) calicoDecision(isolated bool, peer, self, dst *class, proto strin
 	}
 	return nil, passed
 }
+
+// calicoGlobal reports whether a GlobalNetworkPolicy's tier selects the class's ingress.
+func (c *class) calicoGlobal() bool {
+	for _, t := range c.ingress.calico {
+		for _, p := range t.policies {
+			if p.p.Global {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -141,6 +141,16 @@ func (r *Reach) dnsReach(src *class, out []*admit, policies []*model.Policy, por
 				d.PodPeers = d.PodPeers || t.everyPod || !t.peers.empty()
 			}
 		}
+		for _, t := range src.egress.calico {
+			for _, p := range t.policies {
+				for _, cr := range p.rules {
+					if cr.action == "Allow" && (cr.a.ports.all || !cr.a.ports.fixed.IsEmpty() || len(cr.a.ports.named) > 0) {
+						d.EgressAny = true
+						d.PodPeers = d.PodPeers || !cr.a.peers.empty()
+					}
+				}
+			}
+		}
 		if r.tierDeniesDNS(d, src, port) {
 			return d
 		}
@@ -156,21 +166,29 @@ func (r *Reach) dnsReach(src *class, out []*admit, policies []*model.Policy, por
 	return d
 }
 
-// tierDeniesDNS blames a cluster-wide Deny rule for DNS on UDP (else TCP) denied to
-// the pods of src, when one decides it; it reports whether one did.
+// tierDeniesDNS blames the rule that denies DNS on UDP (else TCP) to the pods of src,
+// when one of another kind than NetworkPolicy decides it (a cluster-wide Deny, a Calico
+// rule or the end of a Calico tier, a Cilium deny); it reports whether one did.
 func (r *Reach) tierDeniesDNS(d *DNSReach, src *class, port int) bool {
 	for _, proto := range []string{"UDP", "TCP"} {
 		if (proto == "UDP" && d.UDP == DNSAllowed) || (proto == "TCP" && d.TCP == DNSAllowed) {
 			continue
 		}
 		for _, dns := range r.DNS {
-			t, _ := src.egress.decision(src.isolatedOut(), dns.class, dns.class, proto, port)
-			if t == nil || t.action != model.ActionDeny {
+			s := explainSide(src.isolatedOut(), &src.egress, src, dns.class, dns.class, proto, port)
+			switch c := s.CalicoDecided; {
+			case s.DeniedByTier():
+				d.Policy, d.Pos, d.DeniedBy = s.Decided.Policy.ID, s.Decided.Rule().ActionPos, s.Decided.String()
+			case c != nil && c.Action == "Deny" && c.Policy != nil:
+				d.Policy, d.Pos, d.DeniedBy = c.Policy.ID, c.At, c.String()
+			case c != nil && c.Action == "Deny" && len(c.Selecting) > 0:
+				d.Policy, d.Pos, d.DeniedBy = c.Selecting[0].ID, c.Selecting[0].Pos, c.String()
+			case len(s.Denied) > 0:
+				d.Policy, d.Pos, d.DeniedBy = s.Denied[0].Policy.ID, s.Denied[0].At, s.Denied[0].String()
+			default:
 				continue
 			}
-			ref := t.ref()
-			d.Policy, d.Pos, d.DeniedBy = t.policy.ID, ref.Rule().ActionPos, ref.String()
-			d.Fix = sideFix(Side{Decided: &ref}, "egress", "to", src.nodes[0], dns, proto, port)
+			d.Fix = sideFix(s, "egress", "to", src.nodes[0], dns, proto, port)
 			return true
 		}
 	}

@@ -134,20 +134,25 @@ func (f *Facts) netFacts() *NetFacts {
 			nsf.Policies++
 		}
 	}
+	for _, p := range g.CalicoPolicies {
+		if nsf := nf.Namespaces[p.Namespace]; nsf != nil && !p.Global {
+			nsf.Policies++
+		}
+	}
 	for _, s := range g.Services {
 		if nsf := nf.Namespaces[s.Namespace]; nsf != nil {
 			nsf.Services++
 		}
 	}
 	for _, n := range r.nodes {
-		if n.Workload != nil && !n.HostNetwork && (n.class.ingressDenyRule() || n.class.clusterwideIsolated()) {
+		if n.Workload != nil && !n.HostNetwork && (n.class.ingressDenyRule() || n.class.clusterwideIsolated() || n.class.calicoGlobal()) {
 			if nsf := nf.Namespaces[n.Namespace]; nsf != nil {
 				nsf.ClusterCovered++
 			}
 		}
 	}
 	for _, n := range r.nodes {
-		if n.Workload != nil && !n.HostNetwork && len(n.class.ingress.policies) == 0 && !n.class.ingressDenyRule() {
+		if n.Workload != nil && !n.HostNetwork && len(n.class.ingress.policies) == 0 && !n.class.ingressDenyRule() && len(n.class.ingress.calico) == 0 {
 			if nsf := nf.Namespaces[n.Namespace]; nsf != nil && nsf.Policies+nsf.ClusterCovered > 0 {
 				nsf.NotIngressIsolated = append(nsf.NotIngressIsolated, n.ID)
 			}
