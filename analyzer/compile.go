@@ -162,7 +162,7 @@ func (r *Reach) compileRules(p *model.Policy, rules []model.PolicyRule, egress b
 	var matches [][]peerMatch
 	for i := range rules {
 		rule := &rules[i]
-		a := &admit{policy: p, egress: egress, rule: i, allPeers: len(rule.Peers) == 0, npeers: len(rule.Peers), ports: compilePorts(rule.Ports)}
+		a := &admit{policy: p, egress: egress, rule: i, allPeers: len(rule.Peers) == 0, npeers: len(rule.Peers), ports: compilePorts(rule.Ports), pos: rule.Pos}
 		var ms []peerMatch
 		if !a.allPeers {
 			a.peers = newBitset(len(r.classes))

@@ -16,6 +16,8 @@ type NetFacts struct {
 	PriorityOverlaps []PriorityOverlap `json:"priorityOverlaps"`
 	// CiliumFQDNs lists toFQDNs rules whose pods' lookups Cilium's DNS proxy never sees.
 	CiliumFQDNs []FQDNFacts `json:"ciliumFQDNs"`
+	// ShadowedRules lists rules that never decide any traffic (shadow.go).
+	ShadowedRules []ShadowedRule `json:"shadowedRules"`
 	// Workloads maps a workload id to its isolation and DNS reachability.
 	Workloads map[string]*WorkloadFacts `json:"workloads"`
 	// IngressBackends maps an Ingress id to, per backend (index-aligned), whether the
@@ -107,6 +109,7 @@ func (f *Facts) netFacts() *NetFacts {
 	}
 	nf.PriorityOverlaps = r.priorityOverlaps(g)
 	nf.CiliumFQDNs = r.ciliumFQDNs(g, dnsPort)
+	nf.ShadowedRules = r.shadowedRules()
 	for _, n := range r.nodes {
 		if n.Workload == nil {
 			continue

@@ -125,7 +125,7 @@ func TestContractIDs(t *testing.T) {
 		"servicemonitor-mismatch", "replica-peers-blocked",
 		"route-parent-missing", "route-not-attached", "route-backend-missing", "route-backend-port-mismatch",
 		"reference-grant-missing", "gateway-listener-conflict", "gateway-tls-invalid", "gateway-class-missing",
-		"route-backend-blocked", "route-conflict", "clusternetworkpolicy-priority-overlap", "policy-not-enforced", "cilium-rule-invalid", "cilium-fqdn-dns-missing",
+		"route-backend-blocked", "route-conflict", "clusternetworkpolicy-priority-overlap", "policy-not-enforced", "cilium-rule-invalid", "cilium-fqdn-dns-missing", "policy-rule-shadowed",
 	} {
 		r := e.Rule(id)
 		if assert.NotNil(t, r, id) {

@@ -1,0 +1,332 @@
+package analyzer
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/kubenet/kubenet/model"
+)
+
+// Shadowed rules: a rule that can never decide any traffic, because rules of higher
+// precedence already decide everything it matches, for every pod it applies to. Rules
+// are followed in the order a side is decided (tiers.go): the Admin tier, Calico's
+// tiers (a tier that ends with a deny, with no Pass rule, decides everything left for
+// the pods it selects), the NetworkPolicy tier (Cilium's denies win over its allows).
+// A rule that may match pods the input does not show is shadowed only by rules that
+// match every pod.
+
+// ShadowedRule is a rule that never decides any traffic.
+type ShadowedRule struct {
+	Policy string    `json:"policy"`
+	Rule   string    `json:"rule"`
+	Pos    model.Pos `json:"pos"`
+	// By names the rule (or the end of a Calico tier) that decides its traffic first,
+	// and ByPolicy and ByPos where it is.
+	By       string    `json:"by"`
+	ByPolicy string    `json:"byPolicy"`
+	ByPos    model.Pos `json:"byPos"`
+	// Pods lists the workloads it applies to (at most five, then a count).
+	Pods []string `json:"pods"`
+}
+
+// shadowRule is a rule of any kind, as the shadowing walk sees it.
+type shadowRule struct {
+	key    any // the compiled rule: one per rule of a policy
+	policy string
+	name   string
+	pos    model.Pos
+	// matches, ports: the peer classes it matches and its ports towards one of them.
+	matches func(peer *class) bool
+	peers   bitset
+	ext     bool
+	every   bool // matches every pod, of the input or not
+	unseen  bool // may match pods the input does not show
+	ports   func(peer *class) PortSet
+	// spec is its ports, for pods the input does not show (named ports unknown).
+	spec  portSpec
+	final bool // Accept, Allow, Deny: decides for later tiers too
+}
+
+// unseenPorts is what the rule matches of a pod the input does not show: its numbered
+// ports; ok is false when named ports make it unknown.
+func (sr *shadowRule) unseenPorts() (ps PortSet, ok bool) {
+	if sr.spec.all {
+		return allPorts, true
+	}
+	return sr.spec.fixed, len(sr.spec.named) == 0
+}
+
+// shadowState is what rules met so far decide, per peer class.
+type shadowState struct {
+	decided map[int]PortSet
+	by      map[int][]*shadowRule
+	// unseen is what they decide for every pod the input does not show, and ended the
+	// end of a tier that decides everything left.
+	unseen  PortSet
+	unseenBy *shadowRule
+	ended   *shadowRule
+}
+
+func newShadowState() *shadowState {
+	return &shadowState{decided: map[int]PortSet{}, by: map[int][]*shadowRule{}}
+}
+
+func (st *shadowState) clone() *shadowState {
+	c := &shadowState{decided: make(map[int]PortSet, len(st.decided)), by: make(map[int][]*shadowRule, len(st.by)),
+		unseen: st.unseen, unseenBy: st.unseenBy, ended: st.ended}
+	for k, v := range st.decided {
+		c.decided[k] = v
+	}
+	for k, v := range st.by {
+		c.by[k] = v
+	}
+	return c
+}
+
+// peersOf lists the classes a rule matches.
+func (r *Reach) peersOf(sr *shadowRule) []*class {
+	var out []*class
+	if sr.every {
+		for _, c := range r.classes {
+			if !c.external && !c.hostNet {
+				out = append(out, c)
+			}
+		}
+	} else {
+		sr.peers.each(func(i int) { out = append(out, r.classes[i]) })
+	}
+	if sr.ext {
+		out = append(out, r.external)
+		out = append(out, r.hostNet...)
+	}
+	return out
+}
+
+// check reports whether rule sr decides some traffic the state leaves undecided, and
+// if not, the rule that shadows it; then it records what sr decides.
+func (r *Reach) check(st *shadowState, sr *shadowRule) (live bool, by *shadowRule) {
+	if st.ended != nil {
+		return false, st.ended
+	}
+	for _, p := range r.peersOf(sr) {
+		ps := sr.ports(p)
+		if ps.IsEmpty() {
+			continue
+		}
+		if !ps.Minus(st.decided[p.idx]).IsEmpty() {
+			live = true
+		} else if by == nil {
+			for _, b := range st.by[p.idx] {
+				if b != sr {
+					by = b
+					break
+				}
+			}
+		}
+	}
+	if sr.every || sr.unseen {
+		if ps, ok := sr.unseenPorts(); !ok || !ps.Minus(st.unseen).IsEmpty() {
+			live = true
+		}
+	}
+	if live {
+		return true, nil
+	}
+	if by == nil {
+		by = st.unseenBy
+	}
+	return false, by
+}
+
+// record adds what sr decides to the state.
+func (r *Reach) record(st *shadowState, sr *shadowRule) {
+	for _, p := range r.peersOf(sr) {
+		ps := sr.ports(p)
+		if ps.IsEmpty() {
+			continue
+		}
+		st.decided[p.idx] = st.decided[p.idx].Union(ps)
+		st.by[p.idx] = append(st.by[p.idx], sr)
+	}
+	if sr.every {
+		ps, _ := sr.unseenPorts()
+		st.unseen = st.unseen.Union(ps)
+		if st.unseenBy == nil {
+			st.unseenBy = sr
+		}
+	}
+}
+
+// shadowedRules finds the rules that never decide any traffic.
+func (r *Reach) shadowedRules() []ShadowedRule {
+	type verdict struct {
+		sr   *shadowRule
+		live bool
+		by   *shadowRule
+		pods []string
+	}
+	seen := map[any]*verdict{}
+	var order []any
+	note := func(sr *shadowRule, live bool, by *shadowRule, c *class) {
+		v := seen[sr.key]
+		if v == nil {
+			v = &verdict{sr: sr}
+			seen[sr.key] = v
+			order = append(order, sr.key)
+		}
+		if live {
+			v.live = true
+			return
+		}
+		if v.by == nil {
+			v.by = by
+		}
+		for _, n := range c.nodes {
+			if n.Workload != nil {
+				v.pods = append(v.pods, n.ID)
+			}
+		}
+	}
+	for _, c := range r.classes {
+		if c.external || c.hostNet {
+			continue
+		}
+		for _, x := range []struct {
+			sd       *side
+			isolated bool
+			egress   bool
+		}{{&c.ingress, c.isolatedIn(), false}, {&c.egress, c.isolatedOut(), true}} {
+			if x.sd.simple() {
+				continue
+			}
+			r.shadowSide(c, x.sd, x.isolated, x.egress, note)
+		}
+	}
+	out := []ShadowedRule{}
+	for _, k := range order {
+		v := seen[k]
+		if v.live || v.by == nil || len(v.pods) == 0 {
+			continue
+		}
+		sort.Strings(v.pods)
+		if len(v.pods) > 5 {
+			v.pods = append(v.pods[:5], fmt.Sprintf("and %d more", len(v.pods)-5))
+		}
+		out = append(out, ShadowedRule{Policy: v.sr.policy, Rule: v.sr.name, Pos: v.sr.pos, By: v.by.name, ByPolicy: v.by.policy,
+			ByPos: v.by.pos, Pods: v.pods})
+	}
+	return out
+}
+
+// shadowSide walks one side of class c in precedence order.
+func (r *Reach) shadowSide(c *class, sd *side, isolated, egress bool, note func(*shadowRule, bool, *shadowRule, *class)) {
+	dst := func(peer *class) *class {
+		if egress {
+			return peer
+		}
+		return c
+	}
+	st := newShadowState()
+	// The Admin tier: every rule decides its traffic for the tier; Accept and Deny for
+	// the tiers after it too.
+	tier := st.clone()
+	for _, t := range sd.admin {
+		sr := &shadowRule{key: t, policy: t.policy.ID, name: t.ref().String(), pos: t.ref().Rule().Pos, peers: t.peers, ext: t.external,
+			every: t.everyPod || t.allPods, unseen: !t.external || t.everyPod, final: t.action != model.ActionPass, spec: t.ports,
+			ports: func(peer *class) PortSet {
+				if !t.matches(peer) {
+					return PortSet{}
+				}
+				return t.ports.resolve(dst(peer))
+			}}
+		live, by := r.check(tier, sr)
+		note(sr, live, by, c)
+		r.record(tier, sr)
+		if sr.final {
+			r.record(st, sr)
+		}
+	}
+	// Calico's tiers.
+	for _, t := range sd.calico {
+		tier := st.clone()
+		hasPass := false
+		var first *shadowRule
+		for _, it := range t.items(sd, isolated) {
+			if it.calico == nil {
+				continue
+			}
+			for _, cr := range it.calico.rules {
+				if cr.action == "Log" || (cr.self != nil && !cr.self.has(c.idx)) {
+					continue
+				}
+				cr := cr
+				peerE := &cr.rule.Source
+				if egress {
+					peerE = &cr.rule.Destination
+				}
+				sr := &shadowRule{key: cr, policy: cr.a.policy.ID, name: fmt.Sprintf("Calico tier %s: %s %s", t.name, cr.a.policy.ID, cr.a.where),
+					pos: cr.a.pos, peers: cr.a.peers, ext: cr.a.external, unseen: true, final: cr.action != "Pass", spec: cr.a.ports,
+					every: calicoEveryPod(peerE),
+					ports: func(peer *class) PortSet {
+						if !cr.a.matches(peer) {
+							return PortSet{}
+						}
+						return cr.ports(dst(peer))
+					}}
+				hasPass = hasPass || cr.action == "Pass"
+				live, by := r.check(tier, sr)
+				note(sr, live, by, c)
+				r.record(tier, sr)
+				if sr.final {
+					r.record(st, sr)
+				}
+				if first == nil {
+					first = sr
+				}
+			}
+		}
+		if !t.pass && !hasPass && first != nil && st.ended == nil {
+			st.ended = &shadowRule{policy: first.policy, name: fmt.Sprintf("the end of Calico tier %s (its policies select the pods)", t.name), pos: first.pos}
+		}
+	}
+	// The NetworkPolicy tier: Cilium's denies win over every allow.
+	np := st.clone()
+	for _, a := range sd.denies {
+		a := a
+		r.record(np, r.admitRule(a, dst))
+	}
+	for _, a := range sd.admits {
+		if a.where == "" && st.ended == nil && np.unseen.IsEmpty() && len(np.decided) == 0 {
+			continue // NetworkPolicies with nothing before them
+		}
+		sr := r.admitRule(a, dst)
+		live, by := r.check(np, sr)
+		note(sr, live, by, c)
+	}
+}
+
+// admitRule describes an admit (a NetworkPolicy or Cilium rule) for the walk.
+func (r *Reach) admitRule(a *admit, dst func(*class) *class) *shadowRule {
+	name := a.ref(PortSet{}).String()
+	if a.deny {
+		name += " (deny)"
+	}
+	// A NetworkPolicy peer may match pods the input does not show; a Cilium one only
+	// when it is open (kubenet's convention for closed peers, see PeerFacts.closed).
+	unseen := a.allPeers || a.open || (a.where == "" && a.npeers > 0)
+	return &shadowRule{key: a, policy: a.policy.ID, name: name, pos: a.pos, peers: a.peers, ext: a.external || a.hostNets || a.allPeers,
+		every: a.allPeers, unseen: unseen, final: true, spec: a.ports,
+		ports: func(peer *class) PortSet {
+			if !a.matches(peer) {
+				return PortSet{}
+			}
+			return a.ports.resolve(dst(peer))
+		}}
+}
+
+// calicoEveryPod reports whether an entity rule matches every pod: it sets nothing
+// that narrows it (nets of length 0 aside).
+func calicoEveryPod(e *model.CalicoEntityRule) bool {
+	return e.Selector == nil && e.NotSelector == nil && e.Service == nil && !e.ServiceAccounts && e.NotNets == nil &&
+		(e.NamespaceSelector == nil || (e.NamespaceSelector.All && !e.NamespaceSelector.Global)) && (e.Nets == nil || everyAddress(e.Nets))
+}
