@@ -62,9 +62,9 @@ type shadowState struct {
 	by      map[int][]*shadowRule
 	// unseen is what they decide for every pod the input does not show, and ended the
 	// end of a tier that decides everything left.
-	unseen  PortSet
+	unseen   PortSet
 	unseenBy *shadowRule
-	ended   *shadowRule
+	ended    *shadowRule
 }
 
 func newShadowState() *shadowState {
