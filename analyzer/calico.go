@@ -204,7 +204,7 @@ func (cm *calicoMatcher) entity(p *model.CalicoPolicy, e *model.CalicoEntityRule
 		}
 		return p.Global || c.ns == p.Namespace
 	}
-	if e.Selector != nil && !(inScope() && e.Selector.Matches(cm.podLabels(c))) {
+	if e.Selector != nil && (!inScope() || !e.Selector.Matches(cm.podLabels(c))) {
 		return false
 	}
 	if e.NotSelector != nil && inScope() && e.NotSelector.Matches(cm.podLabels(c)) {

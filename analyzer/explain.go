@@ -262,8 +262,8 @@ func ruleYAML(key, ns string, peer *Node, proto string, port int) string {
 // a clusterwide one) would write it.
 func ciliumRuleYAML(key, ns string, peer *Node, proto string, port int) string {
 	var b strings.Builder
-	switch {
-	case peer.Kind == KindExternal:
+	switch peer.Kind {
+	case KindExternal:
 		fmt.Fprintf(&b, "  - %sEntities: [world]\n", key)
 	default:
 		fmt.Fprintf(&b, "  - %sEndpoints:\n      - matchLabels:\n", key)

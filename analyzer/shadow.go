@@ -35,13 +35,12 @@ type shadowRule struct {
 	policy string
 	name   string
 	pos    model.Pos
-	// matches, ports: the peer classes it matches and its ports towards one of them.
-	matches func(peer *class) bool
-	peers   bitset
-	ext     bool
-	every   bool // matches every pod, of the input or not
-	unseen  bool // may match pods the input does not show
-	ports   func(peer *class) PortSet
+	// peers, ext: the classes it matches; ports: its ports towards one of them.
+	peers  bitset
+	ext    bool
+	every  bool // matches every pod, of the input or not
+	unseen bool // may match pods the input does not show
+	ports  func(peer *class) PortSet
 	// spec is its ports, for pods the input does not show (named ports unknown).
 	spec  portSpec
 	final bool // Accept, Allow, Deny: decides for later tiers too

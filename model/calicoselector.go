@@ -79,10 +79,6 @@ type calicoNot struct{ e calicoNode }
 
 func (n *calicoNot) eval(l map[string]string) bool { return !n.e.eval(l) }
 
-type calicoConst bool
-
-func (c calicoConst) eval(map[string]string) bool { return bool(c) }
-
 type calicoCompare struct {
 	key, op string
 	values  []string

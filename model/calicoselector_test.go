@@ -58,7 +58,7 @@ func TestCalicoSelector(t *testing.T) {
 
 	for _, bad := range []string{"app ==", "app = 'web'", "app == web", "(app == 'a'", "app in {'a'", "has(app", "&& app == 'a'", "app == 'a' extra", "app == 'unterminated"} {
 		_, err := ParseCalicoSelector(bad)
-		assert.Error(t, err, bad)
+		require.Error(t, err, bad)
 	}
 	_, err = ParseCalicoSelector(strings.Repeat("(", 200) + "has(a)" + strings.Repeat(")", 200))
 	assert.ErrorContains(t, err, "nested too deep")
