@@ -29,6 +29,9 @@ type calicoTier struct {
 	pass     bool
 	dflt     bool
 	policies []*calicoPolicy
+	// sorted caches items, for an isolated side and not.
+	sorted [2][]calicoItem
+	done   [2]bool
 }
 
 // calicoPolicy is a Calico policy's rules for one direction, compiled.
@@ -72,7 +75,7 @@ func calicoOrder(v float64, has bool) float64 {
 
 // applyCalicoPolicies compiles the Calico policies that apply to pods and gives each
 // class's sides the tiers that select it.
-func (r *Reach) applyCalicoPolicies(g *model.Graph) {
+func (r *Reach) applyCalicoPolicies(g *model.Graph, byNS map[string][]*class) {
 	if len(g.CalicoPolicies) == 0 {
 		return
 	}
@@ -91,10 +94,14 @@ func (r *Reach) applyCalicoPolicies(g *model.Graph) {
 	slices.SortStableFunc(policies, func(a, b *model.CalicoPolicy) int {
 		return cmp.Or(cmp.Compare(calicoOrder(a.Order, a.HasOrder), calicoOrder(b.Order, b.HasOrder)), cmp.Compare(a.Name, b.Name))
 	})
-	cm := &calicoMatcher{r: r, g: g}
+	cm := &calicoMatcher{r: r, g: g, byNS: byNS, pods: map[*class]map[string]string{}, spaces: map[string]map[string]string{}}
 	for _, p := range policies {
 		var subjects []*class
-		for _, c := range r.classes {
+		candidates := r.classes
+		if !p.Global {
+			candidates = byNS[p.Namespace]
+		}
+		for _, c := range candidates {
 			if !c.external && !c.hostNet && cm.applies(p, c) {
 				subjects = append(subjects, c)
 			}
@@ -156,25 +163,53 @@ func (s *side) calicoAdd(name string, tier *model.CalicoTier, p *calicoPolicy) {
 type calicoMatcher struct {
 	r *Reach
 	g *model.Graph
+	// byNS lists the classes of pods per namespace; pods and spaces cache labels.
+	byNS   map[string][]*class
+	pods   map[*class]map[string]string
+	spaces map[string]map[string]string
+}
+
+// candidates lists the classes an entity rule of policy p may match: those of the
+// namespaces its selectors are scoped to, every class otherwise.
+func (cm *calicoMatcher) candidates(p *model.CalicoPolicy, e *model.CalicoEntityRule) []*class {
+	if e.Selector == nil && e.NamespaceSelector == nil {
+		return cm.r.classes
+	}
+	var out []*class
+	for ns := range cm.byNS {
+		if (e.NamespaceSelector != nil && !e.NamespaceSelector.Global && e.NamespaceSelector.Matches(cm.nsLabels(ns))) ||
+			(e.NamespaceSelector == nil && (p.Global || ns == p.Namespace)) {
+			out = append(out, cm.byNS[ns]...)
+		}
+	}
+	return out
 }
 
 // podLabels are a class's labels as Calico sees them.
 func (cm *calicoMatcher) podLabels(c *class) map[string]string {
+	if l, ok := cm.pods[c]; ok {
+		return l
+	}
 	l := make(map[string]string, len(c.labels)+2)
 	for k, v := range c.labels {
 		l[k] = v
 	}
 	l["projectcalico.org/namespace"] = c.ns
 	l["projectcalico.org/orchestrator"] = "k8s"
+	cm.pods[c] = l
 	return l
 }
 
 // nsLabels are a namespace's labels as Calico's namespaceSelector sees them.
 func (cm *calicoMatcher) nsLabels(ns string) map[string]string {
+	if l, ok := cm.spaces[ns]; ok {
+		return l
+	}
 	l := map[string]string{"projectcalico.org/name": ns}
 	for k, v := range cm.r.namespaces[ns] {
 		l[k] = v
 	}
+	cm.spaces[ns] = l
 	return l
 }
 
@@ -271,11 +306,12 @@ func (cm *calicoMatcher) compile(np *model.Policy, p *model.CalicoPolicy, rule *
 	}
 	a := &admit{policy: np, egress: egress, rule: i, where: fmt.Sprintf("%s[%d] (%s)", dir, i, rule.Action), pos: rule.Pos,
 		peers: newBitset(len(cm.r.classes))}
-	for _, c := range cm.r.classes {
-		if c.external {
-			a.external = cm.entity(p, peerE, c, allow)
-			continue
-		}
+	a.external = cm.entity(p, peerE, cm.r.external, allow)
+	a.externalAll = a.external && (peerE.Nets == nil || everyAddress(peerE.Nets)) && peerE.NotNets == nil && peerE.NotSelector == nil
+	for _, c := range cm.r.hostNet {
+		a.hostNets = a.hostNets || cm.entity(p, peerE, c, allow)
+	}
+	for _, c := range cm.candidates(p, peerE) {
 		if cm.entity(p, peerE, c, allow) {
 			if c.hostNet {
 				a.hostNets = true
@@ -288,9 +324,10 @@ func (cm *calicoMatcher) compile(np *model.Policy, p *model.CalicoPolicy, rule *
 	cr := &calicoRule{a: a, action: rule.Action, index: i, rule: rule}
 	if selfE.Selector != nil || selfE.NotSelector != nil || selfE.NamespaceSelector != nil || selfE.Service != nil || selfE.ServiceAccounts {
 		cr.self = newBitset(len(cm.r.classes))
-		for _, c := range cm.r.classes {
-			if !c.external && cm.entity(p, &model.CalicoEntityRule{Selector: selfE.Selector, NotSelector: selfE.NotSelector,
-				NamespaceSelector: selfE.NamespaceSelector, Service: selfE.Service, ServiceAccounts: selfE.ServiceAccounts}, c, allow) {
+		self := &model.CalicoEntityRule{Selector: selfE.Selector, NotSelector: selfE.NotSelector,
+			NamespaceSelector: selfE.NamespaceSelector, Service: selfE.Service, ServiceAccounts: selfE.ServiceAccounts}
+		for _, c := range cm.candidates(p, self) {
+			if !c.external && cm.entity(p, self, c, allow) {
 				cr.self.set(c.idx)
 			}
 		}
@@ -354,6 +391,17 @@ type calicoItem struct {
 // items lists the tier's policies in order; the default tier also holds the side's
 // NetworkPolicies (order 1000, named knp.default.NAME).
 func (t *calicoTier) items(s *side, isolated bool) []calicoItem {
+	k := 0
+	if isolated {
+		k = 1
+	}
+	if !t.done[k] {
+		t.sorted[k], t.done[k] = t.sortItems(s, isolated), true
+	}
+	return t.sorted[k]
+}
+
+func (t *calicoTier) sortItems(s *side, isolated bool) []calicoItem {
 	var out []calicoItem
 	for _, p := range t.policies {
 		out = append(out, calicoItem{order: calicoOrder(p.p.Order, p.p.HasOrder), name: p.p.Name, calico: p})

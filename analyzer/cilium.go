@@ -21,11 +21,11 @@ import (
 // Host policies (nodeSelector) govern nodes, not pods, and are left out.
 
 // applyCiliumPolicies compiles the valid Cilium policies into the classes' sides.
-func (r *Reach) applyCiliumPolicies(g *model.Graph) {
+func (r *Reach) applyCiliumPolicies(g *model.Graph, byNS map[string][]*class) {
 	if len(g.CiliumPolicies) == 0 {
 		return
 	}
-	cm := &ciliumMatcher{r: r, g: g, labels: map[*class]map[string]string{}, wlNS: map[string]int{}}
+	cm := &ciliumMatcher{r: r, g: g, byNS: byNS, labels: map[*class]map[string]string{}, wlNS: map[string]int{}}
 	for _, c := range r.classes {
 		for _, n := range c.nodes {
 			if n.Workload != nil && !c.hostNet {
@@ -56,7 +56,7 @@ func (r *Reach) applyCiliumPolicies(g *model.Graph) {
 			inDeny := cm.compile(np, ns, rule.Where+".ingressDeny", rule.IngressDeny, false, true)
 			outs := cm.compile(np, ns, rule.Where+".egress", rule.Egress, true, false)
 			outDeny := cm.compile(np, ns, rule.Where+".egressDeny", rule.EgressDeny, true, true)
-			for _, c := range r.classes {
+			for _, c := range cm.candidates(rule.EndpointSelector, ns, true) {
 				if c.external || c.hostNet || !cm.selects(rule.EndpointSelector, ns, true, c, false) {
 					continue
 				}
@@ -90,6 +90,8 @@ func appendNew(nodes []*Node, add ...*Node) []*Node {
 type ciliumMatcher struct {
 	r *Reach
 	g *model.Graph
+	// byNS lists the classes of pods per namespace.
+	byNS map[string][]*class
 	// labels caches each class's labels as Cilium sees them.
 	labels map[*class]map[string]string
 	// wlNS counts the workloads per namespace (host-network ones aside).
@@ -128,6 +130,18 @@ func namesNamespace(s *model.CiliumSelector) bool {
 	return false
 }
 
+// candidates lists the classes selector s of a policy of namespace ns may select: those
+// of the namespace it is scoped to or names, else every class.
+func (cm *ciliumMatcher) candidates(s *model.CiliumSelector, ns string, subject bool) []*class {
+	if ns != "" && (subject || !namesNamespace(s)) {
+		return cm.byNS[ns]
+	}
+	if v, ok := s.MatchLabels[model.CiliumNamespaceLabel]; ok {
+		return cm.byNS[v]
+	}
+	return cm.r.classes
+}
+
 // selects reports whether selector s of a policy of namespace ns ("" for a clusterwide
 // one) matches the pods of class c: an endpointSelector (subject) always stays in the
 // policy's namespace, a peer only when it names no namespace. unknown is what a
@@ -155,7 +169,7 @@ func (cm *ciliumMatcher) compile(p *model.Policy, ns, where string, rules []mode
 		}
 		for j := range rule.Endpoints {
 			sel := &rule.Endpoints[j]
-			for _, c := range cm.r.classes {
+			for _, c := range cm.candidates(sel, ns, false) {
 				if !c.external && !c.hostNet && cm.selects(sel, ns, false, c, !deny) {
 					a.peers.set(c.idx)
 				}
@@ -170,6 +184,7 @@ func (cm *ciliumMatcher) compile(p *model.Policy, ns, where string, rules []mode
 		if len(rule.CIDRs)+len(rule.FQDNs) > 0 {
 			a.external = true
 			a.externalOnly = !a.hostNets
+			a.externalAll = a.externalAll || everyAddress(rule.CIDRs)
 		}
 		if len(rule.Nodes) > 0 {
 			a.hostNets = true
@@ -191,6 +206,7 @@ func (cm *ciliumMatcher) entity(a *admit, e string) {
 	case "world", "kube-apiserver": // the API server: taken as outside the pods
 		a.external = true
 		a.externalOnly = !a.hostNets
+		a.externalAll = a.externalAll || e == "world"
 	case "cluster":
 		for _, c := range cm.r.classes {
 			if !c.external {

@@ -101,8 +101,8 @@ func (r *Reach) applyPolicies(g *model.Graph) {
 			}
 		}
 	}
-	r.applyCiliumPolicies(g)
-	r.applyCalicoPolicies(g)
+	r.applyCiliumPolicies(g, byNS)
+	r.applyCalicoPolicies(g, byNS)
 	r.applyClusterPolicies(g, &m)
 }
 
@@ -172,6 +172,9 @@ func (r *Reach) compileRules(p *model.Policy, rules []model.PolicyRule, egress b
 				if pm.external {
 					a.external = true
 					a.ipBlocks = append(a.ipBlocks, ipBlockString(rule.Peers[j].IPBlock))
+					if b := rule.Peers[j].IPBlock; len(b.Except) == 0 && everyAddress([]string{b.CIDR}) {
+						a.externalAll = true
+					}
 				} else {
 					a.peers.or(pm.classes)
 				}

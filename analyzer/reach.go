@@ -127,6 +127,9 @@ type admit struct {
 	l7           string
 	// dns: the rule has DNS rules (Cilium's DNS proxy sees the lookups it admits).
 	dns bool
+	// externalAll: its external peers cover every address outside the cluster (an
+	// ipBlock, a CIDR or nets of length 0, Cilium's world), not only some.
+	externalAll bool
 }
 
 // matches reports whether the rule admits peers of class c. Traffic of host-network
@@ -168,6 +171,20 @@ func (b bitset) intersects(o bitset) bool {
 	for i := range min(len(b), len(o)) {
 		if b[i]&o[i] != 0 {
 			return true
+		}
+	}
+	return false
+}
+
+// any reports whether f holds for some member, stopping at the first.
+func (b bitset) any(f func(i int) bool) bool {
+	for w, word := range b {
+		for word != 0 {
+			t := bits.TrailingZeros64(word)
+			if f(w*64 + t) {
+				return true
+			}
+			word &= word - 1
 		}
 	}
 	return false

@@ -129,11 +129,10 @@ func (r *Reach) admitsAnyClient(dst *class, proto string, port int, clients bits
 	if !dst.ingress.simple() {
 		// Cluster-wide rules: the clients the input shows and the outside world are
 		// judged by the verdict, pods it does not show by the rules that may match them.
-		admitted := ingressPorts(r.external, dst).Contains(proto, port)
-		clients.each(func(i int) {
-			admitted = admitted || ingressPorts(r.classes[i], dst).Contains(proto, port)
-		})
-		if admitted {
+		cand := r.permitted(dst, clients)
+		if ingressPorts(r.external, dst).Contains(proto, port) || cand.any(func(i int) bool {
+			return ingressPorts(r.classes[i], dst).Contains(proto, port)
+		}) {
 			return true
 		}
 		switch unseenVerdict(dst, proto, port) {
@@ -187,4 +186,47 @@ func servicePortMistake(e Explanation, sp model.ServicePort, target int) string 
 		}
 	}
 	return ""
+}
+
+// permitted narrows clients to those some rule of dst's ingress may let in: the peers of
+// its allows and its Accept and Allow rules (a Pass lets nothing in by itself); every
+// client when the side lets through what no rule decides, or a rule admits every peer.
+func (r *Reach) permitted(dst *class, clients bitset) bitset {
+	sd := &dst.ingress
+	denyEnd := dst.isolatedIn()
+	for _, t := range sd.calico {
+		denyEnd = denyEnd || !t.pass
+	}
+	if !denyEnd {
+		return clients
+	}
+	cand := newBitset(len(r.classes))
+	for _, a := range sd.admits {
+		if a.allPeers {
+			return clients
+		}
+		cand.or(a.peers)
+	}
+	for _, t := range append(append([]*tierRule{}, sd.admin...), sd.base...) {
+		if t.action != model.ActionAccept {
+			continue
+		}
+		if t.everyPod || t.allPods {
+			return clients
+		}
+		cand.or(t.peers)
+	}
+	for _, t := range sd.calico {
+		for _, p := range t.policies {
+			for _, cr := range p.rules {
+				if cr.action == "Allow" {
+					cand.or(cr.a.peers)
+				}
+			}
+		}
+	}
+	for i := range cand {
+		cand[i] &= clients[i]
+	}
+	return cand
 }

@@ -36,8 +36,10 @@ type shadowRule struct {
 	name   string
 	pos    model.Pos
 	// peers, ext: the classes it matches; ports: its ports towards one of them.
-	peers  bitset
-	ext    bool
+	peers bitset
+	ext   bool
+	// extAll: it matches every address outside the cluster, not only some.
+	extAll bool
 	every  bool // matches every pod, of the input or not
 	unseen bool // may match pods the input does not show
 	ports  func(peer *class) PortSet
@@ -82,16 +84,48 @@ func (st *shadowState) clone() *shadowState {
 	return c
 }
 
-// peersOf lists the classes a rule matches.
-func (r *Reach) peersOf(sr *shadowRule) []*class {
-	var out []*class
-	if sr.every {
-		for _, c := range r.classes {
-			if !c.external && !c.hostNet {
-				out = append(out, c)
+// check reports whether rule sr decides some traffic the state leaves undecided, and
+// if not, the rule that shadows it.
+func (r *Reach) check(st *shadowState, sr *shadowRule) (live bool, by *shadowRule) {
+	if st.ended != nil {
+		return false, st.ended
+	}
+	if sr.every || sr.unseen {
+		if ps, ok := sr.unseenPorts(); !ok || !ps.Minus(st.unseen).IsEmpty() {
+			return true, nil
+		}
+		by = st.unseenBy
+	}
+	for _, p := range r.shadowPeers(sr) {
+		ps := sr.ports(p)
+		if ps.IsEmpty() {
+			continue
+		}
+		decided := st.decided[p.idx]
+		if !p.external && !p.hostNet {
+			decided = decided.Union(st.unseen) // what rules matching every pod decide
+		}
+		if !ps.Minus(decided).IsEmpty() {
+			return true, nil
+		}
+		if by == nil {
+			for _, b := range st.by[p.idx] {
+				if b != sr {
+					by = b
+					break
+				}
 			}
 		}
-	} else {
+	}
+	return false, by
+}
+
+// shadowPeers lists the classes whose traffic must be checked for rule sr: its peers;
+// for a rule that matches every pod, only the outside world and host-network pods
+// (what rules matching every pod decide, kept in unseen, covers the pods).
+func (r *Reach) shadowPeers(sr *shadowRule) []*class {
+	var out []*class
+	if !sr.every {
 		sr.peers.each(func(i int) { out = append(out, r.classes[i]) })
 	}
 	if sr.ext {
@@ -101,45 +135,13 @@ func (r *Reach) peersOf(sr *shadowRule) []*class {
 	return out
 }
 
-// check reports whether rule sr decides some traffic the state leaves undecided, and
-// if not, the rule that shadows it; then it records what sr decides.
-func (r *Reach) check(st *shadowState, sr *shadowRule) (live bool, by *shadowRule) {
-	if st.ended != nil {
-		return false, st.ended
-	}
-	for _, p := range r.peersOf(sr) {
-		ps := sr.ports(p)
-		if ps.IsEmpty() {
+// record adds what sr decides to the state. The outside world counts as decided only
+// by a rule that matches all of it.
+func (r *Reach) record(st *shadowState, sr *shadowRule) {
+	for _, p := range r.shadowPeers(sr) {
+		if p.external && !sr.extAll {
 			continue
 		}
-		if !ps.Minus(st.decided[p.idx]).IsEmpty() {
-			live = true
-		} else if by == nil {
-			for _, b := range st.by[p.idx] {
-				if b != sr {
-					by = b
-					break
-				}
-			}
-		}
-	}
-	if sr.every || sr.unseen {
-		if ps, ok := sr.unseenPorts(); !ok || !ps.Minus(st.unseen).IsEmpty() {
-			live = true
-		}
-	}
-	if live {
-		return true, nil
-	}
-	if by == nil {
-		by = st.unseenBy
-	}
-	return false, by
-}
-
-// record adds what sr decides to the state.
-func (r *Reach) record(st *shadowState, sr *shadowRule) {
-	for _, p := range r.peersOf(sr) {
 		ps := sr.ports(p)
 		if ps.IsEmpty() {
 			continue
@@ -230,7 +232,7 @@ func (r *Reach) shadowSide(c *class, sd *side, isolated, egress bool, note func(
 	// the tiers after it too.
 	tier := st.clone()
 	for _, t := range sd.admin {
-		sr := &shadowRule{key: t, policy: t.policy.ID, name: t.ref().String(), pos: t.ref().Rule().Pos, peers: t.peers, ext: t.external,
+		sr := &shadowRule{key: t, policy: t.policy.ID, name: t.ref().String(), pos: t.ref().Rule().Pos, peers: t.peers, ext: t.external, extAll: t.allPods,
 			every: t.everyPod || t.allPods, unseen: !t.external || t.everyPod, final: t.action != model.ActionPass, spec: t.ports,
 			ports: func(peer *class) PortSet {
 				if !t.matches(peer) {
@@ -245,13 +247,25 @@ func (r *Reach) shadowSide(c *class, sd *side, isolated, egress bool, note func(
 			r.record(st, sr)
 		}
 	}
-	// Calico's tiers.
+	// Calico's tiers; the default tier holds the NetworkPolicies.
+	npWalked := false
 	for _, t := range sd.calico {
 		tier := st.clone()
 		hasPass := false
 		var first *shadowRule
+		npWalked = npWalked || t.dflt
 		for _, it := range t.items(sd, isolated) {
 			if it.calico == nil {
+				for _, a := range it.admits {
+					sr := r.admitRule(a, dst)
+					live, by := r.check(tier, sr)
+					note(sr, live, by, c)
+					r.record(tier, sr)
+					r.record(st, sr)
+					if first == nil {
+						first = sr
+					}
+				}
 				continue
 			}
 			for _, cr := range it.calico.rules {
@@ -264,7 +278,7 @@ func (r *Reach) shadowSide(c *class, sd *side, isolated, egress bool, note func(
 					peerE = &cr.rule.Destination
 				}
 				sr := &shadowRule{key: cr, policy: cr.a.policy.ID, name: fmt.Sprintf("Calico tier %s: %s %s", t.name, cr.a.policy.ID, cr.a.where),
-					pos: cr.a.pos, peers: cr.a.peers, ext: cr.a.external, unseen: true, final: cr.action != "Pass", spec: cr.a.ports,
+					pos: cr.a.pos, peers: cr.a.peers, ext: cr.a.external, extAll: cr.a.externalAll, unseen: true, final: cr.action != "Pass", spec: cr.a.ports,
 					every: calicoEveryPod(peerE),
 					ports: func(peer *class) PortSet {
 						if !cr.a.matches(peer) {
@@ -295,8 +309,8 @@ func (r *Reach) shadowSide(c *class, sd *side, isolated, egress bool, note func(
 		r.record(np, r.admitRule(a, dst))
 	}
 	for _, a := range sd.admits {
-		if a.where == "" && st.ended == nil && np.unseen.IsEmpty() && len(np.decided) == 0 {
-			continue // NetworkPolicies with nothing before them
+		if a.where == "" && (npWalked || (st.ended == nil && np.unseen.IsEmpty() && len(np.decided) == 0)) {
+			continue // NetworkPolicies walked in Calico's default tier, or with nothing before them
 		}
 		sr := r.admitRule(a, dst)
 		live, by := r.check(np, sr)
@@ -314,7 +328,8 @@ func (r *Reach) admitRule(a *admit, dst func(*class) *class) *shadowRule {
 	// when it is open (kubenet's convention for closed peers, see PeerFacts.closed).
 	unseen := a.allPeers || a.open || (a.where == "" && a.npeers > 0)
 	return &shadowRule{key: a, policy: a.policy.ID, name: name, pos: a.pos, peers: a.peers, ext: a.external || a.hostNets || a.allPeers,
-		every: a.allPeers, unseen: unseen, final: true, spec: a.ports,
+		extAll: a.allPeers || a.externalAll,
+		every:  a.allPeers, unseen: unseen, final: true, spec: a.ports,
 		ports: func(peer *class) PortSet {
 			if !a.matches(peer) {
 				return PortSet{}

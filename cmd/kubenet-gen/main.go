@@ -28,6 +28,7 @@ func main() {
 	seed := flag.Uint64("seed", 1, "random seed (generation is deterministic)")
 	defects := flag.Bool("defects", true, "inject one defect of each rule family")
 	routes := flag.Bool("routes", false, "add a shared Gateway and an HTTPRoute per application")
+	kind := flag.String("kind", "", "add a policy per application of another kind, and a few cluster-wide ones: cilium or calico")
 	decode := flag.String("decode", "", "decode the YAML files under this folder (the decode floor) instead of generating")
 	flag.Parse()
 	if *decode != "" {
@@ -39,7 +40,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "%d documents decoded\n", docs)
 		return
 	}
-	files, truth, st := synth.Generate(synth.Options{Namespaces: *ns, Apps: *apps, Seed: *seed, Defects: *defects, Routes: *routes})
+	files, truth, st := synth.Generate(synth.Options{Namespaces: *ns, Apps: *apps, Seed: *seed, Defects: *defects, Routes: *routes, Kind: *kind})
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)

@@ -22,6 +22,11 @@ type Options struct {
 	Defects bool
 	// Routes adds a shared Gateway and an HTTPRoute per application.
 	Routes bool
+	// Kind adds a policy per application of another kind, and a handful of cluster-wide
+	// ones: "cilium" (CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy) or "calico"
+	// (Calico NetworkPolicy, Tiers and GlobalNetworkPolicies). Their rules admit what the
+	// NetworkPolicies admit, so the injected defects stay the findings.
+	Kind string
 }
 
 // File is one generated manifest file (one per namespace).
@@ -438,6 +443,11 @@ spec:
 				w.doc(httpRoute(app, ns))
 				st.Objects++
 			}
+			if p := kindPolicy(o.Kind, app, ns, fmt.Sprintf("app-%02d", (j+1)%o.Apps)); p != "" {
+				w.doc(p)
+				st.Objects++
+				st.Policies++
+			}
 		}
 		files = append(files, File{Name: w.file, Data: []byte(w.b.String())})
 		truth = append(truth, w.truth...)
@@ -447,7 +457,145 @@ spec:
 		files = append(files, File{Name: "gateway.yaml", Data: []byte(sharedGateway)})
 		st.Objects += 2
 	}
+	if cw, n := clusterWide(o.Kind); cw != "" {
+		files = append(files, File{Name: o.Kind + ".yaml", Data: []byte(cw)})
+		st.Objects += n
+		st.Policies += n
+	}
 	return files, truth, st
+}
+
+// kindPolicy is an application's policy of another kind: its clients (the previous
+// application) and the ingress controller in, DNS and the next application out.
+func kindPolicy(kind, app, ns, next string) string {
+	switch kind {
+	case "cilium":
+		return fmt.Sprintf(`apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata:
+  name: %[1]s
+  namespace: %[2]s
+spec:
+  endpointSelector:
+    matchLabels: {app: %[1]s}
+  ingress:
+    - fromEndpoints:
+        - matchLabels: {app: %[3]s-client}
+      toPorts:
+        - ports: [{port: "8080", protocol: TCP}]
+          rules:
+            http: [{method: GET}]
+    - fromEndpoints:
+        - matchLabels: {k8s:io.kubernetes.pod.namespace: ingress-nginx}
+  egress:
+    - toEndpoints:
+        - matchLabels: {app: %[3]s}
+      toPorts:
+        - ports: [{port: "8080", protocol: TCP}]
+    - toFQDNs:
+        - matchPattern: "*.%[2]s.example.com"
+`, app, ns, next)
+	case "calico":
+		return fmt.Sprintf(`apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata:
+  name: %[1]s
+  namespace: %[2]s
+spec:
+  order: 500
+  selector: app == '%[1]s'
+  types: [Ingress]
+  ingress:
+    - action: Deny
+      source:
+        namespaceSelector: quarantine == 'true'
+    - action: Allow
+      protocol: TCP
+      source:
+        selector: app in {'%[3]s', '%[1]s-client'}
+      destination:
+        ports: [8080]
+`, app, ns, next)
+	}
+	return ""
+}
+
+// clusterWide is the handful of cluster-wide policies of a kind, and how many.
+func clusterWide(kind string) (string, int) {
+	switch kind {
+	case "cilium":
+		return `apiVersion: cilium.io/v2
+kind: CiliumClusterwideNetworkPolicy
+metadata:
+  name: dns
+spec:
+  endpointSelector: {}
+  enableDefaultDeny: {egress: false}
+  egress:
+    - toEndpoints:
+        - matchLabels: {k8s:io.kubernetes.pod.namespace: kube-system, k8s:k8s-app: kube-dns}
+      toPorts:
+        - ports: [{port: "53", protocol: ANY}]
+          rules:
+            dns: [{matchPattern: "*"}]
+---
+apiVersion: cilium.io/v2
+kind: CiliumClusterwideNetworkPolicy
+metadata:
+  name: no-metadata-api
+spec:
+  endpointSelector: {}
+  enableDefaultDeny: {egress: false}
+  egressDeny:
+    - toCIDR: [169.254.169.254/32]
+---
+apiVersion: cilium.io/v2
+kind: CiliumClusterwideNetworkPolicy
+metadata:
+  name: quarantine
+spec:
+  endpointSelector:
+    matchLabels: {quarantine: "true"}
+  ingressDeny:
+    - fromEntities: [cluster]
+`, 3
+	case "calico":
+		return `apiVersion: projectcalico.org/v3
+kind: Tier
+metadata:
+  name: security
+spec:
+  order: 100
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata:
+  name: security.quarantine
+spec:
+  tier: security
+  order: 10
+  selector: all()
+  types: [Ingress, Egress]
+  ingress:
+    - action: Deny
+      source:
+        selector: quarantine == 'true'
+        namespaceSelector: all()
+    - action: Pass
+  egress:
+    - action: Allow
+      protocol: UDP
+      destination:
+        selector: k8s-app == 'kube-dns'
+        namespaceSelector: projectcalico.org/name == 'kube-system'
+        ports: [53]
+    - action: Deny
+      destination:
+        nets: [169.254.169.254/32]
+    - action: Pass
+`, 2
+	}
+	return "", 0
 }
 
 // gatewayAllow admits the shared Gateway's data plane to a namespace's pods.
