@@ -98,9 +98,10 @@ type builtinInput struct {
 	Ingresses      []*model.Ingress      `json:"ingresses"`
 	IngressClasses []*model.IngressClass `json:"ingressClasses"`
 	Policies       []slimPolicy          `json:"networkPolicies"`
-	// ClusterPolicies and CiliumPolicies are kept whole: they are few.
+	// ClusterPolicies are kept whole: they are few.
 	ClusterPolicies []*model.ClusterPolicy `json:"clusterNetworkPolicies"`
-	CiliumPolicies  []*model.CiliumPolicy  `json:"ciliumNetworkPolicies"`
+	// CiliumPolicies: those the Cilium agent refuses, with what it refuses.
+	CiliumPolicies []slimCilium `json:"ciliumNetworkPolicies"`
 	ConfigMaps      []slimObject           `json:"configMaps"`
 	Monitors        []*model.Monitor       `json:"monitors"`
 	Gateways        []*model.Gateway       `json:"gateways"`
@@ -111,6 +112,13 @@ type builtinInput struct {
 	Endpoints          []string                  `json:"endpoints"`
 	Facts              *analyzer.Facts           `json:"facts"`
 	Config             analyzer.Config           `json:"config"`
+}
+
+// slimCilium is what built-in rules read of a Cilium policy: what the agent refuses.
+type slimCilium struct {
+	ID       string                  `json:"id"`
+	Invalid  bool                    `json:"invalid"`
+	Rejected []model.CiliumRejection `json:"rejected"`
 }
 
 // slimObject is an object's header without labels, and with annotations only where a
@@ -255,7 +263,7 @@ func (in *Input) builtin() *builtinInput {
 	b := &builtinInput{
 		Namespaces: in.Namespaces, Ingresses: in.Ingresses, IngressClasses: in.IngressClasses,
 		Endpoints: in.Endpoints, Config: in.Config, Monitors: in.Monitors, Gateways: in.Gateways,
-		BackendTLSPolicies: in.BackendTLSPolicies, ClusterPolicies: in.ClusterPolicies, CiliumPolicies: in.CiliumPolicies,
+		BackendTLSPolicies: in.BackendTLSPolicies, ClusterPolicies: in.ClusterPolicies, CiliumPolicies: []slimCilium{},
 		Workloads: make([]slimWorkload, len(in.Workloads)), ConfigMaps: []slimObject{}, Objects: make([]slimObject, len(in.Objects)),
 		Services: make([]slimService, len(in.Services)), Policies: make([]slimPolicy, len(in.Policies)),
 	}
@@ -268,6 +276,11 @@ func (in *Input) builtin() *builtinInput {
 	}
 	for i, w := range in.Workloads {
 		b.Workloads[i] = slimWorkload{ID: w.ID, Pos: w.Pos}
+	}
+	for _, p := range in.CiliumPolicies {
+		if len(p.Rejected) > 0 {
+			b.CiliumPolicies = append(b.CiliumPolicies, slimCilium{ID: p.ID, Invalid: p.Invalid, Rejected: p.Rejected})
+		}
 	}
 	// Routes: those whose facts say something (a parent missing or refusing, a backend
 	// missing, without its port, without a grant or blocked, a conflicting match). The
