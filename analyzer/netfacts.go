@@ -18,6 +18,8 @@ type NetFacts struct {
 	CiliumFQDNs []FQDNFacts `json:"ciliumFQDNs"`
 	// ShadowedRules lists rules that never decide any traffic (shadow.go).
 	ShadowedRules []ShadowedRule `json:"shadowedRules"`
+	// Orphans lists selectors of Cilium and Calico policies that match no pod.
+	Orphans []Orphan `json:"orphans"`
 	// Workloads maps a workload id to its isolation and DNS reachability.
 	Workloads map[string]*WorkloadFacts `json:"workloads"`
 	// IngressBackends maps an Ingress id to, per backend (index-aligned), whether the
@@ -110,6 +112,7 @@ func (f *Facts) netFacts() *NetFacts {
 	nf.PriorityOverlaps = r.priorityOverlaps(g)
 	nf.CiliumFQDNs = r.ciliumFQDNs(g, dnsPort)
 	nf.ShadowedRules = r.shadowedRules()
+	nf.Orphans = r.orphans(g, wlNS)
 	for _, n := range r.nodes {
 		if n.Workload == nil {
 			continue

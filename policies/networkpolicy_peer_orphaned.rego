@@ -3,7 +3,8 @@
 # description: |
 #   A from/to element admits the pods its selectors match (in a NetworkPolicy, or the
 #   namespaces and pods peers of a ClusterNetworkPolicy, AdminNetworkPolicy or
-#   BaselineAdminNetworkPolicy, whatever its action). One that matches no pod of
+#   BaselineAdminNetworkPolicy, whatever its action; fromEndpoints and toEndpoints of
+#   Cilium rules; the peer selector of Calico rules). One that matches no pod of
 #   the input admits nothing, so the traffic it was written for is denied. When the peer
 #   can only match pods of namespaces whose workloads the input shows (a podSelector
 #   alone, or a namespaceSelector pinned by kubernetes.io/metadata.name), this is almost
@@ -13,7 +14,7 @@
 #   peers and the assumed cluster DNS and ingress controller count as matches.
 # custom:
 #   severity: warning
-#   requires: [policies, clusterPolicies]
+#   requires: [policies, clusterPolicies, orphans]
 #   since: v0.1.0
 #   remediation: |
 #     Fix the labels of the podSelector or namespaceSelector so they match the pods meant,
@@ -143,4 +144,20 @@ _describe_cluster(peer) := sprintf("pods %s in namespaces %s", [
 	lib.selector_string(peer.pods.podSelector), lib.selector_string(peer.pods.namespaceSelector),
 ]) if {
 	peer.pods != null
+}
+
+report contains f if {
+	some o in input.facts.orphans
+	not o.subject
+	o.closed
+	msg := sprintf("%s peer %s matches no pod of the input", [o.where, o.selector])
+	f := lib.finding_hint(o.policy, o.pos, msg, "fix the labels so they match the pods this rule is meant for")
+}
+
+report contains f if {
+	some o in input.facts.orphans
+	not o.subject
+	not o.closed
+	msg := sprintf("%s peer %s matches no pod of the input: the pods may be deployed from other manifests", [o.where, o.selector])
+	f := lib.with_severity(lib.finding_hint(o.policy, o.pos, msg, "lint the other namespace's manifests together with this policy to check the peer"), "info")
 }

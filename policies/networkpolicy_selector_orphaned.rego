@@ -10,10 +10,11 @@
 #   ClusterNetworkPolicy, AdminNetworkPolicy or BaselineAdminNetworkPolicy is judged the
 #   same way: a warning when it names, by kubernetes.io/metadata.name, namespaces whose
 #   workloads the input holds and matches none of them; information when it may match
-#   namespaces the input does not show.
+#   namespaces the input does not show. The endpointSelector of a Cilium rule and the
+#   selector of a Calico policy are judged like a podSelector.
 # custom:
 #   severity: warning
-#   requires: [namespaces, policies, clusterPolicies]
+#   requires: [namespaces, policies, clusterPolicies, orphans]
 #   since: v0.1.0
 #   remediation: |
 #     Make the podSelector match the pod template labels of the workloads the policy is
@@ -95,3 +96,20 @@ _subject_why(sf) := ": the namespaces it selects may hold pods the input does no
 _subject_hint(sf) := "fix the labels so they match the pods this policy is meant for" if sf.closed
 
 _subject_hint(sf) := "lint the manifests of the namespaces it is meant for together with this policy" if not sf.closed
+
+report contains f if {
+	some o in input.facts.orphans
+	o.subject
+	msg := sprintf("%s %s matches no pod %s%s", [o.where, o.selector, _in(o.namespace), _orphan_why(o)])
+	f := lib.with_severity(lib.finding_hint(o.policy, o.pos, msg, _subject_hint(o)), _subject_severity(o))
+}
+
+_in("") := "of the input"
+
+_in(ns) := sprintf("in namespace %s", [ns]) if ns != ""
+
+_orphan_why(o) := "" if o.closed
+
+_orphan_why(o) := ": the input shows no workload it could select there, so the pods may be deployed from other manifests" if {
+	not o.closed
+}
