@@ -101,11 +101,11 @@ type builtinInput struct {
 	// ClusterPolicies are kept whole: they are few.
 	ClusterPolicies []*model.ClusterPolicy `json:"clusterNetworkPolicies"`
 	// CiliumPolicies: those the Cilium agent refuses, with what it refuses.
-	CiliumPolicies []slimCilium `json:"ciliumNetworkPolicies"`
-	ConfigMaps      []slimObject           `json:"configMaps"`
-	Monitors        []*model.Monitor       `json:"monitors"`
-	Gateways        []*model.Gateway       `json:"gateways"`
-	Routes          []slimRoute            `json:"routes"`
+	CiliumPolicies []slimCilium     `json:"ciliumNetworkPolicies"`
+	ConfigMaps     []slimObject     `json:"configMaps"`
+	Monitors       []*model.Monitor `json:"monitors"`
+	Gateways       []*model.Gateway `json:"gateways"`
+	Routes         []slimRoute      `json:"routes"`
 	// BackendTLSPolicies are kept whole: they are few, and small.
 	BackendTLSPolicies []*model.BackendTLSPolicy `json:"backendTLSPolicies"`
 	Objects            []slimObject              `json:"objects"`
