@@ -131,7 +131,7 @@ type Facts struct {
 // (METADATA custom.requires), so that a run computes only the facts its rules read.
 var FactKeys = []string{
 	"services", "backends", "routeConflicts", "replicaPeers", "monitors", "nodePortClaims",
-	"policies", "clusterPolicies", "priorityOverlaps", "ciliumFQDNs", "shadowedRules", "orphans", "workloads", "ingressBackends", "namespaces", "serviceReach", "dnsTarget", "ingressControllers",
+	"policies", "clusterPolicies", "priorityOverlaps", "ciliumFQDNs", "shadowedRules", "orphans", "namedPorts", "workloads", "ingressBackends", "namespaces", "serviceReach", "dnsTarget", "ingressControllers",
 	"dns", "expectations", "routes", "matchConflicts", "gateways",
 }
 
@@ -139,7 +139,7 @@ var FactKeys = []string{
 // are computed together, from the solver.
 func factGroup(key string) string {
 	switch key {
-	case "policies", "clusterPolicies", "priorityOverlaps", "ciliumFQDNs", "shadowedRules", "orphans", "workloads", "ingressBackends", "namespaces", "serviceReach", "dnsTarget", "ingressControllers":
+	case "policies", "clusterPolicies", "priorityOverlaps", "ciliumFQDNs", "shadowedRules", "orphans", "namedPorts", "workloads", "ingressBackends", "namespaces", "serviceReach", "dnsTarget", "ingressControllers":
 		return "net"
 	case "matchConflicts":
 		return "routes"

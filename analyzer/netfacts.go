@@ -18,8 +18,10 @@ type NetFacts struct {
 	CiliumFQDNs []FQDNFacts `json:"ciliumFQDNs"`
 	// ShadowedRules lists rules that never decide any traffic (shadow.go).
 	ShadowedRules []ShadowedRule `json:"shadowedRules"`
-	// Orphans lists selectors of Cilium and Calico policies that match no pod.
-	Orphans []Orphan `json:"orphans"`
+	// Orphans lists selectors of Cilium and Calico policies that match no pod, and
+	// NamedPorts their rules' named ports no pod declares.
+	Orphans    []Orphan         `json:"orphans"`
+	NamedPorts []NamedPortFacts `json:"namedPorts"`
 	// Workloads maps a workload id to its isolation and DNS reachability.
 	Workloads map[string]*WorkloadFacts `json:"workloads"`
 	// IngressBackends maps an Ingress id to, per backend (index-aligned), whether the
@@ -113,6 +115,7 @@ func (f *Facts) netFacts() *NetFacts {
 	nf.CiliumFQDNs = r.ciliumFQDNs(g, dnsPort)
 	nf.ShadowedRules = r.shadowedRules()
 	nf.Orphans = r.orphans(g, wlNS)
+	nf.NamedPorts = r.otherUndefinedPorts(g)
 	for _, n := range r.nodes {
 		if n.Workload == nil {
 			continue

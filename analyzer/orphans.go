@@ -149,3 +149,63 @@ func ciliumString(s *model.CiliumSelector) string {
 	}
 	return out
 }
+
+// NamedPortFacts is a named port of a Cilium or Calico rule that none of the pods it
+// resolves on declares: the subject's pods for ingress, the peers' for egress when the
+// input shows them all.
+type NamedPortFacts struct {
+	Policy string `json:"policy"`
+	Where  string `json:"where"`
+	UndefinedPort
+}
+
+// otherUndefinedPorts finds the named ports of Cilium and Calico rules no pod declares.
+func (r *Reach) otherUndefinedPorts(g *model.Graph) []NamedPortFacts {
+	out := []NamedPortFacts{}
+	add := func(policy, where string, ports []model.PolicyPort, egress bool, classes []*class) {
+		for _, u := range undefinedNamed(model.PolicyRule{Ports: ports}, egress, 0, classes) {
+			out = append(out, NamedPortFacts{Policy: policy, Where: where, UndefinedPort: u})
+		}
+	}
+	for _, p := range g.CiliumPolicies {
+		if p.Invalid || len(p.Rejected) > 0 {
+			continue
+		}
+		for ri, rule := range p.Rules {
+			subjects := r.ciliumRules[p.ID][ri]
+			for _, sec := range []struct {
+				name  string
+				items []model.CiliumPeerRule
+			}{{"ingress", rule.Ingress}, {"ingressDeny", rule.IngressDeny}} {
+				for i, it := range sec.items {
+					add(p.ID, fmt.Sprintf("%s.%s[%d]", rule.Where, sec.name, i), it.Ports, false, subjects)
+				}
+			}
+		}
+	}
+	selects := map[*model.CalicoPolicy][]*class{}
+	for _, c := range r.classes {
+		for _, t := range c.ingress.calico {
+			for _, cp := range t.policies {
+				selects[cp.p] = append(selects[cp.p], c)
+			}
+		}
+	}
+	for _, p := range g.CalicoPolicies {
+		if p.Invalid || p.HostOnly {
+			continue
+		}
+		subjects := selects[p]
+		for i, rule := range p.Ingress {
+			ports := rule.Destination.Ports
+			if len(rule.Protocols) == 1 { // the port names are looked up for the rule's protocol
+				ports = append([]model.PolicyPort{}, ports...)
+				for j := range ports {
+					ports[j].Protocol = rule.Protocols[0]
+				}
+			}
+			add(p.ID, fmt.Sprintf("ingress[%d]", i), ports, false, subjects)
+		}
+	}
+	return out
+}

@@ -7,10 +7,11 @@
 #   the rule admits nothing on it, and the traffic it was written for is dropped. Rules of
 #   cluster-wide policies (ClusterNetworkPolicy destinationNamedPort, AdminNetworkPolicy
 #   namedPort) name ports of any protocol: one no pod declares matches nothing, so an
-#   Accept accepts nothing and a Deny denies nothing.
+#   Accept accepts nothing and a Deny denies nothing. Named ports of the ingress rules
+#   of Cilium and Calico policies are resolved on the pods the rule applies to.
 # custom:
 #   severity: error
-#   requires: [policies, clusterPolicies]
+#   requires: [policies, clusterPolicies, namedPorts]
 #   since: v0.1.0
 #   remediation: |
 #     Use a port name the containers declare (with the same protocol), or the port number.
@@ -46,3 +47,10 @@ _dir(u) := "ingress" if not u.egress
 _protocol(u) := u.protocol if u.protocol != ""
 
 _protocol(u) := "any protocol" if u.protocol == ""
+
+report contains f if {
+	some n in input.facts.namedPorts
+	msg := sprintf("%s: named port %q (%s) is declared by none of %s", [n.where, n.name, _protocol(n), concat(", ", n.pods)])
+	hint := "use a port name the containers declare for this protocol, or the port number"
+	f := lib.with_related(lib.finding_hint(n.policy, n.pos, msg, hint), lib.related(n.pods, "declares no such port"))
+}

@@ -480,7 +480,7 @@ spec:
     matchLabels: {app: %[1]s}
   ingress:
     - fromEndpoints:
-        - matchLabels: {app: %[3]s-client}
+        - matchLabels: {app: %[3]s}
       toPorts:
         - ports: [{port: "8080", protocol: TCP}]
           rules:
