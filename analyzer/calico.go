@@ -358,16 +358,7 @@ func (cm *calicoMatcher) compile(np *model.Policy, p *model.CalicoPolicy, rule *
 func calicoPorts(ports []model.PolicyPort, protos []string) portSpec {
 	var ps portSpec
 	for _, p := range ports {
-		for _, proto := range protos {
-			switch {
-			case p.Port.IsStr:
-				ps.named = append(ps.named, namedPort{p.Port.Str, proto})
-			case p.EndPort > 0:
-				ps.fixed = ps.fixed.Union(PortsOf(proto, p.Port.Int, p.EndPort))
-			default:
-				ps.fixed = ps.fixed.Union(PortsOf(proto, p.Port.Int, p.Port.Int))
-			}
-		}
+		ps.add(p, protos)
 	}
 	return ps
 }

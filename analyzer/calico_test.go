@@ -1,11 +1,9 @@
 package analyzer_test
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/kubenet/kubenet/analyzer"
 	"github.com/kubenet/kubenet/model"
@@ -21,10 +19,7 @@ const k8sAllowClient = "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPoli
 // TestCalicoTruthTable: verdicts under Calico's policies and tiers, from Calico's
 // documentation of tiers, orders, actions and selectors.
 func TestCalicoTruthTable(t *testing.T) {
-	cases := []struct {
-		name, policies string
-		want           map[string]string
-	}{
+	checkVerdicts(t, []verdictCase{
 		{"a Calico Deny of lower order beats a NetworkPolicy allow (order 1000)",
 			k8sAllowClient + calicoNP("deny-client", "  order: 100\n  ingress:\n  - {action: Deny, source: {selector: app == 'client'}}\n"),
 			map[string]string{"client server": "", "job server": ""}},
@@ -64,25 +59,7 @@ func TestCalicoTruthTable(t *testing.T) {
 		{"the crd.projectcalico.org/v1 form reads the same",
 			"---\napiVersion: crd.projectcalico.org/v1\nkind: NetworkPolicy\nmetadata: {name: default.ns, namespace: app}\nspec:\n  selector: app == 'server'\n  ingress:\n  - {action: Allow, source: {selector: app == 'client'}}\n",
 			map[string]string{"client server": "all", "job server": ""}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			g := model.LoadBytes(model.Options{}, model.NamedData{Name: "c.yaml", Data: []byte(tierCluster + tc.policies)})
-			for _, p := range g.Problems {
-				require.NotEqual(t, model.Invalid, p.Kind, "%s: %s", p.Pos, p.Message)
-			}
-			r := analyzer.New(g, analyzer.DefaultConfig()).Reach()
-			for pair, want := range tc.want {
-				from, to, _ := strings.Cut(pair, " ")
-				got := r.Allowed(nodeNamed(t, r, from), nodeNamed(t, r, to))
-				gotS := got.String()
-				if got.IsEmpty() {
-					gotS = ""
-				}
-				assert.Equal(t, want, gotS, pair)
-			}
-		})
-	}
+	})
 }
 
 // TestCalicoExplain: a Calico verdict names the rule, or the end of the tier, that

@@ -268,20 +268,26 @@ func ciliumPorts(ports []model.PolicyPort) portSpec {
 		if p.Protocol == "" {
 			protos = protocols[:]
 		}
-		for _, proto := range protos {
-			switch {
-			case p.Port == nil:
-				ps.fixed = ps.fixed.Union(PortsOf(proto, 1, 65535))
-			case p.Port.IsStr:
-				ps.named = append(ps.named, namedPort{p.Port.Str, proto})
-			case p.EndPort > 0:
-				ps.fixed = ps.fixed.Union(PortsOf(proto, p.Port.Int, p.EndPort))
-			default:
-				ps.fixed = ps.fixed.Union(PortsOf(proto, p.Port.Int, p.Port.Int))
-			}
-		}
+		ps.add(p, protos)
 	}
 	return ps
+}
+
+// add adds port p, on each of protos, to the spec: a name, a range, a number, or
+// every port of the protocol when p has none.
+func (ps *portSpec) add(p model.PolicyPort, protos []string) {
+	for _, proto := range protos {
+		switch {
+		case p.Port == nil:
+			ps.fixed = ps.fixed.Union(PortsOf(proto, 1, 65535))
+		case p.Port.IsStr:
+			ps.named = append(ps.named, namedPort{p.Port.Str, proto})
+		case p.EndPort > 0:
+			ps.fixed = ps.fixed.Union(PortsOf(proto, p.Port.Int, p.EndPort))
+		default:
+			ps.fixed = ps.fixed.Union(PortsOf(proto, p.Port.Int, p.Port.Int))
+		}
+	}
 }
 
 // clusterwideIsolated reports whether a CiliumClusterwideNetworkPolicy isolates the

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/kubenet/kubenet/analyzer"
 	"github.com/kubenet/kubenet/model"
@@ -22,10 +21,7 @@ func cnp(name, body string) string {
 // policy code give (docs/reachability.md lists them).
 func TestCiliumTruthTable(t *testing.T) {
 	svc := "---\napiVersion: v1\nkind: Service\nmetadata: {name: server, namespace: app}\nspec:\n  selector: {app: server}\n  ports: [{port: 80, targetPort: 8080}]\n"
-	cases := []struct {
-		name, policies string
-		want           map[string]string
-	}{
+	checkVerdicts(t, []verdictCase{
 		{"fromEndpoints stays in the policy's namespace",
 			cnp("a", "  ingress:\n  - fromEndpoints: [{matchLabels: {app: client}}]\n  - fromEndpoints: [{matchLabels: {app: job}}]\n"),
 			map[string]string{"client server": "all", "job server": "", "External server": ""}},
@@ -72,25 +68,7 @@ func TestCiliumTruthTable(t *testing.T) {
 		{"specs are rules of their own",
 			"---\napiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: a, namespace: app}\nspecs:\n- endpointSelector: {matchLabels: {app: server}}\n  ingress: [{fromEndpoints: [{matchLabels: {app: client}}]}]\n- endpointSelector: {matchLabels: {app: client}}\n  ingress: [{fromEndpoints: [{matchLabels: {app: server}}]}]\n",
 			map[string]string{"client server": "all", "server client": "all", "job client": ""}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			g := model.LoadBytes(model.Options{}, model.NamedData{Name: "c.yaml", Data: []byte(tierCluster + tc.policies)})
-			for _, p := range g.Problems {
-				require.NotEqual(t, model.Invalid, p.Kind, "%s: %s", p.Pos, p.Message)
-			}
-			r := analyzer.New(g, analyzer.DefaultConfig()).Reach()
-			for pair, want := range tc.want {
-				from, to, _ := strings.Cut(pair, " ")
-				got := r.Allowed(nodeNamed(t, r, from), nodeNamed(t, r, to))
-				gotS := got.String()
-				if got.IsEmpty() {
-					gotS = ""
-				}
-				assert.Equal(t, want, gotS, pair)
-			}
-		})
-	}
+	})
 }
 
 func nodeNamed(t *testing.T, r *analyzer.Reach, name string) *analyzer.Node {

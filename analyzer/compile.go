@@ -199,16 +199,7 @@ func compilePorts(ports []model.PolicyPort) portSpec {
 	}
 	var ps portSpec
 	for _, p := range ports {
-		switch {
-		case p.Port == nil:
-			ps.fixed = ps.fixed.Union(PortsOf(p.Protocol, 1, 65535))
-		case p.Port.IsStr:
-			ps.named = append(ps.named, namedPort{p.Port.Str, p.Protocol})
-		case p.EndPort > 0:
-			ps.fixed = ps.fixed.Union(PortsOf(p.Protocol, p.Port.Int, p.EndPort))
-		default:
-			ps.fixed = ps.fixed.Union(PortsOf(p.Protocol, p.Port.Int, p.Port.Int))
-		}
+		ps.add(p, []string{p.Protocol})
 	}
 	return ps
 }

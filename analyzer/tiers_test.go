@@ -70,12 +70,7 @@ spec:
 		return "---\n" + fmt.Sprintf(serverIngress, name, tier, prio, rules)
 	}
 	allowSameNS := "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np, namespace: app}\nspec:\n  podSelector: {matchLabels: {app: server}}\n  ingress: [{from: [{podSelector: {matchLabels: {app: client}}}]}]\n"
-	cases := []struct {
-		name     string
-		policies string
-		// want maps "from to" to the allowed ports.
-		want map[string]string
-	}{
+	checkVerdicts(t, []verdictCase{
 		{"Admin Deny beats a NetworkPolicy Allow",
 			allowSameNS + cnp("deny", "Admin", 1, "  - {action: Deny, from: [{namespaces: {}}]}\n"),
 			map[string]string{"client server": "", "job server": ""}},
@@ -106,7 +101,19 @@ spec:
 		{"other networks match addresses outside the pods only",
 			"---\napiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata: {name: egress}\nspec:\n  tier: Admin\n  priority: 1\n  subject: {namespaces: {matchLabels: {kubernetes.io/metadata.name: batch}}}\n  egress:\n  - {action: Deny, to: [{networks: [10.0.0.0/8]}]}\n",
 			map[string]string{"job server": "all", "job External": ""}},
-	}
+	})
+}
+
+// verdictCase is one row of a truth table: policies added to tierCluster, and the ports
+// each "from to" pair must be allowed ("" for none, "all" for every port).
+type verdictCase struct {
+	name, policies string
+	want           map[string]string
+}
+
+// checkVerdicts runs a truth table.
+func checkVerdicts(t *testing.T, cases []verdictCase) {
+	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			g := model.LoadBytes(model.Options{}, model.NamedData{Name: "c.yaml", Data: []byte(tierCluster + tc.policies)})
@@ -114,18 +121,9 @@ spec:
 				require.NotEqual(t, model.Invalid, p.Kind, "%s: %s", p.Pos, p.Message)
 			}
 			r := analyzer.New(g, analyzer.DefaultConfig()).Reach()
-			node := func(name string) *analyzer.Node {
-				for _, n := range r.Nodes() {
-					if n.ID == name || (n.Workload != nil && n.Workload.Name == name) {
-						return n
-					}
-				}
-				t.Fatalf("no node %s", name)
-				return nil
-			}
 			for pair, want := range tc.want {
 				from, to, _ := strings.Cut(pair, " ")
-				got := r.Allowed(node(from), node(to))
+				got := r.Allowed(nodeNamed(t, r, from), nodeNamed(t, r, to))
 				gotS := got.String()
 				if got.IsEmpty() {
 					gotS = ""

@@ -206,19 +206,7 @@ func (c *docCtx) ciliumSelector(keyNode, n *yaml.Node, where string) CiliumSelec
 			key := s.key(k)
 			s.MatchLabels[key] = v
 		}
-		for i, e := range c.seq(val(n, "matchExpressions"), where+".matchExpressions") {
-			w := fmt.Sprintf("%s.matchExpressions[%d]", where, i)
-			if !c.mapping(e, w) {
-				continue
-			}
-			key, _ := c.str(val(e, "key"), w+".key")
-			op, _ := c.str(val(e, "operator"), w+".operator")
-			var values []string
-			for _, v := range c.stringList(val(e, "values"), w+".values") {
-				values = append(values, v.Value)
-			}
-			s.MatchExpressions = append(s.MatchExpressions, Requirement{Key: s.key(key), Operator: op, Values: values})
-		}
+		s.MatchExpressions = c.requirements(n, where, s.key)
 	}
 	before := len(c.res.problems)
 	if err := s.compile(); err != nil && len(c.res.problems) == before {

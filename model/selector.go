@@ -103,6 +103,25 @@ func SubsetOf(sel, l map[string]string) bool {
 	return true
 }
 
+// requirements reads the matchExpressions of selector n, each key through key.
+func (c *docCtx) requirements(n *yaml.Node, where string, key func(string) string) []Requirement {
+	var out []Requirement
+	for i, e := range c.seq(val(n, "matchExpressions"), where+".matchExpressions") {
+		w := fmt.Sprintf("%s.matchExpressions[%d]", where, i)
+		if !c.mapping(e, w) {
+			continue
+		}
+		k, _ := c.str(val(e, "key"), w+".key")
+		op, _ := c.str(val(e, "operator"), w+".operator")
+		var values []string
+		for _, v := range c.stringList(val(e, "values"), w+".values") {
+			values = append(values, v.Value)
+		}
+		out = append(out, Requirement{Key: key(k), Operator: op, Values: values})
+	}
+	return out
+}
+
 // selector reads a metav1.LabelSelector; a null or absent one is empty (selects all).
 func (c *docCtx) selector(keyNode, n *yaml.Node, where string) Selector {
 	s := Selector{Pos: c.pos(keyNode)}
@@ -114,19 +133,7 @@ func (c *docCtx) selector(keyNode, n *yaml.Node, where string) Selector {
 		lk, lv := field(n, "matchLabels")
 		s.MatchLabels = c.stringMap(lv, where+".matchLabels")
 		c.validateLabels(lk, lv, s.MatchLabels, where+".matchLabels")
-		for i, e := range c.seq(val(n, "matchExpressions"), where+".matchExpressions") {
-			w := fmt.Sprintf("%s.matchExpressions[%d]", where, i)
-			if !c.mapping(e, w) {
-				continue
-			}
-			key, _ := c.str(val(e, "key"), w+".key")
-			op, _ := c.str(val(e, "operator"), w+".operator")
-			var values []string
-			for _, v := range c.stringList(val(e, "values"), w+".values") {
-				values = append(values, v.Value)
-			}
-			s.MatchExpressions = append(s.MatchExpressions, Requirement{Key: key, Operator: op, Values: values})
-		}
+		s.MatchExpressions = c.requirements(n, where, func(k string) string { return k })
 	}
 	if err := s.compile(); err != nil && len(c.res.problems) == before {
 		c.fail(orNode(keyNode, n), "%s is not a valid label selector: %v", where, err)
