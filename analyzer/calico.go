@@ -239,13 +239,21 @@ func (cm *calicoMatcher) entity(p *model.CalicoPolicy, e *model.CalicoEntityRule
 		}
 		return p.Global || c.ns == p.Namespace
 	}
+	// A selector that matches a network set (its labels) matches its addresses.
+	if !pod && e.Selector != nil && cm.networkSet(p, e) {
+		return !c.hostNet && (e.Nets == nil || netsMatch(e.Nets, c))
+	}
 	if e.Selector != nil && (!inScope() || !e.Selector.Matches(cm.podLabels(c))) {
 		return false
 	}
 	if e.NotSelector != nil && inScope() && e.NotSelector.Matches(cm.podLabels(c)) {
 		return false
 	}
-	if e.NamespaceSelector != nil && e.Selector == nil && e.NotSelector == nil && !inScope() {
+	// Selectors and namespaceSelector are scoped: to the policy's namespace, or to the
+	// namespaces namespaceSelector picks. Only a GlobalNetworkPolicy's notSelector
+	// without namespaceSelector also matches outside the cluster's pods.
+	scoped := e.NamespaceSelector != nil || (e.NotSelector != nil && !p.Global)
+	if scoped && !inScope() {
 		return false
 	}
 	if e.Nets != nil && !netsMatch(e.Nets, c) {
@@ -287,6 +295,14 @@ func (cm *calicoMatcher) behind(ref *model.ObjectRef, ns string, c *class) bool 
 		ns = ref.Namespace
 	}
 	s := cm.g.Service(ns, ref.Name)
+	if s == nil && ns == cm.r.cfg.DNS.Namespace && ref.Name == "kube-dns" {
+		for _, n := range cm.r.DNS { // the cluster DNS kubenet assumes
+			if n.class == c {
+				return true
+			}
+		}
+		return false
+	}
 	if s == nil || s.Selector == nil {
 		return c.external // its endpoints are addresses, or unknown
 	}
@@ -322,10 +338,11 @@ func (cm *calicoMatcher) compile(np *model.Policy, p *model.CalicoPolicy, rule *
 	}
 	a.externalOnly = !a.hostNets
 	cr := &calicoRule{a: a, action: rule.Action, index: i, rule: rule}
-	if selfE.Selector != nil || selfE.NotSelector != nil || selfE.NamespaceSelector != nil || selfE.Service != nil || selfE.ServiceAccounts {
+	if selfE.Selector != nil || selfE.NotSelector != nil || selfE.NamespaceSelector != nil || selfE.Service != nil || selfE.ServiceAccounts ||
+		selfE.Nets != nil || selfE.NotNets != nil {
 		cr.self = newBitset(len(cm.r.classes))
-		self := &model.CalicoEntityRule{Selector: selfE.Selector, NotSelector: selfE.NotSelector,
-			NamespaceSelector: selfE.NamespaceSelector, Service: selfE.Service, ServiceAccounts: selfE.ServiceAccounts}
+		self := &model.CalicoEntityRule{Selector: selfE.Selector, NotSelector: selfE.NotSelector, NamespaceSelector: selfE.NamespaceSelector,
+			Service: selfE.Service, ServiceAccounts: selfE.ServiceAccounts, Nets: selfE.Nets, NotNets: selfE.NotNets}
 		for _, c := range cm.candidates(p, self) {
 			if !c.external && cm.entity(p, self, c, allow) {
 				cr.self.set(c.idx)
@@ -525,6 +542,30 @@ func (c *class) calicoGlobal() bool {
 			if p.p.Global {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// networkSet reports whether an entity rule's selector matches a Calico network set
+// in its scope: NetworkSets of the namespaces it covers, GlobalNetworkSets for a
+// GlobalNetworkPolicy (or namespaceSelector global()).
+func (cm *calicoMatcher) networkSet(p *model.CalicoPolicy, e *model.CalicoEntityRule) bool {
+	for _, ns := range cm.g.CalicoNetworkSets {
+		if ns.Invalid || !e.Selector.Matches(ns.Labels) {
+			continue
+		}
+		switch {
+		case ns.Namespace == "":
+			if (e.NamespaceSelector == nil && p.Global) || (e.NamespaceSelector != nil && e.NamespaceSelector.Global) {
+				return true
+			}
+		case e.NamespaceSelector != nil:
+			if !e.NamespaceSelector.Global && e.NamespaceSelector.Matches(cm.nsLabels(ns.Namespace)) {
+				return true
+			}
+		case p.Global || ns.Namespace == p.Namespace:
+			return true
 		}
 	}
 	return false

@@ -251,6 +251,12 @@ func (cm *ciliumMatcher) service(a *admit, ref model.CiliumService) {
 			}
 		}
 	}
+	if !found && (ref.Namespace == cm.r.cfg.DNS.Namespace || ref.Namespace == "") && ref.Name == "kube-dns" {
+		for _, n := range cm.r.DNS { // the cluster DNS kubenet assumes
+			a.peers.set(n.class.idx)
+		}
+		found = true
+	}
 	if !found {
 		a.open = true
 	}

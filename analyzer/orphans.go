@@ -92,7 +92,7 @@ func (r *Reach) orphans(g *model.Graph, wlNS map[string]int) []Orphan {
 				if dir == "egress" {
 					e = &rules[i].Destination
 				}
-				if e.Selector == nil || e.Selector.All || calico.entityMatchesAny(p, e) {
+				if e.Selector == nil || e.Selector.All || calico.entityMatchesAny(p, e) || calico.networkSet(p, e) {
 					continue
 				}
 				out = append(out, Orphan{Policy: p.ID, Where: fmt.Sprintf("%s[%d]", dir, i), Selector: e.Selector.Source, Pos: e.Selector.Pos,

@@ -247,9 +247,14 @@ func (r *Reach) shadowSide(c *class, sd *side, isolated, egress bool, note func(
 			r.record(st, sr)
 		}
 	}
-	// Calico's tiers; the default tier holds the NetworkPolicies.
+	// Calico's tiers; the default tier holds the NetworkPolicies, and without Calico
+	// policies there the NetworkPolicy tier comes at its place.
 	npWalked := false
 	for _, t := range sd.calico {
+		if !npWalked && !t.dflt && t.order > model.CalicoDefaultTierOrder {
+			npWalked = true
+			r.shadowNP(c, sd, isolated, st, dst, note)
+		}
 		tier := st.clone()
 		hasPass := false
 		var first *shadowRule
@@ -289,6 +294,9 @@ func (r *Reach) shadowSide(c *class, sd *side, isolated, egress bool, note func(
 				hasPass = hasPass || cr.action == "Pass"
 				live, by := r.check(tier, sr)
 				note(sr, live, by, c)
+				if cr.rule.Source.Ports != nil {
+					continue // source ports kubenet cannot see: it decides only some of that traffic
+				}
 				r.record(tier, sr)
 				if sr.final {
 					r.record(st, sr)
@@ -302,19 +310,29 @@ func (r *Reach) shadowSide(c *class, sd *side, isolated, egress bool, note func(
 			st.ended = &shadowRule{policy: first.policy, name: fmt.Sprintf("the end of Calico tier %s (its policies select the pods)", t.name), pos: first.pos}
 		}
 	}
-	// The NetworkPolicy tier: Cilium's denies win over every allow.
+	if !npWalked {
+		r.shadowNP(c, sd, isolated, st, dst, note)
+	}
+}
+
+// shadowNP walks the NetworkPolicy tier of a side: Cilium's denies win over every
+// allow; an isolated side's tier decides everything, for the tiers after it.
+func (r *Reach) shadowNP(c *class, sd *side, isolated bool, st *shadowState, dst func(*class) *class, note func(*shadowRule, bool, *shadowRule, *class)) {
 	np := st.clone()
 	for _, a := range sd.denies {
-		a := a
 		r.record(np, r.admitRule(a, dst))
 	}
 	for _, a := range sd.admits {
-		if a.where == "" && (npWalked || (st.ended == nil && np.unseen.IsEmpty() && len(np.decided) == 0)) {
-			continue // NetworkPolicies walked in Calico's default tier, or with nothing before them
+		if a.where == "" && st.ended == nil && np.unseen.IsEmpty() && len(np.decided) == 0 {
+			continue // NetworkPolicies with nothing before them
 		}
 		sr := r.admitRule(a, dst)
 		live, by := r.check(np, sr)
 		note(sr, live, by, c)
+	}
+	if isolated && st.ended == nil && len(sd.policies) > 0 {
+		p := mostSpecific(sd.policies)
+		st.ended = &shadowRule{policy: p.ID, name: fmt.Sprintf("the NetworkPolicy tier (%s isolates the pods)", p.ID), pos: p.Pos}
 	}
 }
 

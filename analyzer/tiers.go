@@ -579,8 +579,14 @@ func (r *Reach) sharedSubjects(a, b *model.ClusterPolicy) []string {
 // direction), with different actions that certainly match common traffic.
 func overlappingRules(a, b [2][]*tierRule) (PriorityOverlap, bool) {
 	for dir := range 2 {
-		for _, x := range a[dir] {
-			for _, y := range b[dir] {
+		for i, x := range a[dir] {
+			if coveredBefore(a[dir][:i]) {
+				break
+			}
+			for j, y := range b[dir] {
+				if coveredBefore(b[dir][:j]) {
+					break
+				}
 				if x.action == y.action || !peersOverlap(x, y) || !portsOverlap(x.ports, y.ports) {
 					continue
 				}
@@ -632,6 +638,17 @@ func portsOverlap(x, y portSpec) bool {
 	}
 	for _, n := range x.named {
 		if slices.Contains(y.named, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// coveredBefore reports whether one of the earlier rules of a policy matches every pod
+// on every port: no later rule of it decides anything.
+func coveredBefore(rules []*tierRule) bool {
+	for _, t := range rules {
+		if (t.everyPod || t.allPods) && t.ports.all {
 			return true
 		}
 	}

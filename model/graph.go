@@ -83,7 +83,9 @@ type Graph struct {
 	// CalicoTiers its Tiers.
 	CalicoPolicies []*CalicoPolicy
 	CalicoTiers    []*CalicoTier
-	ConfigMaps     []*ConfigMap
+	// CalicoNetworkSets are Calico's NetworkSets and GlobalNetworkSets.
+	CalicoNetworkSets []*CalicoNetworkSet
+	ConfigMaps        []*ConfigMap
 	// Monitors are the Prometheus operator's ServiceMonitors and PodMonitors.
 	Monitors []*Monitor
 	// The Gateway API: classes, Gateways, ListenerSets, routes of every kind and

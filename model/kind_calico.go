@@ -85,6 +85,33 @@ type CalicoEntityRule struct {
 	NotPorts []PolicyPort `json:"notPorts"`
 }
 
+// CalicoNetworkSet is a Calico NetworkSet (namespaced) or GlobalNetworkSet: labelled
+// addresses outside the cluster, which rule selectors match like endpoints.
+type CalicoNetworkSet struct {
+	Object
+	Nets []string `json:"nets"`
+}
+
+// buildCalicoNetworkSet reads a NetworkSet or GlobalNetworkSet.
+func buildCalicoNetworkSet(c *docCtx, o *Object, n *yaml.Node) entity {
+	s := &CalicoNetworkSet{Object: *o}
+	c.obj = &s.Object
+	if spec := val(n, "spec"); c.mapping(spec, "spec") {
+		for _, v := range c.stringList(val(spec, "nets"), "spec.nets") {
+			s.Nets = append(s.Nets, v.Value)
+		}
+	}
+	return s
+}
+
+// object returns the set's header.
+func (s *CalicoNetworkSet) object() *Object { return &s.Object }
+
+// addTo lists the set in the graph.
+func (s *CalicoNetworkSet) addTo(a *assembly) {
+	a.g.CalicoNetworkSets = append(a.g.CalicoNetworkSets, s)
+}
+
 // CalicoTier is a Calico Tier: the order of its policies' tier, and what happens to
 // traffic its policies select but no rule decides (Deny, or Pass to the next tier).
 type CalicoTier struct {

@@ -124,7 +124,7 @@ func buildCiliumPolicy(c *docCtx, o *Object, n *yaml.Node) entity {
 			p.Rules = append(p.Rules, r)
 		}
 	}
-	if val(n, "spec") == nil && val(n, "specs") == nil {
+	if isNull(val(n, "spec")) && isNull(val(n, "specs")) {
 		c.failAt(o.Pos, "a %s needs spec or specs", o.Kind)
 	}
 	p.Rejected = ciliumRejections(p.Rules)
