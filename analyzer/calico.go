@@ -403,10 +403,24 @@ func (t *calicoTier) items(s *side, isolated bool) []calicoItem {
 	if isolated {
 		k = 1
 	}
-	if !t.done[k] {
-		t.sorted[k], t.done[k] = t.sortItems(s, isolated), true
+	if !t.done[k] { // sortCalicoItems did not run: a side built outside solve
+		return t.sortItems(s, isolated)
 	}
 	return t.sorted[k]
+}
+
+// sortCalicoItems sorts, once the sides are complete, each Calico tier's items: the
+// facts are computed side by side and only read them.
+func (r *Reach) sortCalicoItems() {
+	for _, c := range r.classes {
+		for _, s := range []*side{&c.ingress, &c.egress} {
+			for _, t := range s.calico {
+				for k, isolated := range []bool{false, true} {
+					t.sorted[k], t.done[k] = t.sortItems(s, isolated), true
+				}
+			}
+		}
+	}
 }
 
 func (t *calicoTier) sortItems(s *side, isolated bool) []calicoItem {

@@ -34,8 +34,9 @@ type DNSReach struct {
 	// namespaceSelector peer, or every destination): pods are reached through Service
 	// names, so the pods need DNS. With ipBlock peers only they may connect by address.
 	PodPeers bool `json:"podPeers"`
-	// DeniedBy names the cluster-wide Deny rule that denies DNS, when one does; Policy
-	// and Pos are then that policy and rule.
+	// DeniedBy names the rule of another kind than NetworkPolicy that denies DNS, when
+	// one does (a cluster-wide Deny, a Calico rule or the end of a Calico tier, a Cilium
+	// deny); Policy and Pos are then that policy and rule.
 	DeniedBy string `json:"deniedBy"`
 	// Policy is the policy to change (the most specific egress policy), and Fix the rule to add.
 	Policy string    `json:"policy"`

@@ -104,6 +104,7 @@ func (r *Reach) applyPolicies(g *model.Graph) {
 	r.applyCiliumPolicies(g, byNS)
 	r.applyCalicoPolicies(g, byNS)
 	r.applyClusterPolicies(g, &m)
+	r.sortCalicoItems()
 }
 
 // peerMatcher finds the classes a from/to element matches, once per distinct element.

@@ -136,13 +136,19 @@ func (r *Reach) Explain(from, to *Node, proto string, port int) Explanation {
 func explainSide(isolated bool, sd *side, self, peer, dst *class, proto string, port int) Side {
 	s := Side{Isolated: isolated, Policies: sd.policies}
 	s.tiers(sd, self, peer, dst, proto, port)
-	if s.Decided != nil || s.CalicoDecided != nil {
+	if (s.Decided != nil && s.Decided.Policy.Tier == model.TierAdmin) || s.CalicoDecided != nil {
 		return s
 	}
 	for _, a := range sd.denies {
 		if ps := a.ports.resolve(dst); a.matches(peer) && ps.Contains(proto, port) {
 			s.Denied = append(s.Denied, a.ref(ps))
 		}
+	}
+	if len(s.Denied) > 0 {
+		s.Decided = nil // the NetworkPolicy tier's denies come before the Baseline tier
+	}
+	if s.Decided != nil {
+		return s
 	}
 	if !isolated {
 		return s

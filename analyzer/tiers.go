@@ -176,7 +176,7 @@ func (s *side) npTier(isolated bool, rest PortSet, peer, dst *class) (allowed, n
 	return PortSet{}, rest.Minus(denied)
 }
 
-// tierDecision is the cluster-wide rule that decides one port of one side, or nil when
+// decision is the cluster-wide rule that decides one port of the side, or nil when
 // the NetworkPolicies (isolated) or the default decide it; passed lists the Admin-tier
 // Pass rules met first.
 func (s *side) decision(isolated bool, peer, dst *class, proto string, port int) (decided *tierRule, passed []*tierRule) {
