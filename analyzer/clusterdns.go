@@ -109,7 +109,8 @@ func (r *Reach) dnsReach(src *class, out []*admit, policies []*model.Policy, por
 			}
 		}
 		for _, a := range out {
-			if a.external && a.ports.resolve(r.external).Contains(proto, port) {
+			// Cilium's CIDRs never match pods; an ipBlock may, on some CNIs.
+			if a.external && !a.externalOnly && a.ports.resolve(r.external).Contains(proto, port) {
 				return DNSIPBlock
 			}
 		}

@@ -28,6 +28,10 @@ type ServicePortReach struct {
 	// of the input, no ingress controller, no Gateway's data plane and no external
 	// address.
 	Unreachable bool `json:"unreachable"`
+	// Policies, when Unreachable, lists the policies (of any kind) that deny the first
+	// pod judged the traffic from outside the cluster and from the ingress controller:
+	// what to change.
+	Policies []string `json:"policies"`
 }
 
 // backendReach checks, for each backend of ing, that an ingress controller reaches the
@@ -106,11 +110,16 @@ func (f *Facts) serviceReach(s *model.Service, clients bitset, pfs map[string]*P
 		return out
 	}
 	for i, sp := range s.Ports {
+		out[i].Policies = []string{}
 		admitted, checked := false, false
+		var first endpoint
 		for e := range f.endpoints(s, sp) {
 			if !e.ok || e.node.HostNetwork || !e.node.Workload.ContainersKnown {
 				admitted = true // nothing to judge: other rules speak of it
 				break
+			}
+			if !checked {
+				first = e
 			}
 			checked = true
 			if f.Reach().admitsAnyClient(e.node.class, sp.Protocol, e.port, clients, pfs) {
@@ -119,6 +128,20 @@ func (f *Facts) serviceReach(s *model.Service, clients bitset, pfs map[string]*P
 			}
 		}
 		out[i].Unreachable = checked && !admitted
+		if out[i].Unreachable {
+			r := f.Reach()
+			ids := map[string]bool{}
+			// What denies the outside world, and a pod of the cluster (the ingress
+			// controller's): other kinds decide them apart.
+			from := []*Node{r.Node(ExternalID)}
+			if len(r.Ingress) > 0 {
+				from = append(from, r.Ingress[0])
+			}
+			for _, n := range from {
+				r.Explain(n, first.node, sp.Protocol, first.port).blockingPolicies(ids)
+			}
+			out[i].Policies = slices.Sorted(maps.Keys(ids))
+		}
 	}
 	return out
 }

@@ -26,5 +26,8 @@ report contains f if {
 		lib.port_label(port), concat(", ", input.facts.services[svc.id].selects), port.targetPort,
 	])
 	hint := "add an ingress rule admitting the Service's clients on the targetPort"
-	f := lib.with_related(lib.finding_hint(svc.id, port.targetPortPos, msg, hint), lib.related(input.facts.services[svc.id].selects, "the selected pods"))
+	f := lib.with_related(lib.finding_hint(svc.id, port.targetPortPos, msg, hint), array.concat(
+		lib.related(input.facts.services[svc.id].selects, "the selected pods"),
+		lib.related(sr.policies, "denies the clients on this port"),
+	))
 }
