@@ -77,7 +77,8 @@ type CiliumPeerRule struct {
 	// kube-apiserver, all, ingress, health, init, unmanaged, none.
 	Entities []string `json:"entities"`
 	// CIDRs are fromCIDR/toCIDR and the cidr of fromCIDRSet/toCIDRSet (except ignored):
-	// addresses outside the cluster's pods and nodes.
+	// addresses outside the cluster's pods and nodes; "" for a CIDR group or
+	// fromGroups/toGroups, addresses kubenet does not see.
 	CIDRs []string `json:"cidrs"`
 	// Nodes is fromNodes / toNodes: nodes, whose addresses host-network pods share.
 	Nodes []CiliumSelector `json:"nodes"`
@@ -289,7 +290,9 @@ func (c *docCtx) ciliumPeerRules(n *yaml.Node, where, dir string, deny bool) []C
 				r.Nodes = append(r.Nodes, c.ciliumSelector(nil, sn, fmt.Sprintf("%s.%sNodes[%d]", w, dir, j)))
 			}
 		}
-		l3(dir + "Groups")
+		if v, ok := l3(dir + "Groups"); ok && !isNull(v) && len(v.Content) > 0 {
+			r.CIDRs = append(r.CIDRs, "") // cloud provider groups: addresses kubenet does not see
+		}
 		if dir == "to" {
 			if v, ok := l3("toServices"); ok {
 				for j, sn := range c.seq(v, w+".toServices") {
