@@ -25,7 +25,7 @@ type ShadowedRule struct {
 	By       string    `json:"by"`
 	ByPolicy string    `json:"byPolicy"`
 	ByPos    model.Pos `json:"byPos"`
-	// Pods lists the workloads it applies to (at most five, then a count).
+	// Pods lists workloads it applies to: the first five by id.
 	Pods []string `json:"pods"`
 }
 
@@ -210,9 +210,7 @@ func (r *Reach) shadowedRules() []ShadowedRule {
 			continue
 		}
 		sort.Strings(v.pods)
-		if len(v.pods) > 5 {
-			v.pods = append(v.pods[:5], fmt.Sprintf("and %d more", len(v.pods)-5))
-		}
+		v.pods = v.pods[:min(len(v.pods), 5)]
 		out = append(out, ShadowedRule{Policy: v.sr.policy, Rule: v.sr.name, Pos: v.sr.pos, By: v.by.name, ByPolicy: v.by.policy,
 			ByPos: v.by.pos, Pods: v.pods})
 	}

@@ -505,7 +505,7 @@ type PriorityOverlap struct {
 	OtherAction string    `json:"otherAction"`
 	RulePos     model.Pos `json:"rulePos"`
 	OtherPos    model.Pos `json:"otherPos"`
-	// Subjects lists the workloads both policies apply to (at most five, then a count).
+	// Subjects lists workloads both policies apply to: the first five by id.
 	Subjects []string `json:"subjects"`
 }
 
@@ -569,10 +569,7 @@ func (r *Reach) sharedSubjects(a, b *model.ClusterPolicy) []string {
 		}
 	}
 	slices.Sort(out)
-	if len(out) > 5 {
-		out = append(out[:5], fmt.Sprintf("and %d more", len(out)-5))
-	}
-	return out
+	return out[:min(len(out), 5)]
 }
 
 // overlappingRules returns the first pair of rules, one of each policy (rules given per

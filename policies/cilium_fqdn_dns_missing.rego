@@ -22,14 +22,22 @@ import data.kubenet.lib
 
 report contains f if {
 	some ff in input.facts.ciliumFQDNs
-	msg := sprintf("%s: toFQDNs %s matches nothing for %s, whose egress has no rule with DNS rules (toPorts.rules.dns) towards the cluster DNS on %d: Cilium's DNS proxy never learns the addresses%s", [
-		ff.where, concat(", ", ff.names), concat(", ", ff.workloads), ff.port, _denied(ff),
+	msg := sprintf("%s: toFQDNs %s matches nothing: the egress of the pods it applies to has no rule with DNS rules (toPorts.rules.dns) towards the cluster DNS on %d, so Cilium's DNS proxy never learns the addresses%s", [
+		ff.where, concat(", ", ff.names), ff.port, _denied(ff),
 	])
 	f := lib.with_related(lib.finding_hint(ff.policy, ff.pos, msg, _hint(ff.port)), lib.related(ff.workloads, "the pods the rule applies to"))
 }
 
 _denied(ff) := "" if count(ff.dnsDenied) == 0
 
-_denied(ff) := sprintf("; %s cannot reach the cluster DNS at all", [concat(", ", ff.dnsDenied)]) if count(ff.dnsDenied) > 0
+_denied(ff) := "; they cannot reach the cluster DNS at all" if {
+	count(ff.dnsDenied) > 0
+	count(ff.dnsDenied) == count(ff.workloads)
+}
+
+_denied(ff) := "; some of them cannot reach the cluster DNS at all" if {
+	count(ff.dnsDenied) > 0
+	count(ff.dnsDenied) < count(ff.workloads)
+}
 
 _hint(port) := sprintf(`add an egress item: toEndpoints [{matchLabels: {k8s:io.kubernetes.pod.namespace: kube-system, k8s-app: kube-dns}}], toPorts [{ports: [{port: "%d", protocol: ANY}], rules: {dns: [{matchPattern: "*"}]}}]`, [port])

@@ -21,15 +21,18 @@ import data.kubenet.lib
 
 report contains f if {
 	some o in input.facts.priorityOverlaps
-	msg := sprintf("%s and %s both have priority %d and apply to %s, where their %s rules %s (%s) and %s (%s) match the same traffic: which one decides is undefined", [
-		o.other, o.policy, o.priority, concat(", ", o.subjects), _dir(o.egress),
+	msg := sprintf("%s and %s both have priority %d and apply to the same pods, where their %s rules %s (%s) and %s (%s) match the same traffic: which one decides is undefined", [
+		o.other, o.policy, o.priority, _dir(o.egress),
 		_rule(o.egress, o.otherRule), o.otherAction, _rule(o.egress, o.rule), o.action,
 	])
 	hint := sprintf("give %s or %s another priority: the policy that must win gets the lower number", [o.policy, o.other])
-	f := lib.with_related(lib.finding_hint(o.policy, o.pos, msg, hint), [
-		{"object": o.policy, "pos": o.rulePos, "message": sprintf("%s rule", [o.action])},
-		{"object": o.other, "pos": o.otherPos, "message": sprintf("%s rule of the same priority", [o.otherAction])},
-	])
+	f := lib.with_related(lib.finding_hint(o.policy, o.pos, msg, hint), array.concat(
+		[
+			{"object": o.policy, "pos": o.rulePos, "message": sprintf("%s rule", [o.action])},
+			{"object": o.other, "pos": o.otherPos, "message": sprintf("%s rule of the same priority", [o.otherAction])},
+		],
+		lib.related(o.subjects, "a pod both apply to"),
+	))
 }
 
 _dir(true) := "egress"

@@ -24,7 +24,10 @@ import data.kubenet.lib
 
 report contains f if {
 	some s in input.facts.shadowedRules
-	msg := sprintf("%s never decides any traffic: %s decides all it matches first, for %s", [s.rule, s.by, concat(", ", s.pods)])
+	msg := sprintf("%s never decides any traffic: %s decides all it matches first, for every pod it applies to", [s.rule, s.by])
 	hint := "move the rule above the one that shadows it (a lower priority or order), narrow that rule, or delete this one"
-	f := lib.with_related(lib.finding_hint(s.policy, s.pos, msg, hint), [{"object": s.byPolicy, "pos": s.byPos, "message": "decides the traffic first"}])
+	f := lib.with_related(lib.finding_hint(s.policy, s.pos, msg, hint), array.concat(
+		[{"object": s.byPolicy, "pos": s.byPos, "message": "decides the traffic first"}],
+		lib.related(s.pods, "a pod the rule applies to"),
+	))
 }
