@@ -101,52 +101,59 @@ func TestNetpolAnalyzerAgreement(t *testing.T) {
 			require.NoError(t, err)
 			want := parseConnlist(t, filepath.Join(corpus, s.expected))
 			r := analyzer.New(g, analyzer.DefaultConfig()).Reach()
-			got := map[[2]string]string{}
-			var names []string
-			seen := map[string]*analyzer.Node{}
-			skipped := 0
-			for _, n := range r.Nodes() {
-				if n.Workload == nil || n.Workload.CustomResource {
-					continue
-				}
-				name := referenceName(n.Workload)
-				if _, dup := seen[name]; !dup {
-					names = append(names, name)
-					seen[name] = n
-				}
-			}
-			sort.Strings(names)
-			for _, a := range names {
-				for _, b := range names {
-					if a == b {
-						continue
-					}
-					if seen[a].HostNetwork || seen[b].HostNetwork {
-						skipped++
-						continue
-					}
-					ps := r.Allowed(seen[a], seen[b])
-					if !ps.IsEmpty() {
-						got[[2]string{a, b}] = ps.String()
-					}
-				}
-			}
-			if skipped > 0 {
+			if skipped := assertSameConnlist(t, r, want); skipped > 0 {
 				t.Logf("%d pairs with a hostNetwork pod not compared", skipped)
-			}
-			for k, v := range want {
-				if seen[k[0]] == nil || seen[k[1]] == nil || seen[k[0]].HostNetwork || seen[k[1]].HostNetwork {
-					continue
-				}
-				assert.Equal(t, v, got[k], "%s => %s", k[0], k[1])
-			}
-			for k, v := range got {
-				if _, ok := want[k]; !ok {
-					t.Errorf("kubenet allows %s => %s on %s; the reference denies it", k[0], k[1], v)
-				}
 			}
 		})
 	}
+}
+
+// assertSameConnlist compares the pod-to-pod verdicts of r with a reference connlist
+// (want: pair -> PortSet.String()), both ways: the same ports for every pair it lists,
+// and nothing allowed that it does not list. Pairs with a hostNetwork pod are not
+// compared (see TestNetpolAnalyzerAgreement); it returns how many were skipped.
+func assertSameConnlist(t *testing.T, r *analyzer.Reach, want map[[2]string]string) (skipped int) {
+	t.Helper()
+	got := map[[2]string]string{}
+	var names []string
+	seen := map[string]*analyzer.Node{}
+	for _, n := range r.Nodes() {
+		if n.Workload == nil || n.Workload.CustomResource {
+			continue
+		}
+		name := referenceName(n.Workload)
+		if _, dup := seen[name]; !dup {
+			names = append(names, name)
+			seen[name] = n
+		}
+	}
+	sort.Strings(names)
+	for _, a := range names {
+		for _, b := range names {
+			if a == b {
+				continue
+			}
+			if seen[a].HostNetwork || seen[b].HostNetwork {
+				skipped++
+				continue
+			}
+			if ps := r.Allowed(seen[a], seen[b]); !ps.IsEmpty() {
+				got[[2]string{a, b}] = ps.String()
+			}
+		}
+	}
+	for k, v := range want {
+		if seen[k[0]] == nil || seen[k[1]] == nil || seen[k[0]].HostNetwork || seen[k[1]].HostNetwork {
+			continue
+		}
+		assert.Equal(t, v, got[k], "%s => %s", k[0], k[1])
+	}
+	for k, v := range got {
+		if _, ok := want[k]; !ok {
+			t.Errorf("kubenet allows %s => %s on %s; the reference denies it", k[0], k[1], v)
+		}
+	}
+	return skipped
 }
 
 // referenceName is the reference analyzer's name for a workload: ns/name[Kind], with
