@@ -114,6 +114,8 @@ type peerMatcher struct {
 	byNS    map[string][]*class
 	nsNames []string
 	cache   map[string]peerMatch
+	// byLabel lists the classes by label ("key\x00value"), made at its first use.
+	byLabel map[string][]*class
 }
 
 // match returns what peer, an element of a rule of policy p, matches: the classes of
@@ -141,19 +143,72 @@ func (m *peerMatcher) match(p *model.Policy, peer *model.Peer) peerMatch {
 		}
 	}
 	pm.namespaces = len(spaces)
-	for _, ns := range spaces {
-		for _, c := range m.byNS[ns] {
-			if peer.PodSelector == nil || peer.PodSelector.Matches(c.labels) {
-				if c.hostNet {
-					pm.hostNet++
-				} else {
-					pm.classes.set(c.idx)
-				}
+	add := func(c *class) {
+		if peer.PodSelector == nil || peer.PodSelector.Matches(c.labels) {
+			if c.hostNet {
+				pm.hostNet++
+			} else {
+				pm.classes.set(c.idx)
+			}
+		}
+	}
+	if candidates, ok := m.labelled(peer.PodSelector); ok && len(candidates) < m.classesIn(spaces) {
+		// Fewer classes carry one of the selector's labels than live in the namespaces
+		// it covers: try those, in the covered namespaces.
+		covered := make(map[string]bool, len(spaces))
+		for _, ns := range spaces {
+			covered[ns] = true
+		}
+		for _, c := range candidates {
+			if covered[c.ns] {
+				add(c)
+			}
+		}
+	} else {
+		for _, ns := range spaces {
+			for _, c := range m.byNS[ns] {
+				add(c)
 			}
 		}
 	}
 	m.cache[key] = pm
 	return pm
+}
+
+// labelled returns the classes that carry the rarest of the selector's matchLabels (a
+// class the selector matches carries all of them), or false when the selector has none.
+func (m *peerMatcher) labelled(s *model.Selector) ([]*class, bool) {
+	if s == nil || len(s.MatchLabels) == 0 {
+		return nil, false
+	}
+	if m.byLabel == nil {
+		m.byLabel = map[string][]*class{}
+		for _, cs := range m.byNS {
+			for _, c := range cs {
+				for k, v := range c.labels {
+					m.byLabel[k+"\x00"+v] = append(m.byLabel[k+"\x00"+v], c)
+				}
+			}
+		}
+	}
+	var best []*class
+	first := true
+	for k, v := range s.MatchLabels {
+		cs := m.byLabel[k+"\x00"+v]
+		if first || len(cs) < len(best) {
+			best, first = cs, false
+		}
+	}
+	return best, true
+}
+
+// classesIn counts the classes of the namespaces.
+func (m *peerMatcher) classesIn(spaces []string) int {
+	n := 0
+	for _, ns := range spaces {
+		n += len(m.byNS[ns])
+	}
+	return n
 }
 
 // compileRules compiles the ingress (or egress) rules of policy p: per rule, the

@@ -89,7 +89,7 @@ func (r *Reach) policyFacts(p *model.Policy, wlNS map[string]int, dnsPort int) *
 		pf.UndefinedPorts = append(pf.UndefinedPorts, undefinedNamed(rule, false, i, targets)...)
 	}
 	for i, rule := range p.Egress {
-		if !destinationsKnown(rule, pf.Egress[i]) {
+		if !hasNamedPort(rule) || !destinationsKnown(rule, pf.Egress[i]) {
 			continue
 		}
 		var dst []*class
@@ -181,6 +181,16 @@ func destinationsKnown(rule model.PolicyRule, peers []PeerFacts) bool {
 		}
 	}
 	return true
+}
+
+// hasNamedPort reports whether a rule names a port rather than numbering it.
+func hasNamedPort(rule model.PolicyRule) bool {
+	for _, pp := range rule.Ports {
+		if pp.Port != nil && pp.Port.IsStr {
+			return true
+		}
+	}
+	return false
 }
 
 // undefinedNamed lists the named ports of rule that none of the classes declares. It

@@ -23,59 +23,44 @@ package kubenet.rules["networkpolicy-peer-orphaned"]
 
 import data.kubenet.lib
 
-# Every from/to element of NetworkPolicies and cluster-wide policies, with its facts and
-# how to name it.
-_all_peers contains [p, dir, peer, pf, _describe(p, peer)] if {
+# Every from/to element of NetworkPolicies and cluster-wide policies that matches no pod,
+# with its facts and how to name it. Peers that match pods are most of them: they are left out before
+# anything else is computed.
+_empty_peers contains [p, dir, peer, pf, _describe(p, peer)] if {
 	some p in input.networkPolicies
 	not lib.invalid(p)
 	some dir in ["ingress", "egress"]
 	some i, rule in p[dir]
-	some j, peer in rule.peers
-	pf := input.facts.policies[p.id][dir][i][j]
-}
-
-_all_peers contains [p, dir, peer, pf, _describe_cluster(peer)] if {
-	some p in input.clusterNetworkPolicies
-	not lib.invalid(p)
-	some dir in ["ingress", "egress"]
-	some i, rule in p[dir]
-	some j, peer in rule.peers
-	pf := input.facts.clusterPolicies[p.id][dir][i][j]
-}
-
-_cluster_wide(p) if p.id in {q.id | some q in input.clusterNetworkPolicies}
-
-_peers contains [p, dir, peer, pf] if {
-	some [p, facts] in _policies
-	some dir in ["ingress", "egress"]
-	some i, rule in p[dir]
-	some j, peer in rule.peers
-	pf := facts[dir][i][j]
-}
-
-_policies contains [p, input.facts.policies[p.id]] if {
-	some p in input.networkPolicies
-	not lib.invalid(p)
-}
-
-_policies contains [p, input.facts.clusterPolicies[p.id]] if {
-	some p in input.clusterNetworkPolicies
-	not lib.invalid(p)
-}
-
-_cluster_wide(p) if p.id in {q.id | some q in input.clusterNetworkPolicies}
-
-_peers contains [p, dir, peer, pf, desc] if {
-	some [p, dir, peer, pf, desc] in _all_peers
-	not pf.ipBlock
+	some j, pf in input.facts.policies[p.id][dir][i]
 	pf.pods == 0
+	peer := rule.peers[j]
+}
+
+_empty_peers contains [p, dir, peer, pf, _describe_cluster(peer)] if {
+	some p in input.clusterNetworkPolicies
+	not lib.invalid(p)
+	some dir in ["ingress", "egress"]
+	some i, rule in p[dir]
+	some j, pf in input.facts.clusterPolicies[p.id][dir][i]
+	pf.pods == 0
+	peer := rule.peers[j]
+}
+
+_cluster_ids := {p.id | some p in input.clusterNetworkPolicies}
+
+_cluster_wide(p) if p.id in _cluster_ids
+
+# _peers are the empty peers nothing else explains: not an address block, not the
+# assumed DNS or ingress controller, not hostNetwork pods.
+_peers contains [p, dir, peer, pf, desc] if {
+	some [p, dir, peer, pf, desc] in _empty_peers
+	not pf.ipBlock
 	count(pf.assumed) == 0
 	pf.hostNetworkPods == 0
 }
 
 report contains f if {
-	some [p, dir, peer, pf, desc] in _all_peers
-	pf.pods == 0
+	some [p, dir, peer, pf, desc] in _empty_peers
 	pf.hostNetworkPods > 0
 	msg := sprintf("%s peer %s matches only hostNetwork pods, whose traffic carries the node's address: %s", [
 		dir, desc, _host_network(p),

@@ -24,13 +24,18 @@ package kubenet.rules["service-port-mismatch"]
 
 import data.kubenet.lib
 
+# The ports whose status some report below reads (most ports are "ok": they are left
+# out before anything is built from them).
+_reported := {"name-undeclared", "name-protocol-mismatch", "number-undeclared"}
+
 _checked contains [svc, port, pf] if {
 	some svc in input.services
-	not lib.invalid(svc)
 	facts := input.facts.services[svc.id]
+	some i, pf in facts.ports
+	pf.status in _reported
+	not lib.invalid(svc)
 	count(facts.selects) > 0
-	some i, port in svc.ports
-	pf := facts.ports[i]
+	port := svc.ports[i]
 }
 
 report contains f if {

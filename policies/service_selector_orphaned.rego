@@ -29,12 +29,12 @@ import data.kubenet.lib
 
 _orphans contains [svc, facts] if {
 	some svc in input.services
-	not lib.invalid(svc)
-	svc.selector != null
-	svc.type != "ExternalName"
 	facts := input.facts.services[svc.id]
 	count(facts.selects) == 0
 	facts.assumed == ""
+	not lib.invalid(svc)
+	svc.selector != null
+	svc.type != "ExternalName"
 }
 
 report contains f if {
@@ -83,9 +83,9 @@ report contains f if {
 
 report contains f if {
 	some svc in input.services
-	not lib.invalid(svc)
 	facts := input.facts.services[svc.id]
 	facts.through != ""
+	not lib.invalid(svc)
 	msg := sprintf(
 		"selector %s matches %s only through labels %s adds to their pods: without it, the Service has no endpoints",
 		[_selector(svc), lib.join(facts.selects), facts.through],

@@ -18,9 +18,9 @@ import data.kubenet.lib
 
 report contains f if {
 	some svc in input.services
-	not lib.invalid(svc)
 	some i, sr in input.facts.serviceReach[svc.id]
 	sr.unreachable
+	not lib.invalid(svc)
 	port := svc.ports[i]
 	msg := sprintf("no client may reach port %s: the pods of %s admit nobody on targetPort %v", [
 		lib.port_label(port), concat(", ", input.facts.services[svc.id].selects), port.targetPort,

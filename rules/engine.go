@@ -36,6 +36,9 @@ type Options struct {
 	Cluster analyzer.Config
 	// Timings, when set, is called after each stage with its name.
 	Timings func(stage string)
+	// RuleTimes, when set, receives how long each Rego rule took to evaluate, before
+	// the "rego" stage ends.
+	RuleTimes func(rule string, took time.Duration)
 	// RuleTimeout bounds the evaluation of each Rego rule; 0 means DefaultRuleTimeout.
 	RuleTimeout time.Duration
 	// Print receives the output of print() in Rego rules (nil discards it). It is

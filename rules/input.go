@@ -270,9 +270,20 @@ func (in *Input) builtin() *builtinInput {
 	for i, s := range in.Services {
 		b.Services[i] = slimSvc(s)
 	}
-	for i, p := range in.Policies {
-		b.Policies[i] = slimPolicy{ID: p.ID, Namespace: p.Namespace, Invalid: p.Invalid, PodSelector: p.PodSelector,
-			Ingress: slimRules(p.Ingress), Egress: slimRules(p.Egress)}
+	// NetworkPolicies: those whose facts say something. Rules report on a policy only
+	// for what its facts tell: a selector or a peer that matches nothing, hostNetwork
+	// pods, an undefined named port, DNS for pods it would select.
+	var pfs map[string]*analyzer.PolicyFacts
+	if in.Facts.NetFacts != nil {
+		pfs = in.Facts.Policies
+	}
+	b.Policies = b.Policies[:0]
+	for _, p := range in.Policies {
+		if pf, ok := pfs[p.ID]; ok && !tellingPolicy(p, pf) {
+			continue
+		}
+		b.Policies = append(b.Policies, slimPolicy{ID: p.ID, Namespace: p.Namespace, Invalid: p.Invalid, PodSelector: p.PodSelector,
+			Ingress: slimRules(p.Ingress), Egress: slimRules(p.Egress)})
 	}
 	for i, w := range in.Workloads {
 		b.Workloads[i] = slimWorkload{ID: w.ID, Pos: w.Pos}
@@ -297,7 +308,13 @@ func (in *Input) builtin() *builtinInput {
 	b.Objects = b.Objects[:0]
 	for _, o := range in.Objects {
 		switch o.Kind { // the kinds built-in rules read objects for (api-removed, annotations, policy-not-enforced)
-		case "Ingress", "NetworkPolicy", "IngressClass", "Namespace",
+		case "NetworkPolicy":
+			// api-removed reads only the removed versions; policy-not-enforced reads
+			// every policy, and only when the configuration names the CNI.
+			if o.APIVersion != "networking.k8s.io/v1" || in.Config.CNI != "" {
+				b.Objects = append(b.Objects, slim(o))
+			}
+		case "Ingress", "IngressClass", "Namespace",
 			"ClusterNetworkPolicy", "AdminNetworkPolicy", "BaselineAdminNetworkPolicy",
 			"CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy", "GlobalNetworkPolicy",
 			"GatewayClass", "Gateway", "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute",
@@ -343,6 +360,12 @@ func (in *Input) builtin() *builtinInput {
 				nf.Workloads[id] = &analyzer.WorkloadFacts{DNS: d}
 			}
 		}
+		nf.Policies = make(map[string]*analyzer.PolicyFacts, len(b.Policies))
+		for _, p := range b.Policies {
+			if pf, ok := f.Policies[p.ID]; ok {
+				nf.Policies[p.ID] = pf
+			}
+		}
 		f.NetFacts = &nf
 	}
 	if f.Routes != nil {
@@ -355,6 +378,27 @@ func (in *Input) builtin() *builtinInput {
 	}
 	b.Facts = &f
 	return b
+}
+
+// tellingPolicy reports whether the facts of a NetworkPolicy say something a built-in
+// rule reports on. An invalid policy is kept: rules decide what to make of it.
+func tellingPolicy(p *model.Policy, pf *analyzer.PolicyFacts) bool {
+	if p.Invalid || len(pf.HostNetwork) > 0 || len(pf.UndefinedPorts) > 0 || pf.DNS != nil {
+		return true
+	}
+	if len(pf.Selects) == 0 && !p.PodSelector.Empty {
+		return true
+	}
+	for _, rule := range [][][]analyzer.PeerFacts{pf.Ingress, pf.Egress} {
+		for _, peers := range rule {
+			for _, peer := range peers {
+				if peer.Pods == 0 {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // tellingRoutes are the ids of the routes whose facts some built-in rule reports on.

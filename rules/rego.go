@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -97,12 +98,15 @@ func (e *Engine) evalRego(ctx context.Context, in *Input, enabled func(string) b
 	sort.Strings(ids)
 	results := make([][]regoFinding, len(ids))
 	errs := make([]error, len(ids))
+	took := make([]time.Duration, len(ids))
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for i := range next {
+				start := time.Now()
 				results[i], errs[i] = e.evalRule(ctx, ids[i], v, opts)
+				took[i] = time.Since(start)
 			}
 		})
 	}
@@ -117,6 +121,9 @@ func (e *Engine) evalRego(ctx context.Context, in *Input, enabled func(string) b
 			return nil, errs[i]
 		}
 		out[id] = results[i]
+		if opts.RuleTimes != nil {
+			opts.RuleTimes(id, took[i])
+		}
 	}
 	return out, nil
 }

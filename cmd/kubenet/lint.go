@@ -196,6 +196,9 @@ func runLint(ctx context.Context, opts *lintOptions) error {
 		return pathErr(loadErr)
 	}
 	ropts.Timings = clock.stage
+	if clock.timings {
+		ropts.RuleTimes = clock.ruleTimed
+	}
 	res, err := lintUnits(ctx, c.engine, units, ropts, sources)
 	if err != nil {
 		return err

@@ -43,6 +43,8 @@ func TestTimings(t *testing.T) {
 		assert.Regexp(t, `kubenet: `+stage+` +\S+ +heap +\d+ MiB`, stderr.String())
 	}
 	assert.Regexp(t, `kubenet: rules +\S+ +waited for after loading; compiled in \d\S*s, beside it`, stderr.String())
+	// The slowest Rego rules, by name, after the rego stage.
+	assert.Regexp(t, `kubenet: rego .*\nkubenet: rules +slowest of \d+: [a-z-]+ \d\S*s, [a-z-]+ `, stderr.String())
 	if runtime.GOOS == "linux" {
 		assert.Contains(t, stderr.String(), "peak RSS")
 		assert.Regexp(t, `kubenet: load .*, CPU \d`, stderr.String())

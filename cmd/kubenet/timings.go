@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +22,21 @@ type stageClock struct {
 	start         time.Time
 	startCPU      time.Duration
 	readied       int64
+	// rules are the Rego rules' evaluation times, printed with the "rego" stage.
+	rules []ruleTime
+}
+
+type ruleTime struct {
+	rule string
+	took time.Duration
+}
+
+// slowest is how many of the slowest Rego rules the "rego" stage names.
+const slowest = 5
+
+// ruleTimed records how long a Rego rule took to evaluate.
+func (c *stageClock) ruleTimed(rule string, took time.Duration) {
+	c.rules = append(c.rules, ruleTime{rule, took})
 }
 
 // next names the stage that follows the one that ended, for the progress line.
@@ -54,6 +70,18 @@ func (c *stageClock) stage(name string) {
 	fmt.Fprintf(c.io.err, "kubenet: %-8s %-8v heap %4d MiB, total alloc %5d MiB, %d GCs%s%s\n", name,
 		time.Since(c.start).Round(time.Millisecond), ms.HeapAlloc>>20, ms.TotalAlloc>>20, ms.NumGC,
 		cpuSince(cpu, c.startCPU), peakRSS())
+	if name == "rego" && len(c.rules) > 0 {
+		// Rules evaluate in parallel: the slowest bound the stage.
+		sort.Slice(c.rules, func(i, j int) bool { return c.rules[i].took > c.rules[j].took })
+		var b strings.Builder
+		for i, r := range c.rules[:min(slowest, len(c.rules))] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%s %v", r.rule, r.took.Round(time.Millisecond))
+		}
+		fmt.Fprintf(c.io.err, "kubenet: %-8s slowest of %d: %s\n", "rules", len(c.rules), b.String())
+	}
 	c.start, c.startCPU = time.Now(), cpu
 }
 
