@@ -48,7 +48,7 @@ func (p *calicoPolicy) named() *model.Policy { return p.np }
 // pod must be (self), and its action.
 type calicoRule struct {
 	a      *admit
-	self   bitset // nil: any local pod
+	self   *bitset // nil: any local pod
 	action string
 	index  int
 	rule   *model.CalicoRule
@@ -321,7 +321,7 @@ func (cm *calicoMatcher) compile(np *model.Policy, p *model.CalicoPolicy, rule *
 		dir = "egress"
 	}
 	a := &admit{policy: np, egress: egress, rule: i, where: fmt.Sprintf("%s[%d] (%s)", dir, i, rule.Action), pos: rule.Pos,
-		peers: newBitset(len(cm.r.classes))}
+		peers: bitset{}}
 	a.external = cm.entity(p, peerE, cm.r.external, allow)
 	a.externalAll = a.external && (peerE.Nets == nil || everyAddress(peerE.Nets)) && peerE.NotNets == nil && peerE.NotSelector == nil
 	for _, c := range cm.r.hostNet {
@@ -340,7 +340,7 @@ func (cm *calicoMatcher) compile(np *model.Policy, p *model.CalicoPolicy, rule *
 	cr := &calicoRule{a: a, action: rule.Action, index: i, rule: rule}
 	if selfE.Selector != nil || selfE.NotSelector != nil || selfE.NamespaceSelector != nil || selfE.Service != nil || selfE.ServiceAccounts ||
 		selfE.Nets != nil || selfE.NotNets != nil {
-		cr.self = newBitset(len(cm.r.classes))
+		cr.self = &bitset{}
 		self := &model.CalicoEntityRule{Selector: selfE.Selector, NotSelector: selfE.NotSelector, NamespaceSelector: selfE.NamespaceSelector,
 			Service: selfE.Service, ServiceAccounts: selfE.ServiceAccounts, Nets: selfE.Nets, NotNets: selfE.NotNets}
 		for _, c := range cm.candidates(p, self) {

@@ -162,7 +162,7 @@ func (cm *ciliumMatcher) compile(p *model.Policy, ns, where string, rules []mode
 	for i := range rules {
 		rule := &rules[i]
 		a := &admit{policy: p, egress: egress, rule: i, deny: deny, where: fmt.Sprintf("%s[%d]", where, i),
-			pos: rule.Pos, peers: newBitset(len(cm.r.classes)), ports: ciliumPorts(rule.Ports), l7: rule.L7, npeers: len(rule.L3),
+			pos: rule.Pos, peers: bitset{}, ports: ciliumPorts(rule.Ports), l7: rule.L7, npeers: len(rule.L3),
 			dns: rule.DNS}
 		if len(rule.L3) == 0 && !rule.EndpointsSet && rule.Ports != nil {
 			a.allPeers = true // toPorts alone: every peer at L3

@@ -114,6 +114,8 @@ type peerMatcher struct {
 	byNS    map[string][]*class
 	nsNames []string
 	cache   map[string]peerMatch
+	// spaces caches namespacesOf by selector.
+	spaces map[string][]string
 	// byLabel lists the classes by label ("key\x00value"), made at its first use.
 	byLabel map[string][]*class
 }
@@ -131,16 +133,12 @@ func (m *peerMatcher) match(p *model.Policy, peer *model.Peer) peerMatch {
 	if pm, ok := m.cache[key]; ok {
 		return pm
 	}
-	pm := peerMatch{classes: newBitset(len(m.r.classes))}
+	pm := peerMatch{classes: bitset{}}
 	var spaces []string
 	if peer.NamespaceSelector == nil {
 		spaces = []string{p.Namespace}
 	} else {
-		for _, ns := range m.nsNames {
-			if peer.NamespaceSelector.Matches(m.r.namespaces[ns]) {
-				spaces = append(spaces, ns)
-			}
-		}
+		spaces = m.namespacesOf(peer.NamespaceSelector)
 	}
 	pm.namespaces = len(spaces)
 	add := func(c *class) {
@@ -173,6 +171,26 @@ func (m *peerMatcher) match(p *model.Policy, peer *model.Peer) peerMatch {
 	}
 	m.cache[key] = pm
 	return pm
+}
+
+// namespacesOf lists the namespaces a namespaceSelector matches, in order (policies of
+// many namespaces repeat the same selector: each is matched once).
+func (m *peerMatcher) namespacesOf(sel *model.Selector) []string {
+	key := sel.String()
+	if spaces, ok := m.spaces[key]; ok {
+		return spaces
+	}
+	var spaces []string
+	for _, ns := range m.nsNames {
+		if sel.Matches(m.r.namespaces[ns]) {
+			spaces = append(spaces, ns)
+		}
+	}
+	if m.spaces == nil {
+		m.spaces = map[string][]string{}
+	}
+	m.spaces[key] = spaces
+	return spaces
 }
 
 // labelled returns the classes that carry the rarest of the selector's matchLabels (a
@@ -221,7 +239,7 @@ func (r *Reach) compileRules(p *model.Policy, rules []model.PolicyRule, egress b
 		a := &admit{policy: p, egress: egress, rule: i, allPeers: len(rule.Peers) == 0, npeers: len(rule.Peers), ports: compilePorts(rule.Ports), pos: rule.Pos}
 		var ms []peerMatch
 		if !a.allPeers {
-			a.peers = newBitset(len(r.classes))
+			a.peers = bitset{}
 			for j := range rule.Peers {
 				pm := m.match(p, &rule.Peers[j])
 				ms = append(ms, pm)

@@ -55,7 +55,7 @@ type classConn struct {
 func (r *Reach) classConnections() [][]classConn {
 	n := len(r.classes)
 	buckets := make([][]classConn, n)
-	all := newBitset(n)
+	all := bitset{}
 	for _, c := range r.classes {
 		all.set(c.idx)
 	}
@@ -70,7 +70,7 @@ func (r *Reach) classConnections() [][]classConn {
 		tiered := !dst.ingress.simple()
 		in = in[:0]
 		if isolated && !tiered {
-			sources = newBitset(n)
+			sources = bitset{}
 			for _, a := range dst.ingress.admits {
 				in = append(in, resolved{a, a.ports.resolve(dst)})
 				switch {
@@ -113,4 +113,4 @@ func (r *Reach) classConnections() [][]classConn {
 	return buckets
 }
 
-func sameBitset(a, b bitset) bool { return len(a) > 0 && len(b) > 0 && &a[0] == &b[0] }
+func sameBitset(a, b bitset) bool { return len(a.w) > 0 && len(b.w) > 0 && &a.w[0] == &b.w[0] }

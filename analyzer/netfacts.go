@@ -83,8 +83,8 @@ func (f *Facts) netFacts() *NetFacts {
 	for _, n := range r.Ingress {
 		nf.IngressControllers = append(nf.IngressControllers, n.ID)
 	}
-	realClasses := newBitset(len(r.classes))
-	assumedClasses := newBitset(len(r.classes))
+	realClasses := bitset{}
+	assumedClasses := bitset{}
 	for _, n := range r.nodes {
 		switch {
 		case n.Workload != nil:

@@ -154,6 +154,13 @@ func (r *Reach) peerNamespaces(peer *model.Peer, policyNS string, wlNS map[strin
 	if peer.NamespaceSelector == nil {
 		return 1, min(1, wlNS[policyNS])
 	}
+	// Policies of many namespaces repeat the same namespaceSelector: count once.
+	key := peer.NamespaceSelector.String()
+	r.nsCountsMu.Lock()
+	defer r.nsCountsMu.Unlock()
+	if c, ok := r.nsCounts[key]; ok {
+		return c[0], c[1]
+	}
 	for ns, labels := range r.namespaces {
 		if peer.NamespaceSelector.Matches(labels) {
 			total++
@@ -162,6 +169,10 @@ func (r *Reach) peerNamespaces(peer *model.Peer, policyNS string, wlNS map[strin
 			}
 		}
 	}
+	if r.nsCounts == nil {
+		r.nsCounts = map[string][2]int{}
+	}
+	r.nsCounts[key] = [2]int{total, with}
 	return total, with
 }
 

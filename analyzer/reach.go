@@ -1,6 +1,7 @@
 package analyzer
 
 import (
+	"sync"
 	"fmt"
 	"math/bits"
 	"sort"
@@ -148,18 +149,73 @@ func (a *admit) matches(c *class) bool {
 	return a.peers.has(c.idx)
 }
 
-type bitset []uint64
+// bitset is a set of class indexes, held as the words from the first that holds a
+// member to the last: a peer's classes are usually a few namespaces' worth, and a set
+// as wide as the cluster for each of ten thousand rules would be most of a large run's
+// memory. The zero value is the empty set.
+type bitset struct {
+	lo int // the word w[0] holds
+	w  []uint64
+}
 
-func newBitset(n int) bitset    { return make(bitset, (n+63)/64) }
-func (b bitset) set(i int)      { b[i/64] |= 1 << (uint(i) % 64) }
-func (b bitset) has(i int) bool { return i/64 < len(b) && b[i/64]&(1<<(uint(i)%64)) != 0 }
-func (b bitset) or(o bitset) {
-	for i := range b {
-		b[i] |= o[i]
+// set adds i, widening the window to hold it.
+func (b *bitset) set(i int) {
+	b.widen(i/64, i/64+1)
+	b.w[i/64-b.lo] |= 1 << (uint(i) % 64)
+}
+
+// widen makes the window cover words [lo, hi).
+func (b *bitset) widen(lo, hi int) {
+	if len(b.w) == 0 {
+		b.lo, b.w = lo, make([]uint64, hi-lo)
+		return
+	}
+	if lo < b.lo {
+		w := make([]uint64, b.lo+len(b.w)-lo, max(b.lo+cap(b.w), hi)-lo)
+		copy(w[b.lo-lo:], b.w)
+		b.lo, b.w = lo, w
+	}
+	if end := b.lo + len(b.w); hi > end {
+		b.w = append(b.w, make([]uint64, hi-end)...)
 	}
 }
+
+func (b bitset) has(i int) bool {
+	k := i/64 - b.lo
+	return k >= 0 && k < len(b.w) && b.w[k]&(1<<(uint(i)%64)) != 0
+}
+
+// or adds the members of o.
+func (b *bitset) or(o bitset) {
+	lo, hi := o.lo, o.lo+len(o.w)
+	for lo < hi && o.w[lo-o.lo] == 0 {
+		lo++
+	}
+	for hi > lo && o.w[hi-1-o.lo] == 0 {
+		hi--
+	}
+	if lo == hi {
+		return
+	}
+	b.widen(lo, hi)
+	for k := lo; k < hi; k++ {
+		b.w[k-b.lo] |= o.w[k-o.lo]
+	}
+}
+
+// and keeps the members that o holds too.
+func (b *bitset) and(o bitset) {
+	for k := range b.w {
+		if j := b.lo + k - o.lo; j >= 0 && j < len(o.w) {
+			b.w[k] &= o.w[j]
+		} else {
+			b.w[k] = 0
+		}
+	}
+}
+
 func (b bitset) empty() bool {
-	for _, w := range b {
+	for _, w := range b.w {
 		if w != 0 {
 			return false
 		}
@@ -168,8 +224,9 @@ func (b bitset) empty() bool {
 }
 
 func (b bitset) intersects(o bitset) bool {
-	for i := range min(len(b), len(o)) {
-		if b[i]&o[i] != 0 {
+	lo, hi := max(b.lo, o.lo), min(b.lo+len(b.w), o.lo+len(o.w))
+	for k := lo; k < hi; k++ {
+		if b.w[k-b.lo]&o.w[k-o.lo] != 0 {
 			return true
 		}
 	}
@@ -178,10 +235,10 @@ func (b bitset) intersects(o bitset) bool {
 
 // any reports whether f holds for some member, stopping at the first.
 func (b bitset) any(f func(i int) bool) bool {
-	for w, word := range b {
+	for w, word := range b.w {
 		for word != 0 {
 			t := bits.TrailingZeros64(word)
-			if f(w*64 + t) {
+			if f((b.lo+w)*64 + t) {
 				return true
 			}
 			word &= word - 1
@@ -191,10 +248,10 @@ func (b bitset) any(f func(i int) bool) bool {
 }
 
 func (b bitset) each(f func(i int)) {
-	for w, word := range b {
+	for w, word := range b.w {
 		for word != 0 {
 			t := bits.TrailingZeros64(word)
-			f(w*64 + t)
+			f((b.lo+w)*64 + t)
 			word &= word - 1
 		}
 	}
@@ -233,6 +290,10 @@ type Reach struct {
 	// selectAll lists, per namespace, the policies with an empty podSelector.
 	selectAll map[string][]*model.Policy
 	cfg       Config
+	// nsCounts caches peerNamespaces by namespaceSelector (the workload counts per
+	// namespace it reads are the same for every policy).
+	nsCounts   map[string][2]int
+	nsCountsMu sync.Mutex
 }
 
 // Nodes returns every node: workloads in input order, then assumed components, then External.

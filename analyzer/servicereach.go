@@ -182,10 +182,8 @@ func (r *Reach) admitsAnyClient(dst *class, proto string, port int, clients bits
 				}
 			}
 		}
-		for i := range a.peers {
-			if a.peers[i]&clients[i] != 0 {
-				return true
-			}
+		if a.peers.intersects(clients) {
+			return true
 		}
 	}
 	return false
@@ -223,7 +221,7 @@ func (r *Reach) permitted(dst *class, clients bitset) bitset {
 	if !denyEnd {
 		return clients
 	}
-	cand := newBitset(len(r.classes))
+	cand := bitset{}
 	for _, a := range sd.admits {
 		if a.allPeers {
 			return clients
@@ -248,8 +246,6 @@ func (r *Reach) permitted(dst *class, clients bitset) bitset {
 			}
 		}
 	}
-	for i := range cand {
-		cand[i] &= clients[i]
-	}
+	cand.and(clients)
 	return cand
 }

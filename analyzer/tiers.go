@@ -256,7 +256,7 @@ func (r *Reach) compileTierRules(p *model.ClusterPolicy, rules []model.ClusterRu
 	var matches [][]peerMatch
 	for i := range rules {
 		rule := &rules[i]
-		t := &tierRule{policy: p, egress: egress, rule: i, action: rule.Action, peers: newBitset(len(r.classes)),
+		t := &tierRule{policy: p, egress: egress, rule: i, action: rule.Action, peers: bitset{},
 			ports: compileClusterPorts(rule.Ports)}
 		var ms []peerMatch
 		for _, peer := range rule.Peers {
@@ -311,7 +311,7 @@ func compileClusterPorts(ports []model.PolicyPort) portSpec {
 // clusterMatch returns the classes of pods that a namespaces selector, or a namespaced
 // pods selector, matches; host-network pods are never matched.
 func (m *peerMatcher) clusterMatch(namespaces *model.Selector, pods *model.NamespacedPods) peerMatch {
-	pm := peerMatch{classes: newBitset(len(m.r.classes))}
+	pm := peerMatch{classes: bitset{}}
 	nsSel := namespaces
 	if pods != nil {
 		nsSel = &pods.NamespaceSelector

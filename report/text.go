@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -42,19 +43,35 @@ func (r Report) summary() summary {
 
 // writeJSON writes the JSON contract: {"findings":[...],"summary":{...}}.
 func writeJSON(w io.Writer, r Report) error {
-	fs := make([]rules.Finding, len(r.Findings))
-	copy(fs, r.Findings)
-	for i := range fs {
-		if fs[i].Related == nil {
-			fs[i].Related = []rules.Related{}
+	// One finding at a time, as an indenting encoder would write the whole document:
+	// a large report is never held twice in memory.
+	bw := bufio.NewWriter(w)
+	bw.WriteString("{\n  \"findings\": [")
+	for i, f := range r.Findings {
+		if f.Related == nil {
+			f.Related = []rules.Related{}
 		}
+		b, err := json.MarshalIndent(f, "    ", "  ")
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n    ")
+		bw.Write(b)
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(struct {
-		Findings []rules.Finding `json:"findings"`
-		Summary  summary         `json:"summary"`
-	}{fs, r.summary()})
+	if len(r.Findings) > 0 {
+		bw.WriteString("\n  ")
+	}
+	bw.WriteString("],\n  \"summary\": ")
+	b, err := json.MarshalIndent(r.summary(), "  ", "  ")
+	if err != nil {
+		return err
+	}
+	bw.Write(b)
+	bw.WriteString("\n}\n")
+	return bw.Flush()
 }
 
 // writeText prints findings grouped by file: a location line, the offending source
