@@ -25,6 +25,8 @@ type fileResult struct {
 	// unreadable is set when the file could not be read at all: the run stops with a
 	// usage error, as kubectl apply would, rather than lint a part of the input.
 	unreadable error
+	// labelKeys and labelValues are the label keys and values found valid so far.
+	labelKeys, labelValues map[string]struct{}
 }
 
 // item is one object built from a document (or a List item).

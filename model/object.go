@@ -233,6 +233,33 @@ func (c *docCtx) metadata(o *Object, n *yaml.Node) {
 }
 
 // validateLabels checks label keys and values as the API server does.
+// validLabel reports whether s was already found a valid label key (or value) in this
+// file, and otherwise checks it, remembering it if it is: a file names the same labels
+// on a workload, its pod template, its Service and its policies.
+func (c *docCtx) validLabel(s string, key bool) bool {
+	if c.res == nil {
+		return false
+	}
+	seen := &c.res.labelValues
+	if key {
+		seen = &c.res.labelKeys
+	}
+	if _, ok := (*seen)[s]; ok {
+		return true
+	}
+	valid := len(content.IsLabelValue(s)) == 0
+	if key {
+		valid = len(content.IsLabelKey(s)) == 0
+	}
+	if valid {
+		if *seen == nil {
+			*seen = map[string]struct{}{}
+		}
+		(*seen)[s] = struct{}{}
+	}
+	return valid
+}
+
 func (c *docCtx) validateLabels(_ *yaml.Node, n *yaml.Node, m map[string]string, where string) {
 	if len(m) == 0 {
 		return
@@ -243,11 +270,15 @@ func (c *docCtx) validateLabels(_ *yaml.Node, n *yaml.Node, m map[string]string,
 		if !ok {
 			continue
 		}
-		if errs := content.IsLabelKey(k); len(errs) > 0 {
-			c.fail(p[0], "%s: invalid label key %q: %s", where, k, errs[0])
+		if !c.validLabel(k, true) {
+			if errs := content.IsLabelKey(k); len(errs) > 0 {
+				c.fail(p[0], "%s: invalid label key %q: %s", where, k, errs[0])
+			}
 		}
-		if errs := content.IsLabelValue(v); len(errs) > 0 {
-			c.fail(p[1], "%s: invalid value %q for label %s: %s", where, v, k, errs[0])
+		if !c.validLabel(v, false) {
+			if errs := content.IsLabelValue(v); len(errs) > 0 {
+				c.fail(p[1], "%s: invalid value %q for label %s: %s", where, v, k, errs[0])
+			}
 		}
 	}
 }
