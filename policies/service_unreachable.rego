@@ -22,12 +22,17 @@ report contains f if {
 	sr.unreachable
 	not lib.invalid(svc)
 	port := svc.ports[i]
-	msg := sprintf("no client may reach port %s: the pods of %s admit nobody on targetPort %v", [
-		lib.port_label(port), concat(", ", input.facts.services[svc.id].selects), port.targetPort,
-	])
-	hint := "add an ingress rule admitting the Service's clients on the targetPort"
-	f := lib.with_related(lib.finding_hint(svc.id, port.targetPortPos, msg, hint), array.concat(
-		lib.related(input.facts.services[svc.id].selects, "the selected pods"),
-		lib.related(sr.policies, "denies the clients on this port"),
-	))
+	selects := input.facts.services[svc.id].selects
+	f := {
+		"object": svc.id,
+		"pos": port.targetPortPos,
+		"message": sprintf("no client may reach port %s: the pods of %s admit nobody on targetPort %v", [
+			lib.port_label(port), concat(", ", selects), port.targetPort,
+		]),
+		"hint": "add an ingress rule admitting the Service's clients on the targetPort",
+		"related": array.concat(
+			lib.related(selects, "the selected pods"),
+			lib.related(sr.policies, "denies the clients on this port"),
+		),
+	}
 }
