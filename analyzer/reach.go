@@ -1,11 +1,11 @@
 package analyzer
 
 import (
-	"sync"
 	"fmt"
 	"math/bits"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/kubenet/kubenet/model"
 )

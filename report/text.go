@@ -44,9 +44,11 @@ func (r Report) summary() summary {
 // writeJSON writes the JSON contract: {"findings":[...],"summary":{...}}.
 func writeJSON(w io.Writer, r Report) error {
 	// One finding at a time, as an indenting encoder would write the whole document:
-	// a large report is never held twice in memory.
+	// a large report is never held twice in memory. A bufio.Writer keeps its first
+	// error, which Flush returns.
 	bw := bufio.NewWriter(w)
-	bw.WriteString("{\n  \"findings\": [")
+	put := func(s string) { _, _ = bw.WriteString(s) }
+	put("{\n  \"findings\": [")
 	for i, f := range r.Findings {
 		if f.Related == nil {
 			f.Related = []rules.Related{}
@@ -56,21 +58,21 @@ func writeJSON(w io.Writer, r Report) error {
 			return err
 		}
 		if i > 0 {
-			bw.WriteByte(',')
+			put(",")
 		}
-		bw.WriteString("\n    ")
-		bw.Write(b)
+		put("\n    ")
+		put(string(b))
 	}
 	if len(r.Findings) > 0 {
-		bw.WriteString("\n  ")
+		put("\n  ")
 	}
-	bw.WriteString("],\n  \"summary\": ")
+	put("],\n  \"summary\": ")
 	b, err := json.MarshalIndent(r.summary(), "  ", "  ")
 	if err != nil {
 		return err
 	}
-	bw.Write(b)
-	bw.WriteString("\n}\n")
+	put(string(b))
+	put("\n}\n")
 	return bw.Flush()
 }
 
