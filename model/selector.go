@@ -20,6 +20,8 @@ type Selector struct {
 	Pos   Pos  `json:"pos"`
 
 	compiled labels.Selector
+	// plain is set for a valid selector of matchLabels alone, matched without compiled.
+	plain bool
 }
 
 // Requirement is one matchExpressions entry.
@@ -43,6 +45,12 @@ func (s *Selector) compile() error {
 		s.compiled = labels.Nothing()
 		return err
 	}
+	if len(s.MatchExpressions) == 0 {
+		// Most selectors are matchLabels alone: they match as a subset of the labels,
+		// without the compiled form (tens of thousands of them in a large repository).
+		s.plain = true
+		return nil
+	}
 	s.compiled = sel
 	return nil
 }
@@ -52,9 +60,15 @@ func (s *Selector) Matches(l map[string]string) bool {
 	if s == nil {
 		return false
 	}
+	if s.plain {
+		return SubsetOf(s.MatchLabels, l)
+	}
 	if s.compiled == nil {
 		if err := s.compile(); err != nil {
 			return false
+		}
+		if s.plain {
+			return SubsetOf(s.MatchLabels, l)
 		}
 	}
 	return s.compiled.Matches(labels.Set(l))
@@ -68,8 +82,11 @@ func (s *Selector) String() string {
 	if s.Empty {
 		return "{} (everything)"
 	}
-	if s.compiled == nil {
+	if !s.plain && s.compiled == nil {
 		_ = s.compile()
+	}
+	if s.plain {
+		return FormatLabels(s.MatchLabels) // what the compiled form prints: k=v, by key
 	}
 	return s.compiled.String()
 }

@@ -100,6 +100,19 @@ func TestSelectorHelpers(t *testing.T) {
 	assert.False(t, SubsetOf(map[string]string{"a": "1"}, map[string]string{"a": "2"}))
 	assert.False(t, SubsetOf(map[string]string{"a": ""}, map[string]string{}))
 
+	// matchLabels alone match as a subset, and print as the compiled form would.
+	for _, m := range []map[string]string{{"a": "1", "b": "2"}, {"app.kubernetes.io/name": "x", "tier": ""}, {"k8s-app": "kube-dns"}} {
+		plain := &Selector{MatchLabels: m}
+		require.NoError(t, plain.compile())
+		assert.True(t, plain.plain)
+		assert.Nil(t, plain.compiled)
+		want, err := metav1.LabelSelectorAsSelector(&metav1.LabelSelector{MatchLabels: m})
+		require.NoError(t, err)
+		assert.Equal(t, want.String(), plain.String())
+		assert.True(t, plain.Matches(m))
+		assert.Equal(t, want.Matches(labels.Set{"a": "1"}), plain.Matches(map[string]string{"a": "1"}))
+	}
+
 	// A selector survives a JSON round trip (the compiled form is rebuilt lazily).
 	g := load(t, "p.yaml", "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\nspec:\n  podSelector:\n    matchExpressions: [{key: app, operator: In, values: [web]}]\n")
 	require.Len(t, g.Policies, 1)
