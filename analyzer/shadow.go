@@ -59,8 +59,9 @@ func (sr *shadowRule) unseenPorts() (ps PortSet, ok bool) {
 
 // shadowState is what rules met so far decide, per peer class.
 type shadowState struct {
-	decided map[int]PortSet
-	by      map[int][]*shadowRule
+	// cells holds, per class index, what the rules so far decide for its traffic and
+	// the first two of them (check names the first that is not the rule it checks).
+	cells map[int]shadowCell
 	// unseen is what they decide for every pod the input does not show, and ended the
 	// end of a tier that decides everything left.
 	unseen   PortSet
@@ -68,18 +69,19 @@ type shadowState struct {
 	ended    *shadowRule
 }
 
+type shadowCell struct {
+	decided PortSet
+	by      [2]*shadowRule
+}
+
 func newShadowState() *shadowState {
-	return &shadowState{decided: map[int]PortSet{}, by: map[int][]*shadowRule{}}
+	return &shadowState{cells: map[int]shadowCell{}}
 }
 
 func (st *shadowState) clone() *shadowState {
-	c := &shadowState{decided: make(map[int]PortSet, len(st.decided)), by: make(map[int][]*shadowRule, len(st.by)),
-		unseen: st.unseen, unseenBy: st.unseenBy, ended: st.ended}
-	for k, v := range st.decided {
-		c.decided[k] = v
-	}
-	for k, v := range st.by {
-		c.by[k] = v
+	c := &shadowState{cells: make(map[int]shadowCell, len(st.cells)), unseen: st.unseen, unseenBy: st.unseenBy, ended: st.ended}
+	for k, v := range st.cells {
+		c.cells[k] = v
 	}
 	return c
 }
@@ -101,7 +103,8 @@ func (r *Reach) check(st *shadowState, sr *shadowRule) (live bool, by *shadowRul
 		if ps.IsEmpty() {
 			continue
 		}
-		decided := st.decided[p.idx]
+		cell := st.cells[p.idx]
+		decided := cell.decided
 		if !p.external && !p.hostNet {
 			decided = decided.Union(st.unseen) // what rules matching every pod decide
 		}
@@ -109,8 +112,8 @@ func (r *Reach) check(st *shadowState, sr *shadowRule) (live bool, by *shadowRul
 			return true, nil
 		}
 		if by == nil {
-			for _, b := range st.by[p.idx] {
-				if b != sr {
+			for _, b := range cell.by {
+				if b != nil && b != sr {
 					by = b
 					break
 				}
@@ -146,8 +149,14 @@ func (r *Reach) record(st *shadowState, sr *shadowRule) {
 		if ps.IsEmpty() {
 			continue
 		}
-		st.decided[p.idx] = st.decided[p.idx].Union(ps)
-		st.by[p.idx] = append(st.by[p.idx], sr)
+		cell := st.cells[p.idx]
+		cell.decided = cell.decided.Union(ps)
+		if cell.by[0] == nil {
+			cell.by[0] = sr
+		} else if cell.by[1] == nil {
+			cell.by[1] = sr
+		}
+		st.cells[p.idx] = cell
 	}
 	if sr.every {
 		ps, _ := sr.unseenPorts()
@@ -321,7 +330,7 @@ func (r *Reach) shadowNP(c *class, sd *side, isolated bool, st *shadowState, dst
 		r.record(np, r.admitRule(a, dst))
 	}
 	for _, a := range sd.admits {
-		if a.where == "" && st.ended == nil && np.unseen.IsEmpty() && len(np.decided) == 0 {
+		if a.where == "" && st.ended == nil && np.unseen.IsEmpty() && len(np.cells) == 0 {
 			continue // NetworkPolicies with nothing before them
 		}
 		sr := r.admitRule(a, dst)
