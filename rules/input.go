@@ -265,10 +265,18 @@ func (in *Input) builtin() *builtinInput {
 		Endpoints: in.Endpoints, Config: in.Config, Monitors: in.Monitors, Gateways: in.Gateways,
 		BackendTLSPolicies: in.BackendTLSPolicies, ClusterPolicies: in.ClusterPolicies, CiliumPolicies: []slimCilium{},
 		Workloads: make([]slimWorkload, len(in.Workloads)), ConfigMaps: []slimObject{}, Objects: make([]slimObject, len(in.Objects)),
-		Services: make([]slimService, len(in.Services)), Policies: make([]slimPolicy, len(in.Policies)),
+		Services: []slimService{}, Policies: make([]slimPolicy, len(in.Policies)),
 	}
-	for i, s := range in.Services {
-		b.Services[i] = slimSvc(s)
+	// Services: those whose facts say something, and those other facts or objects name.
+	keepSvc := tellingServices(in)
+	for _, s := range in.Services {
+		if keepSvc(s) {
+			b.Services = append(b.Services, slimSvc(s))
+		}
+	}
+	keptSvc := make(map[string]bool, len(b.Services))
+	for _, s := range b.Services {
+		keptSvc[s.ID] = true
 	}
 	// NetworkPolicies: those whose facts say something. Rules report on a policy only
 	// for what its facts tell: a selector or a peer that matches nothing, hostNetwork
@@ -338,8 +346,11 @@ func (in *Input) builtin() *builtinInput {
 		f.DNSRefs = &d
 	}
 	// Service port facts: rules read the status and the hint, not the port lists.
-	f.Services = make(map[string]*analyzer.ServiceFacts, len(in.Facts.Services))
+	f.Services = make(map[string]*analyzer.ServiceFacts, len(keptSvc))
 	for id, sf := range in.Facts.Services {
+		if !keptSvc[id] {
+			continue
+		}
 		c := *sf
 		c.Ports = nil
 		if sf.Ports != nil {
@@ -360,6 +371,12 @@ func (in *Input) builtin() *builtinInput {
 				nf.Workloads[id] = &analyzer.WorkloadFacts{DNS: d}
 			}
 		}
+		nf.ServiceReach = make(map[string][]analyzer.ServicePortReach, len(keptSvc))
+		for id, sr := range f.ServiceReach {
+			if keptSvc[id] {
+				nf.ServiceReach[id] = sr
+			}
+		}
 		nf.Policies = make(map[string]*analyzer.PolicyFacts, len(b.Policies))
 		for _, p := range b.Policies {
 			if pf, ok := f.Policies[p.ID]; ok {
@@ -378,6 +395,56 @@ func (in *Input) builtin() *builtinInput {
 	}
 	b.Facts = &f
 	return b
+}
+
+// tellingServices returns whether a built-in rule reads a Service: one whose facts say
+// something (a selector matching no pod or only through an injector's labels, a port
+// not found on the pods or unreachable, an invalid Service, a node port), or one an
+// Ingress backend, a ServiceMonitor or a BackendTLSPolicy names. Services without
+// facts are kept.
+func tellingServices(in *Input) func(*model.Service) bool {
+	named := map[string]bool{}
+	for _, bfs := range in.Facts.Backends {
+		for _, bf := range bfs {
+			named[bf.Service] = true
+		}
+	}
+	for _, mf := range in.Facts.Monitors {
+		for _, id := range mf.Selects {
+			named[id] = true
+		}
+	}
+	for _, p := range in.BackendTLSPolicies {
+		for _, t := range p.TargetRefs {
+			named[p.Namespace+"/Service/"+t.Name] = true
+		}
+	}
+	var reach map[string][]analyzer.ServicePortReach
+	if in.Facts.NetFacts != nil {
+		reach = in.Facts.ServiceReach
+	}
+	return func(s *model.Service) bool {
+		sf, ok := in.Facts.Services[s.ID]
+		if !ok || s.Invalid || named[s.ID] || len(sf.Selects) == 0 || sf.Through != "" {
+			return true
+		}
+		for _, p := range s.Ports {
+			if p.NodePort != 0 {
+				return true
+			}
+		}
+		for _, pf := range sf.Ports {
+			if pf.Status != analyzer.PortOK {
+				return true
+			}
+		}
+		for _, r := range reach[s.ID] {
+			if r.Unreachable {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 // tellingPolicy reports whether the facts of a NetworkPolicy say something a built-in

@@ -184,9 +184,18 @@ func inputShapes(t *testing.T) (full, builtin *shape) {
 	// builtin() keeps the objects of the kinds built-in rules read; a Namespace keeps
 	// the most (its annotations). The other sample values pass its filters as filled.
 	in.Objects[0].Kind = "Namespace"
-	// It keeps the facts of the NetworkPolicies it keeps: key the sample's by its id.
+	// It keeps the facts of the NetworkPolicies and Services it keeps: key the samples'
+	// by their ids.
 	for _, pf := range in.Facts.Policies {
 		in.Facts.Policies = map[string]*analyzer.PolicyFacts{in.Policies[0].ID: pf}
+		break
+	}
+	for _, sf := range in.Facts.Services {
+		in.Facts.Services = map[string]*analyzer.ServiceFacts{in.Services[0].ID: sf}
+		break
+	}
+	for _, sr := range in.Facts.ServiceReach {
+		in.Facts.ServiceReach = map[string][]analyzer.ServicePortReach{in.Services[0].ID: sr}
 		break
 	}
 	fv, err := inputValue(in, false)
