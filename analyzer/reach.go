@@ -294,6 +294,8 @@ type Reach struct {
 	// namespace it reads are the same for every policy).
 	nsCounts   map[string][2]int
 	nsCountsMu sync.Mutex
+	// shadowStates are the states of the shadowing walk (shadowedRules), reused.
+	shadowStates shadowStates
 }
 
 // Nodes returns every node: workloads in input order, then assumed components, then External.

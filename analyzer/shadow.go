@@ -2,6 +2,7 @@ package analyzer
 
 import (
 	"fmt"
+	"maps"
 	"sort"
 
 	"github.com/kubenet/kubenet/model"
@@ -74,16 +75,38 @@ type shadowCell struct {
 	by      [2]*shadowRule
 }
 
-func newShadowState() *shadowState {
-	return &shadowState{cells: map[int]shadowCell{}}
+// shadowStates hands out the states of one side's walk, reusing the maps of the walks
+// before it: a walk is short, there is one per class and direction, and growing fresh
+// maps for each was most of the shadowing's allocation.
+type shadowStates struct{ free, used []*shadowState }
+
+// get returns an empty state.
+func (p *shadowStates) get() *shadowState {
+	var st *shadowState
+	if n := len(p.free); n > 0 {
+		st = p.free[n-1]
+		p.free = p.free[:n-1]
+		clear(st.cells)
+		*st = shadowState{cells: st.cells}
+	} else {
+		st = &shadowState{cells: map[int]shadowCell{}}
+	}
+	p.used = append(p.used, st)
+	return st
 }
 
-func (st *shadowState) clone() *shadowState {
-	c := &shadowState{cells: make(map[int]shadowCell, len(st.cells)), unseen: st.unseen, unseenBy: st.unseenBy, ended: st.ended}
-	for k, v := range st.cells {
-		c.cells[k] = v
-	}
+// clone returns a state holding what st holds.
+func (p *shadowStates) clone(st *shadowState) *shadowState {
+	c := p.get()
+	maps.Copy(c.cells, st.cells)
+	c.unseen, c.unseenBy, c.ended = st.unseen, st.unseenBy, st.ended
 	return c
+}
+
+// release takes back every state handed out since the last release.
+func (p *shadowStates) release() {
+	p.free = append(p.free, p.used...)
+	p.used = p.used[:0]
 }
 
 // check reports whether rule sr decides some traffic the state leaves undecided, and
@@ -234,10 +257,12 @@ func (r *Reach) shadowSide(c *class, sd *side, isolated, egress bool, note func(
 		}
 		return c
 	}
-	st := newShadowState()
+	states := &r.shadowStates
+	defer states.release()
+	st := states.get()
 	// The Admin tier: every rule decides its traffic for the tier; Accept and Deny for
 	// the tiers after it too.
-	tier := st.clone()
+	tier := states.clone(st)
 	for _, t := range sd.admin {
 		sr := &shadowRule{key: t, policy: t.policy.ID, name: t.ref().String(), pos: t.ref().Rule().Pos, peers: t.peers, ext: t.external, extAll: t.allPods,
 			every: t.everyPod || t.allPods, unseen: !t.external || t.everyPod, final: t.action != model.ActionPass, spec: t.ports,
@@ -262,7 +287,7 @@ func (r *Reach) shadowSide(c *class, sd *side, isolated, egress bool, note func(
 			npWalked = true
 			r.shadowNP(c, sd, isolated, st, dst, note)
 		}
-		tier := st.clone()
+		tier := states.clone(st)
 		hasPass := false
 		var first *shadowRule
 		npWalked = npWalked || t.dflt
@@ -325,7 +350,7 @@ func (r *Reach) shadowSide(c *class, sd *side, isolated, egress bool, note func(
 // shadowNP walks the NetworkPolicy tier of a side: Cilium's denies win over every
 // allow; an isolated side's tier decides everything, for the tiers after it.
 func (r *Reach) shadowNP(c *class, sd *side, isolated bool, st *shadowState, dst func(*class) *class, note func(*shadowRule, bool, *shadowRule, *class)) {
-	np := st.clone()
+	np := r.shadowStates.clone(st)
 	for _, a := range sd.denies {
 		r.record(np, r.admitRule(a, dst))
 	}
