@@ -152,6 +152,12 @@ func (c *docCtx) selector(keyNode, n *yaml.Node, where string) Selector {
 		c.validateLabels(lk, lv, s.MatchLabels, where+".matchLabels")
 		s.MatchExpressions = c.requirements(n, where, func(k string) string { return k })
 	}
+	if len(s.MatchExpressions) == 0 && len(c.res.problems) == before {
+		// matchLabels alone, their keys and values valid (validateLabels checks what
+		// compiling would): nothing left to compile.
+		s.Empty, s.plain = len(s.MatchLabels) == 0, true
+		return s
+	}
 	if err := s.compile(); err != nil && len(c.res.problems) == before {
 		c.fail(orNode(keyNode, n), "%s is not a valid label selector: %v", where, err)
 	}
