@@ -114,8 +114,6 @@ type peerMatcher struct {
 	byNS    map[string][]*class
 	nsNames []string
 	cache   map[string]peerMatch
-	// spaces caches namespacesOf by selector.
-	spaces map[string][]string
 	// byLabel lists the classes by label ("key\x00value"), made at its first use.
 	byLabel map[string][]*class
 }
@@ -138,7 +136,7 @@ func (m *peerMatcher) match(p *model.Policy, peer *model.Peer) peerMatch {
 	if peer.NamespaceSelector == nil {
 		spaces = []string{p.Namespace}
 	} else {
-		spaces = m.namespacesOf(peer.NamespaceSelector)
+		spaces = m.r.namespacesMatching(peer.NamespaceSelector)
 	}
 	pm.namespaces = len(spaces)
 	add := func(c *class) {
@@ -171,26 +169,6 @@ func (m *peerMatcher) match(p *model.Policy, peer *model.Peer) peerMatch {
 	}
 	m.cache[key] = pm
 	return pm
-}
-
-// namespacesOf lists the namespaces a namespaceSelector matches, in order (policies of
-// many namespaces repeat the same selector: each is matched once).
-func (m *peerMatcher) namespacesOf(sel *model.Selector) []string {
-	key := sel.String()
-	if spaces, ok := m.spaces[key]; ok {
-		return spaces
-	}
-	var spaces []string
-	for _, ns := range m.nsNames {
-		if sel.Matches(m.r.namespaces[ns]) {
-			spaces = append(spaces, ns)
-		}
-	}
-	if m.spaces == nil {
-		m.spaces = map[string][]string{}
-	}
-	m.spaces[key] = spaces
-	return spaces
 }
 
 // labelled returns the classes that carry the rarest of the selector's matchLabels (a

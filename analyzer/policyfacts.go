@@ -154,26 +154,41 @@ func (r *Reach) peerNamespaces(peer *model.Peer, policyNS string, wlNS map[strin
 	if peer.NamespaceSelector == nil {
 		return 1, min(1, wlNS[policyNS])
 	}
-	// Policies of many namespaces repeat the same namespaceSelector: count once.
-	key := peer.NamespaceSelector.String()
-	r.nsCountsMu.Lock()
-	defer r.nsCountsMu.Unlock()
-	if c, ok := r.nsCounts[key]; ok {
-		return c[0], c[1]
-	}
-	for ns, labels := range r.namespaces {
-		if peer.NamespaceSelector.Matches(labels) {
-			total++
-			if wlNS[ns] > 0 {
-				with++
-			}
+	spaces := r.namespacesMatching(peer.NamespaceSelector)
+	for _, ns := range spaces {
+		if wlNS[ns] > 0 {
+			with++
 		}
 	}
-	if r.nsCounts == nil {
-		r.nsCounts = map[string][2]int{}
+	return len(spaces), with
+}
+
+// namespacesMatching lists, sorted, the namespaces a namespaceSelector matches. Policies
+// of many namespaces repeat the same selector: each is matched once, for the compiler
+// and the peer facts alike.
+func (r *Reach) namespacesMatching(sel *model.Selector) []string {
+	key := sel.String()
+	r.nsMatchMu.Lock()
+	defer r.nsMatchMu.Unlock()
+	if spaces, ok := r.nsMatch[key]; ok {
+		return spaces
 	}
-	r.nsCounts[key] = [2]int{total, with}
-	return total, with
+	if r.nsMatch == nil {
+		r.nsMatch = map[string][]string{}
+		r.nsNames = make([]string, 0, len(r.namespaces))
+		for ns := range r.namespaces {
+			r.nsNames = append(r.nsNames, ns)
+		}
+		sort.Strings(r.nsNames)
+	}
+	var spaces []string
+	for _, ns := range r.nsNames {
+		if sel.Matches(r.namespaces[ns]) {
+			spaces = append(spaces, ns)
+		}
+	}
+	r.nsMatch[key] = spaces
+	return spaces
 }
 
 // destinationsKnown reports whether the input shows every pod an egress rule admits

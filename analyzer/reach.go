@@ -290,10 +290,10 @@ type Reach struct {
 	// selectAll lists, per namespace, the policies with an empty podSelector.
 	selectAll map[string][]*model.Policy
 	cfg       Config
-	// nsCounts caches peerNamespaces by namespaceSelector (the workload counts per
-	// namespace it reads are the same for every policy).
-	nsCounts   map[string][2]int
-	nsCountsMu sync.Mutex
+	// nsMatch caches namespacesMatching by selector; nsNames are the namespaces, sorted.
+	nsMatch   map[string][]string
+	nsNames   []string
+	nsMatchMu sync.Mutex
 	// shadowStates are the states of the shadowing walk (shadowedRules), reused.
 	shadowStates shadowStates
 }
