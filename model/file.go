@@ -27,6 +27,10 @@ type fileResult struct {
 	unreadable error
 	// labelKeys and labelValues are the label keys and values found valid so far.
 	labelKeys, labelValues map[string]struct{}
+	// labelMaps holds the file's label maps by their contents (see docCtx.labelMap);
+	// internKey is the buffer their keys are built in.
+	labelMaps map[string]map[string]string
+	internKey []byte
 }
 
 // item is one object built from a document (or a List item).

@@ -64,7 +64,8 @@ func (v IntOrString) MarshalJSON() ([]byte, error) {
 	return []byte(itoa(v.Int)), nil
 }
 
-// Graph is the loaded input: every object, typed where kubenet understands it.
+// Graph is the loaded input: every object, typed where kubenet understands it. It is
+// read-only once loaded: its label maps in particular are shared between objects.
 type Graph struct {
 	// Objects lists every Kubernetes object in input order, including opaque ones.
 	Objects        []*Object

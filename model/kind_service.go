@@ -65,8 +65,7 @@ func buildService(c *docCtx, o *Object, n *yaml.Node) entity {
 		}
 	}
 	sk, sv := field(spec, "selector")
-	sel := c.stringMap(sv, "spec.selector")
-	c.validateLabels(sk, sv, sel, "spec.selector")
+	sel := c.labelMap(sk, sv, "spec.selector")
 	if len(sel) > 0 {
 		s.Selector = sel
 		s.SelectorPos = c.pos(sk)

@@ -1,7 +1,9 @@
 package model
 
 import (
+	"encoding/binary"
 	"fmt"
+	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/validate/content"
@@ -219,8 +221,7 @@ func (c *docCtx) metadata(o *Object, n *yaml.Node) {
 		}
 	}
 	lk, lv := field(md, "labels")
-	o.Labels = c.stringMap(lv, "metadata.labels")
-	c.validateLabels(lk, lv, o.Labels, "metadata.labels")
+	o.Labels = c.labelMap(lk, lv, "metadata.labels")
 	o.Annotations = c.stringMap(val(md, "annotations"), "metadata.annotations")
 	if refs := val(md, "ownerReferences"); refs != nil && refs.Kind == yaml.SequenceNode {
 		for _, r := range refs.Content {
@@ -232,7 +233,6 @@ func (c *docCtx) metadata(o *Object, n *yaml.Node) {
 	}
 }
 
-// validateLabels checks label keys and values as the API server does.
 // validLabel reports whether s was already found a valid label key (or value) in this
 // file, and otherwise checks it, remembering it if it is: a file names the same labels
 // on a workload, its pod template, its Service and its policies.
@@ -258,6 +258,52 @@ func (c *docCtx) validLabel(s string, key bool) bool {
 		(*seen)[s] = struct{}{}
 	}
 	return valid
+}
+
+// labelMap reads a map of labels (metadata.labels, a selector's matchLabels, a Service's
+// selector), checks it as the API server does, and returns the file's one copy of an
+// equal map: a file names the same labels on a workload, its pod template, its Service
+// and its policies, and every copy would stay in memory for the whole run. So the
+// label maps of the model are shared, and read-only: code that changes one clones it.
+func (c *docCtx) labelMap(k, v *yaml.Node, where string) map[string]string {
+	m := c.stringMap(v, where)
+	c.validateLabels(k, v, m, where)
+	if c.res == nil {
+		return m
+	}
+	return c.res.intern(m)
+}
+
+// internMax is the size of the largest label map shared; larger ones are rare.
+const internMax = 8
+
+// intern returns the file's first map equal to m (m itself if it is the first).
+func (r *fileResult) intern(m map[string]string) map[string]string {
+	if len(m) == 0 || len(m) > internMax {
+		return m
+	}
+	var ks [internMax]string
+	keys := ks[:0]
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b := r.internKey[:0]
+	for _, k := range keys { // length-prefixed: no two maps share a key
+		b = binary.AppendUvarint(b, uint64(len(k)))
+		b = append(b, k...)
+		b = binary.AppendUvarint(b, uint64(len(m[k])))
+		b = append(b, m[k]...)
+	}
+	r.internKey = b
+	if have, ok := r.labelMaps[string(b)]; ok {
+		return have
+	}
+	if r.labelMaps == nil {
+		r.labelMaps = map[string]map[string]string{}
+	}
+	r.labelMaps[string(b)] = m
+	return m
 }
 
 func (c *docCtx) validateLabels(_ *yaml.Node, n *yaml.Node, m map[string]string, where string) {
