@@ -23,8 +23,9 @@ type Options struct {
 	Kustomize bool
 	// Sized, when set, is called before a graph's sources are decoded, with their
 	// total size in bytes (files by their size on disk), so that a caller can ready
-	// itself for the work ahead.
-	Sized func(bytes int64)
+	// itself for the work ahead. The function it returns, if any, is called once the
+	// graph is built.
+	Sized func(bytes int64) (built func())
 	// Operators says what operators create from custom resources; nil means
 	// DefaultOperators.
 	Operators []OperatorKind
@@ -119,7 +120,9 @@ func build(opts Options, srcs []source) (*Graph, error) {
 		opts.DefaultNamespace = "default"
 	}
 	if opts.Sized != nil {
-		opts.Sized(sourceBytes(srcs))
+		if built := opts.Sized(sourceBytes(srcs)); built != nil {
+			defer built()
+		}
 	}
 	results := make([]fileResult, len(srcs))
 	workers := runtime.GOMAXPROCS(0)

@@ -164,15 +164,24 @@ func TestLoadStdin(t *testing.T) {
 }
 
 // TestLoadReportsInputSize: Options.Sized hears the bytes about to be decoded, files
-// by their size and standard input by its length, before decoding starts.
+// by their size and standard input by its length, before decoding starts, and what it
+// returns is called once, when the graph is built.
 func TestLoadReportsInputSize(t *testing.T) {
 	root := tree(t, map[string]string{"a.yaml": cm("a"), "sub/b.yaml": cm("bb"), "notes.txt": "not read"})
 	stdin := cm("in")
 	var sizes []int64
-	g, err := Load(Options{Stdin: strings.NewReader(stdin), Sized: func(n int64) { sizes = append(sizes, n) }}, root, "-")
+	built := 0
+	sized := func(n int64) func() {
+		sizes = append(sizes, n)
+		return func() { built++ }
+	}
+	g, err := Load(Options{Stdin: strings.NewReader(stdin), Sized: sized}, root, "-")
 	require.NoError(t, err)
 	assert.Equal(t, []string{"a", "bb", "in"}, cmNames(g))
 	assert.Equal(t, []int64{int64(len(cm("a")) + len(cm("bb")) + len(stdin))}, sizes)
+	assert.Equal(t, 1, built)
+	_, err = Load(Options{Sized: func(int64) func() { return nil }}, root)
+	require.NoError(t, err, "a hook may return nothing to call")
 }
 
 var errBoom = errors.New("boom")

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -76,13 +77,44 @@ func hugeAdvisedBytes(t *testing.T) int64 {
 	return total
 }
 
+// TestHeapReadierOnce: only the first graph loaded readies the heap and relaxes GC.
 func TestHeapReadierOnce(t *testing.T) {
 	t.Setenv("KUBENET_HUGEPAGES", "off")
+	t.Setenv("GOGC", "")
 	readied := int64(-1)
 	ready := heapReadier(&readied)
-	ready(100 << 20)
+	built := ready(100 << 20)
 	assert.Zero(t, readied, "turned off: nothing readied")
+	require.NotNil(t, built, "GC is relaxed all the same")
+	built()
 	readied = -1
-	ready(100 << 20)
+	assert.Nil(t, ready(100<<20))
 	assert.Equal(t, int64(-1), readied, "a second graph does not ready again")
+}
+
+// gcPercent is the current GOGC.
+func gcPercent() int {
+	p := debug.SetGCPercent(100)
+	debug.SetGCPercent(p)
+	return p
+}
+
+// TestRelaxGC: loading a large input collects garbage at GOGC=loadGCPercent, and
+// GOGC is back as it was once the graph is built; a small input, or a GOGC the user
+// set, is left alone.
+func TestRelaxGC(t *testing.T) {
+	t.Setenv("GOGC", "")
+	before := gcPercent()
+	assert.Nil(t, relaxGC(hugeMinInput-1))
+	assert.Equal(t, before, gcPercent())
+
+	built := relaxGC(hugeMinInput)
+	require.NotNil(t, built)
+	assert.Equal(t, loadGCPercent, gcPercent())
+	built()
+	assert.Equal(t, before, gcPercent())
+
+	t.Setenv("GOGC", "50")
+	assert.Nil(t, relaxGC(100<<20))
+	assert.Equal(t, before, gcPercent())
 }
