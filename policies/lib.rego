@@ -37,11 +37,14 @@ with_merge(f, merge) := object.union(f, {"merge": merge})
 #   Related entries, one per id of ids, sorted; kubenet adds each one's file and line.
 #   Ids of what the input does not hold (the assumed cluster DNS, an ingress
 #   controller, the outside world) are left out.
-related(ids, message) := [{"object": id, "message": message} | some id in sort([x | some x in ids]); not _assumed_node(id)]
-
-_assumed_node("External")
-
-_assumed_node(id) if split(id, "/")[1] in {"ClusterDNS", "IngressController"}
+related(ids, message) := [{"object": id, "message": message} |
+	some id in sort([x |
+		some x in ids
+		x != "External"
+		not contains(x, "/ClusterDNS/")
+		not contains(x, "/IngressController/")
+	])
+]
 
 # METADATA
 # description: True for objects the loader found invalid; rules do not judge them.
