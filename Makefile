@@ -82,8 +82,8 @@ docs:
 golden:
 	go test ./cmd/kubenet -update
 
-## fuzz: fuzz the loader, the helm stdin split, chart rendering, the whole pipeline (load, facts, rules)
-## and the escaping of every output, FUZZTIME each (make test runs them briefly;
+## fuzz: fuzz the loader, the helm stdin split, chart rendering, the whole pipeline (load, facts, rules),
+## the reading of Rego findings and the escaping of every output, FUZZTIME each (make test runs them briefly;
 ## FUZZTIME=10m for longer runs)
 fuzz:
 	go test ./model -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) $(FUZZCACHEFLAG)
@@ -91,6 +91,7 @@ fuzz:
 	go test ./model -run '^$$' -fuzz '^FuzzChart$$' -fuzztime $(FUZZTIME) $(FUZZCACHEFLAG)
 	go test ./model -run '^$$' -fuzz '^FuzzCalicoSelector$$' -fuzztime $(FUZZTIME) $(FUZZCACHEFLAG)
 	go test ./rules -run '^$$' -fuzz '^FuzzPipeline$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s $(FUZZCACHEFLAG)
+	go test ./rules -run '^$$' -fuzz '^FuzzTermFinding$$' -fuzztime $(FUZZTIME) $(FUZZCACHEFLAG)
 	go test ./report -run '^$$' -fuzz '^FuzzEscape$$' -fuzztime $(FUZZTIME) $(FUZZCACHEFLAG)
 
 # The fuzzer replays its whole corpus (the seeds and every input it kept in earlier runs)

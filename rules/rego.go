@@ -139,7 +139,8 @@ func (e *Engine) evalRule(ctx context.Context, id string, input ast.Value, opts 
 	if printTo == nil {
 		printTo = io.Discard
 	}
-	rs, err := e.prepared[id].Eval(ctx, rego.EvalParsedInput(input), rego.EvalPrintHook(&printHook{w: printTo, rule: id}))
+	rs, err := e.prepared[id].Eval(ctx, rego.EvalParsedInput(input), rego.EvalPrintHook(&printHook{w: printTo, rule: id}),
+		rego.EvalGenerateJSON(generateFinding))
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return nil, fmt.Errorf("rule %s ran over its evaluation deadline of %v (--rule-timeout)", id, timeout)
@@ -148,17 +149,30 @@ func (e *Engine) evalRule(ctx context.Context, id string, input ast.Value, opts 
 	}
 	var out []regoFinding
 	for _, r := range rs {
-		b, err := json.Marshal(r.Bindings["finding"])
+		f, err := bindingFinding(r.Bindings["finding"])
 		if err != nil {
-			return nil, err
-		}
-		var f regoFinding
-		if err := json.NewDecoder(bytes.NewReader(b)).Decode(&f); err != nil {
-			return nil, fmt.Errorf("rule %s reported %s: %w", id, b, err)
+			return nil, fmt.Errorf("rule %s reported %w", id, err)
 		}
 		out = append(out, f)
 	}
 	return out, nil
+}
+
+// bindingFinding is a finding as generateFinding left it: read already, or a value
+// read through JSON.
+func bindingFinding(v any) (regoFinding, error) {
+	if f, ok := v.(regoFinding); ok {
+		return f, nil
+	}
+	var f regoFinding
+	b, err := json.Marshal(v)
+	if err != nil {
+		return f, err
+	}
+	if err := json.NewDecoder(bytes.NewReader(b)).Decode(&f); err != nil {
+		return f, fmt.Errorf("%s: %w", b, err)
+	}
+	return f, nil
 }
 
 // printHook writes a rule's print() output, a line at a time, naming the rule.
