@@ -125,6 +125,7 @@ type Graph struct {
 	nsIndex  map[string]*Namespace
 	svcIndex map[string]*Service
 	byNS     map[string][]*Workload
+	svcByNS  map[string][]*Service
 }
 
 // SkippedBuild is a kustomization or chart kubenet did not build.
@@ -173,15 +174,7 @@ func (g *Graph) Service(namespace, name string) *Service {
 func (g *Graph) WorkloadsIn(namespace string) []*Workload { return g.byNS[namespace] }
 
 // ServicesIn returns the Services of a namespace in input order.
-func (g *Graph) ServicesIn(namespace string) []*Service {
-	var out []*Service
-	for _, s := range g.Services {
-		if s.Namespace == namespace {
-			out = append(out, s)
-		}
-	}
-	return out
-}
+func (g *Graph) ServicesIn(namespace string) []*Service { return g.svcByNS[namespace] }
 
 // index builds the lookup tables once loading is complete.
 func (g *Graph) index() {
@@ -194,6 +187,10 @@ func (g *Graph) index() {
 	g.byNS = make(map[string][]*Workload)
 	for _, w := range g.Workloads {
 		g.byNS[w.Namespace] = append(g.byNS[w.Namespace], w)
+	}
+	g.svcByNS = make(map[string][]*Service)
+	for _, s := range g.Services {
+		g.svcByNS[s.Namespace] = append(g.svcByNS[s.Namespace], s)
 	}
 	g.nsIndex = make(map[string]*Namespace, len(g.Namespaces))
 	for _, n := range g.Namespaces {
