@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -94,12 +95,17 @@ func heapReadier(readied *int64) func(int64) func() {
 const loadGCPercent = 200
 
 // relaxGC sets GOGC to loadGCPercent for loading a large input (as large as readyHeap
-// readies the heap for), and returns what puts it back, or nil. A GOGC the user set is
-// left alone.
+// readies the heap for), and returns what puts it back, or nil. Putting it back
+// collects the loading's garbage at once: the stages after set out from the live heap,
+// not from twice the garbage (the generated cluster's peak is 10-20 MB lower). A GOGC
+// the user set is left alone.
 func relaxGC(input int64) func() {
 	if input < hugeMinInput || os.Getenv("GOGC") != "" {
 		return nil
 	}
 	old := debug.SetGCPercent(loadGCPercent)
-	return func() { debug.SetGCPercent(old) }
+	return func() {
+		debug.SetGCPercent(old)
+		runtime.GC()
+	}
 }
