@@ -29,37 +29,40 @@ func generateFinding(t *ast.Term, _ *rego.EvalContext) (any, error) {
 // termFinding reads a finding of the exact shape, or reports false.
 func termFinding(v ast.Value) (regoFinding, bool) {
 	var f regoFinding
-	obj, ok := v.(ast.Object)
-	if !ok {
-		return f, false
-	}
-	ok = true
-	obj.Foreach(func(k, v *ast.Term) {
-		key, isStr := k.Value.(ast.String)
-		if !ok || !isStr {
-			ok = false
-			return
-		}
+	ok := termFields(v, func(key string, v ast.Value) (ok bool) {
 		switch key {
 		case "object":
-			f.Object, ok = termString(v.Value)
+			f.Object, ok = termString(v)
 		case "message":
-			f.Message, ok = termString(v.Value)
+			f.Message, ok = termString(v)
 		case "hint":
-			f.Hint, ok = termString(v.Value)
+			f.Hint, ok = termString(v)
 		case "severity":
-			f.Severity, ok = termString(v.Value)
+			f.Severity, ok = termString(v)
 		case "merge":
-			f.Merge, ok = termString(v.Value)
+			f.Merge, ok = termString(v)
 		case "pos":
-			f.Pos, ok = termPos(v.Value)
+			f.Pos, ok = termPos(v)
 		case "related":
-			f.Related, ok = termRelated(v.Value)
-		default:
-			ok = false
+			f.Related, ok = termRelated(v)
 		}
+		return ok
 	})
 	return f, ok
+}
+
+// termFields calls field with each key and value of an object whose keys are strings,
+// and reports whether v is one and field accepted them all (an unknown key is refused).
+func termFields(v ast.Value, field func(key string, v ast.Value) bool) bool {
+	obj, ok := v.(ast.Object)
+	if !ok {
+		return false
+	}
+	obj.Foreach(func(k, v *ast.Term) {
+		key, isStr := k.Value.(ast.String)
+		ok = ok && isStr && field(string(key), v.Value)
+	})
+	return ok
 }
 
 // termString reads a string that JSON would carry unchanged (valid UTF-8).
@@ -81,40 +84,31 @@ func termInt(v ast.Value) (int, bool) {
 
 func termPos(v ast.Value) (*findingPos, bool) {
 	var p findingPos
-	ok := true
-	switch v := v.(type) {
-	case *ast.Array:
-		if v.Len() != 3 {
+	if a, isArray := v.(*ast.Array); isArray {
+		if a.Len() != 3 {
 			return nil, false
 		}
-		p.File, ok = termString(v.Elem(0).Value)
+		var ok bool
+		p.File, ok = termString(a.Elem(0).Value)
 		if ok {
-			p.Line, ok = termInt(v.Elem(1).Value)
+			p.Line, ok = termInt(a.Elem(1).Value)
 		}
 		if ok {
-			p.Column, ok = termInt(v.Elem(2).Value)
+			p.Column, ok = termInt(a.Elem(2).Value)
 		}
-	case ast.Object:
-		v.Foreach(func(k, v *ast.Term) {
-			key, isStr := k.Value.(ast.String)
-			if !ok || !isStr {
-				ok = false
-				return
-			}
-			switch key {
-			case "file":
-				p.File, ok = termString(v.Value)
-			case "line":
-				p.Line, ok = termInt(v.Value)
-			case "column":
-				p.Column, ok = termInt(v.Value)
-			default:
-				ok = false
-			}
-		})
-	default:
-		return nil, false
+		return &p, ok
 	}
+	ok := termFields(v, func(key string, v ast.Value) (ok bool) {
+		switch key {
+		case "file":
+			p.File, ok = termString(v)
+		case "line":
+			p.Line, ok = termInt(v)
+		case "column":
+			p.Column, ok = termInt(v)
+		}
+		return ok
+	})
 	return &p, ok
 }
 
@@ -125,27 +119,17 @@ func termRelated(v ast.Value) ([]regoRelate, bool) {
 	}
 	out := make([]regoRelate, a.Len())
 	for i := range out {
-		obj, isObj := a.Elem(i).Value.(ast.Object)
-		if !isObj {
-			return nil, false
-		}
 		r := &out[i]
-		obj.Foreach(func(k, v *ast.Term) {
-			key, isStr := k.Value.(ast.String)
-			if !ok || !isStr {
-				ok = false
-				return
-			}
+		ok := termFields(a.Elem(i).Value, func(key string, v ast.Value) (ok bool) {
 			switch key {
 			case "object":
-				r.Object, ok = termString(v.Value)
+				r.Object, ok = termString(v)
 			case "message":
-				r.Message, ok = termString(v.Value)
+				r.Message, ok = termString(v)
 			case "pos":
-				r.Pos, ok = termPos(v.Value)
-			default:
-				ok = false
+				r.Pos, ok = termPos(v)
 			}
+			return ok
 		})
 		if !ok {
 			return nil, false
