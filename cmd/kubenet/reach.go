@@ -70,12 +70,12 @@ func runReach(opts *reachOptions) error {
 	if err != nil {
 		return err
 	}
-	facts := analyzer.New(g, cluster)
-	r := facts.Reach()
 	if opts.from != "" || opts.to != "" || opts.port != "" {
-		return explainOne(opts, facts)
+		// One connection: only the policies of its two ends' namespaces can decide it.
+		scoped := analyzer.Scoped(g, analyzer.NamespaceOf(opts.from), analyzer.NamespaceOf(opts.to))
+		return explainOne(opts, analyzer.New(scoped, cluster))
 	}
-	return format.Write(opts.f.io.out, r, report.Options{})
+	return format.Write(opts.f.io.out, analyzer.New(g, cluster).Reach(), report.Options{})
 }
 
 func explainOne(opts *reachOptions, facts *analyzer.Facts) error {
