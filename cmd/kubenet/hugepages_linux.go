@@ -31,15 +31,31 @@ func readyHeap(input int64) int64 {
 // adviseHuge has the runtime map size bytes of heap and asks for huge pages on them,
 // returning the bytes advised. A fresh large allocation is mapped at once and not
 // touched (the runtime knows fresh memory is zero): it costs address space, not memory.
+//
+// The heap is readied in chunks, not as one allocation: the allocator places an object
+// at the lowest free range that fits it, and when that range begins on pages the run
+// has used and freed already, it clears the whole object first. For one 512 MB object
+// that was one run in six: 1.4 s and 512 MB of memory touched for nothing. A chunk that
+// begins there costs the clearing of 4 MB.
 func adviseHuge(size int64) int64 {
-	b := make([]byte, size)
-	const huge = 2 << 20
-	base := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
-	start := int((base+huge-1)&^(huge-1) - base)
-	end := int((base+uintptr(size))&^(huge-1) - base)
-	advised := int64(0)
-	if start < end && syscall.Madvise(b[start:end], syscall.MADV_HUGEPAGE) == nil {
-		advised = int64(end - start)
+	const chunk, huge = 4 << 20, 2 << 20
+	chunks := make([][]byte, 0, size/chunk)
+	lo, hi := ^uintptr(0), uintptr(0)
+	for n := int64(0); n < size; n += chunk {
+		b := make([]byte, chunk)
+		p := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+		lo, hi = min(lo, p), max(hi, p+chunk)
+		chunks = append(chunks, b)
 	}
+	// The chunks follow one another in the heap, where one sits between others the
+	// range takes in only heap memory: advise it whole.
+	start, end := (lo+huge-1)&^(huge-1), hi&^(huge-1)
+	advised := int64(0)
+	if start < end {
+		if _, _, errno := syscall.Syscall(syscall.SYS_MADVISE, start, end-start, syscall.MADV_HUGEPAGE); errno == 0 {
+			advised = int64(end - start)
+		}
+	}
+	runtime.KeepAlive(chunks)
 	return advised
 }
