@@ -53,10 +53,10 @@ func FuzzPipeline(f *testing.F) {
 	})
 }
 
-// seedsPerRule is how many of each rule's testdata cases seed FuzzPipeline. Every seed
-// runs before the fuzzer's time budget starts counting down, twice through the whole
-// pipeline: all 260 cases took most of a 15 s budget and then overran it. The rule
-// tests run every case anyway; the fuzzer needs a few of each rule to mutate.
+// seedsPerRule is how many of each rule's testdata cases seed FuzzPipeline. The fuzzer
+// replays every seed, twice through the whole pipeline, within its time budget and
+// before it mutates any: all 260 cases took most of a 15 s budget, and then more than
+// all of it. The rule tests run every case anyway; the fuzzer needs a few of each rule.
 const seedsPerRule = 3
 
 // pipelineSeeds returns the first seedsPerRule cases (by name) of every rule's testdata
