@@ -47,8 +47,8 @@ func adviseHuge(size int64) int64 {
 		lo, hi = min(lo, p), max(hi, p+chunk)
 		chunks = append(chunks, b)
 	}
-	// The chunks follow one another in the heap, where one sits between others the
-	// range takes in only heap memory: advise it whole.
+	// The chunks follow one another in the heap; whatever lies between two of them is
+	// heap too, so the range from the lowest to the highest is advised whole.
 	start, end := (lo+huge-1)&^(huge-1), hi&^(huge-1)
 	advised := int64(0)
 	if start < end {
