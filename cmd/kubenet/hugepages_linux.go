@@ -22,14 +22,14 @@ func readyHeap(input int64) int64 {
 	if err != nil || thpMode(string(enabled)) != "madvise" {
 		return 0
 	}
-	advised := adviseHuge(size)
+	advised, _, _ := adviseHuge(size)
 	// Hand the range back: the allocator reuses free pages lowest address first.
 	runtime.GC()
 	return advised
 }
 
 // adviseHuge has the runtime map size bytes of heap and asks for huge pages on them,
-// returning the bytes advised. A fresh large allocation is mapped at once and not
+// returning the bytes advised and the range of the heap readied. A fresh large allocation is mapped at once and not
 // touched (the runtime knows fresh memory is zero): it costs address space, not memory.
 //
 // The heap is readied in chunks, not as one allocation: the allocator places an object
@@ -37,10 +37,10 @@ func readyHeap(input int64) int64 {
 // has used and freed already, it clears the whole object first. For one 512 MB object
 // that was one run in six: 1.4 s and 512 MB of memory touched for nothing. A chunk that
 // begins there costs the clearing of 4 MB.
-func adviseHuge(size int64) int64 {
+func adviseHuge(size int64) (advised int64, lo, hi uintptr) {
 	const chunk, huge = 4 << 20, 2 << 20
 	chunks := make([][]byte, 0, size/chunk)
-	lo, hi := ^uintptr(0), uintptr(0)
+	lo, hi = ^uintptr(0), 0
 	for n := int64(0); n < size; n += chunk {
 		b := make([]byte, chunk)
 		p := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
@@ -50,12 +50,11 @@ func adviseHuge(size int64) int64 {
 	// The chunks follow one another in the heap; whatever lies between two of them is
 	// heap too, so the range from the lowest to the highest is advised whole.
 	start, end := (lo+huge-1)&^(huge-1), hi&^(huge-1)
-	advised := int64(0)
 	if start < end {
 		if _, _, errno := syscall.Syscall(syscall.SYS_MADVISE, start, end-start, syscall.MADV_HUGEPAGE); errno == 0 {
 			advised = int64(end - start)
 		}
 	}
 	runtime.KeepAlive(chunks)
-	return advised
+	return advised, lo, hi
 }
