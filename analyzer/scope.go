@@ -1,6 +1,7 @@
 package analyzer
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/kubenet/kubenet/model"
@@ -19,20 +20,11 @@ func Scoped(g *model.Graph, namespaces ...string) *model.Graph {
 		in[ns] = true
 	}
 	s := *g
-	s.Policies = keep(g.Policies, func(p *model.Policy) bool { return in[p.Namespace] })
-	s.CiliumPolicies = keep(g.CiliumPolicies, func(p *model.CiliumPolicy) bool { return p.Clusterwide || in[p.Namespace] })
-	s.CalicoPolicies = keep(g.CalicoPolicies, func(p *model.CalicoPolicy) bool { return p.Global || in[p.Namespace] })
+	// Clones: the graph scoped from stays as it is.
+	s.Policies = slices.DeleteFunc(slices.Clone(g.Policies), func(p *model.Policy) bool { return !in[p.Namespace] })
+	s.CiliumPolicies = slices.DeleteFunc(slices.Clone(g.CiliumPolicies), func(p *model.CiliumPolicy) bool { return !p.Clusterwide && !in[p.Namespace] })
+	s.CalicoPolicies = slices.DeleteFunc(slices.Clone(g.CalicoPolicies), func(p *model.CalicoPolicy) bool { return !p.Global && !in[p.Namespace] })
 	return &s
-}
-
-func keep[T any](xs []T, f func(T) bool) []T {
-	var out []T
-	for _, x := range xs {
-		if f(x) {
-			out = append(out, x)
-		}
-	}
-	return out
 }
 
 // NamespaceOf is the namespace of a node id (namespace/Kind/name), or "" for External
