@@ -65,7 +65,7 @@ func buildService(c *docCtx, o *Object, n *yaml.Node) entity {
 		}
 	}
 	sk, sv := field(spec, "selector")
-	sel := c.labelMap(sk, sv, "spec.selector")
+	sel := c.labelMap(sv, "spec.selector")
 	if len(sel) > 0 {
 		s.Selector = sel
 		s.SelectorPos = c.pos(sk)

@@ -85,7 +85,7 @@ func buildTemplated(tpath ...string) builder {
 		md := val(tmpl, "metadata")
 		if c.mapping(md, where+".metadata") {
 			lk, lv := field(md, "labels")
-			w.PodLabels = c.labelMap(lk, lv, where+".metadata.labels")
+			w.PodLabels = c.labelMap(lv, where+".metadata.labels")
 			w.PodLabelsPos = c.pos(lk)
 			w.PodAnnotations = c.stringMap(val(md, "annotations"), where+".metadata.annotations")
 		}

@@ -220,8 +220,7 @@ func (c *docCtx) metadata(o *Object, n *yaml.Node) {
 			}
 		}
 	}
-	lk, lv := field(md, "labels")
-	o.Labels = c.labelMap(lk, lv, "metadata.labels")
+	o.Labels = c.labelMap(val(md, "labels"), "metadata.labels")
 	o.Annotations = c.stringMap(val(md, "annotations"), "metadata.annotations")
 	if refs := val(md, "ownerReferences"); refs != nil && refs.Kind == yaml.SequenceNode {
 		for _, r := range refs.Content {
@@ -265,9 +264,9 @@ func (c *docCtx) validLabel(s string, key bool) bool {
 // equal map: a file names the same labels on a workload, its pod template, its Service
 // and its policies, and every copy would stay in memory for the whole run. So the
 // label maps of the model are shared, and read-only: code that changes one clones it.
-func (c *docCtx) labelMap(k, v *yaml.Node, where string) map[string]string {
-	m := c.stringMap(v, where)
-	c.validateLabels(k, v, m, where)
+func (c *docCtx) labelMap(n *yaml.Node, where string) map[string]string {
+	m := c.stringMap(n, where)
+	c.validateLabels(n, m, where)
 	if c.res == nil {
 		return m
 	}
@@ -306,7 +305,9 @@ func (r *fileResult) intern(m map[string]string) map[string]string {
 	return m
 }
 
-func (c *docCtx) validateLabels(_ *yaml.Node, n *yaml.Node, m map[string]string, where string) {
+// validateLabels checks the keys and values of labels m, read from n, as the API
+// server does.
+func (c *docCtx) validateLabels(n *yaml.Node, m map[string]string, where string) {
 	if len(m) == 0 {
 		return
 	}

@@ -147,8 +147,7 @@ func (c *docCtx) selector(keyNode, n *yaml.Node, where string) Selector {
 	}
 	before := len(c.res.problems)
 	if c.mapping(n, where) {
-		lk, lv := field(n, "matchLabels")
-		s.MatchLabels = c.labelMap(lk, lv, where+".matchLabels")
+		s.MatchLabels = c.labelMap(val(n, "matchLabels"), where+".matchLabels")
 		s.MatchExpressions = c.requirements(n, where, func(k string) string { return k })
 	}
 	if len(s.MatchExpressions) == 0 && len(c.res.problems) == before {
