@@ -81,7 +81,7 @@ func (f *Facts) references() []DNSRef {
 			consumers[w.Namespace+"/"+name] = append(consumers[w.Namespace+"/"+name], w)
 		}
 	}
-	lines := lineIndex{sources: g.Sources, starts: map[string][]int32{}}
+	lines := lineIndex{g: g, starts: map[string][]int32{}}
 	for _, cm := range g.ConfigMaps {
 		if !cm.Invalid {
 			out = configMapRefs(out, cm, consumers[cm.Namespace+"/"+cm.Name], &lines)
@@ -220,11 +220,16 @@ func pairPorts(refs []DNSRef, w *model.Workload, env map[string]string) {
 	}
 }
 
-// lineIndex locates text inside ConfigMap values in their source files; it indexes a
-// file's line starts on first use and lives only while references are collected.
+// lineIndex locates text inside ConfigMap values in their source files. It indexes a
+// file's line starts on first use, and holds the contents of the file it was last asked
+// about: ConfigMaps come file by file, so a file the graph let go of is read again once,
+// into one buffer for all. It lives only while references are collected.
 type lineIndex struct {
-	sources map[string][]byte
-	starts  map[string][]int32
+	g      *model.Graph
+	starts map[string][]int32
+	file   string
+	src    []byte
+	buf    []byte
 }
 
 // pos locates text on line i of a ConfigMap value.
@@ -247,10 +252,18 @@ func (x *lineIndex) pos(cm *model.ConfigMap, key string, i int, text string) mod
 
 // line returns line n (1-based) of a source file.
 func (x *lineIndex) line(file string, n int) ([]byte, bool) {
-	src, ok := x.sources[file]
-	if !ok || len(src) > math.MaxInt32 {
-		return nil, false
+	if x.src == nil || x.file != file {
+		src, ok := x.g.SourceInto(file, x.buf)
+		if !ok || len(src) > math.MaxInt32 {
+			x.file, x.src = "", nil
+			return nil, false
+		}
+		if _, kept := x.g.Sources[file]; !kept {
+			x.buf = src[:0] // read into the buffer: keep it for the next file
+		}
+		x.file, x.src = file, src
 	}
+	src := x.src
 	starts, ok := x.starts[file]
 	if !ok {
 		starts = make([]int32, 1, bytes.Count(src, []byte{'\n'})+1)

@@ -129,6 +129,13 @@ func (a *assembly) addSources(r fileResult) {
 	g := a.g
 	if r.built == nil {
 		g.Files++
+		if r.onDisk != nil {
+			if g.onDisk == nil {
+				g.onDisk = map[string]*diskSource{}
+			}
+			g.onDisk[r.name] = r.onDisk
+			return
+		}
 		g.Sources[r.name] = r.data
 		return
 	}

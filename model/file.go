@@ -31,6 +31,18 @@ type fileResult struct {
 	// internKey is the buffer their keys are built in.
 	labelMaps map[string]map[string]string
 	internKey []byte
+	// onDisk is set, and data dropped, for a file Graph.Source reads again.
+	onDisk *diskSource
+}
+
+// dropSource lets go of the contents of a plain file read from disk unless keep wants
+// them: Graph.Source reads it again if asked.
+func (r *fileResult) dropSource(src source, keep func([]byte) bool) {
+	if src.data != nil || src.path == "" || src.built != nil || src.failed != nil || r.unreadable != nil || keep(r.data) {
+		return
+	}
+	r.onDisk = &diskSource{path: src.path, size: len(r.data)}
+	r.data = nil
 }
 
 // item is one object built from a document (or a List item).
@@ -76,16 +88,12 @@ func decodeSource(src source) fileResult {
 		}
 		data = b
 	}
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	if src.failed != nil {
-		res.data = data
+		res.data = bytes.TrimPrefix(data, bom)
 		res.problems = []Problem{*src.failed}
 		return res
 	}
-	if bytes.IndexByte(data, '\r') >= 0 {
-		data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
-		data = bytes.ReplaceAll(data, []byte("\r"), []byte("\n"))
-	}
+	data = normalize(data)
 
 	res.data = data
 	if l := jsonErrorLine(src.name, data); l > 0 {
@@ -106,6 +114,20 @@ func decodeSource(src source) fileResult {
 		decodeDocument(&res, i, d)
 	}
 	return res
+}
+
+// bom is UTF-8's byte order mark.
+var bom = []byte("\xef\xbb\xbf")
+
+// normalize drops a byte order mark and makes every line end in \n alone: positions
+// count lines the way the text kubenet prints from shows them.
+func normalize(data []byte) []byte {
+	data = bytes.TrimPrefix(data, bom)
+	if bytes.IndexByte(data, '\r') >= 0 {
+		data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
+		data = bytes.ReplaceAll(data, []byte("\r"), []byte("\n"))
+	}
+	return data
 }
 
 // document is one YAML document of a file: its bytes and the 0-based line it starts on.

@@ -107,9 +107,11 @@ type Graph struct {
 	// Problems are load errors (manifest-invalid), duplicates and notices.
 	Problems []Problem
 	// Files is the number of files read; Sources holds their contents by name, for
-	// printing the offending line.
+	// printing the offending line: all of them, but for the files Options.KeepSource
+	// let go of, which Source reads again.
 	Files   int
 	Sources map[string][]byte
+	onDisk  map[string]*diskSource
 	// RenderedBy maps a values file line (file and line) that set a field of a
 	// rendered chart to the template line that wrote the field.
 	RenderedBy map[Pos]Pos

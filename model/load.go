@@ -26,6 +26,12 @@ type Options struct {
 	// itself for the work ahead. The function it returns, if any, is called once the
 	// graph is built.
 	Sized func(bytes int64) (built func())
+	// KeepSource, when set, lets go of the contents of each file read from disk that it
+	// returns false for, once the file is decoded, so that a large input's bytes are not
+	// held through the whole run: Graph.Source reads such a file again. Graph.Sources
+	// keeps the others, and what cannot be read again (standard input, rendered charts,
+	// kustomizations' sources). nil keeps every file.
+	KeepSource func(data []byte) bool
 	// Operators says what operators create from custom resources; nil means
 	// DefaultOperators.
 	Operators []OperatorKind
@@ -132,6 +138,9 @@ func build(opts Options, srcs []source) (*Graph, error) {
 		wg.Go(func() {
 			for i := range next {
 				results[i] = decodeFile(srcs[i])
+				if opts.KeepSource != nil {
+					results[i].dropSource(srcs[i], opts.KeepSource)
+				}
 			}
 		})
 	}

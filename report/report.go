@@ -18,8 +18,9 @@ type Report struct {
 	Findings []rules.Finding
 	Files    int
 	Objects  int
-	// Sources holds the files' contents by name, for printing the offending line.
-	Sources map[string][]byte
+	// Source returns a file's contents by name, for printing the offending line; nil
+	// prints none.
+	Source func(file string) ([]byte, bool)
 	// Config is the config file the run used, or "".
 	Config string
 	// Rules is the catalogue of the rules that ran (SARIF describes each).

@@ -93,7 +93,7 @@ func writeText(w io.Writer, r Report, st Options) error {
 		rules.Error: paint(color.FgRed, color.Bold), rules.Warning: paint(color.FgYellow, color.Bold), rules.Info: paint(color.FgCyan),
 	}
 	var b bytes.Buffer
-	lines := map[string][]string{}
+	var lines sourceLines
 	prevFile := "\x00"
 	for _, f := range r.Findings {
 		if f.File != prevFile && prevFile != "\x00" {
@@ -102,7 +102,7 @@ func writeText(w io.Writer, r Report, st Options) error {
 		prevFile = f.File
 		fmt.Fprintf(&b, "%s  %s  %s  %s\n", bold(fmt.Sprintf("%s:%d:%d", Visible(f.File), f.Line, f.Column)),
 			sevColor[f.Severity](f.Severity.String()), dim(f.Rule), Visible(f.Message))
-		if src, ok := sourceLine(lines, r.Sources, f.File, f.Line); ok {
+		if src, ok := lines.line(r.Source, f.File, f.Line); ok {
 			gutter := fmt.Sprintf("%6d | ", f.Line)
 			fmt.Fprintf(&b, "%s%s\n", dim(gutter), clip(Visible(src), MaxSourceWidth))
 			col := max(f.Column, 1)
@@ -163,21 +163,27 @@ func plural(n int, word string) string {
 	return fmt.Sprintf("%d %ss", n, word)
 }
 
-// sourceLine returns line n (1-based) of file, splitting each file once.
-func sourceLine(cache map[string][]string, sources map[string][]byte, file string, n int) (string, bool) {
-	ls, ok := cache[file]
-	if !ok {
-		src, found := sources[file]
-		if !found {
-			return "", false
-		}
-		ls = strings.Split(string(src), "\n")
-		cache[file] = ls
-	}
-	if n < 1 || n > len(ls) {
+// sourceLines holds the lines of the file findings were last printed for: findings
+// come file by file, so each file is read and split once, and only one is held.
+type sourceLines struct {
+	file  string
+	lines []string
+	ok    bool
+}
+
+// line returns line n (1-based) of file.
+func (c *sourceLines) line(source func(string) ([]byte, bool), file string, n int) (string, bool) {
+	if source == nil {
 		return "", false
 	}
-	return strings.TrimRight(ls[n-1], "\r"), true
+	if c.lines == nil || c.file != file {
+		src, found := source(file)
+		c.file, c.ok, c.lines = file, found, strings.Split(string(src), "\n")
+	}
+	if !c.ok || n < 1 || n > len(c.lines) {
+		return "", false
+	}
+	return strings.TrimRight(c.lines[n-1], "\r"), true
 }
 
 // prefixRunes returns the first n bytes of s (columns are byte-based in YAML positions,

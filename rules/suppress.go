@@ -42,8 +42,13 @@ func parseRuleList(s string) []string {
 	return out
 }
 
+// KeepSource says which files the rules need kept in memory (model.Options.KeepSource):
+// those with an ignore comment. A file the graph let go of has none.
+func KeepSource(data []byte) bool { return bytes.Contains(data, []byte(ignoreComment)) }
+
 // collectSuppressions reads the annotations of every object and the ignore comments of
-// every source file.
+// every source file the graph keeps: a graph that lets go of files keeps those with an
+// ignore comment (KeepSource).
 func collectSuppressions(g *model.Graph) []*suppression {
 	var out []*suppression
 	for _, o := range g.Objects {

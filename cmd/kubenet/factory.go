@@ -10,6 +10,7 @@ import (
 	"github.com/kubenet/kubenet/analyzer"
 	"github.com/kubenet/kubenet/model"
 	"github.com/kubenet/kubenet/report"
+	"github.com/kubenet/kubenet/rules"
 )
 
 // factory is what every command is built from, in the manner of gh's Factory: the
@@ -116,13 +117,16 @@ func (in *inputFlags) helmOptions(cfg *model.Config) model.HelmOptions {
 func (in *inputFlags) changed(name string) bool { return in.flags == nil || in.flags.Changed(name) }
 
 // loadOptions are the loader's settings: the flags, then the config's namespace, ignored
-// paths, operators and what exists outside the input.
+// paths, operators and what exists outside the input. The files' contents are read
+// again when a line of them is printed, rather than held through the run, but for the
+// files the rules read whole (rules.KeepSource).
 func (f *factory) loadOptions(in *inputFlags) (model.Options, error) {
 	cfg, err := f.Config()
 	if err != nil {
 		return model.Options{}, err
 	}
-	o := model.Options{DefaultNamespace: in.namespace, Stdin: f.io.in, Kustomize: in.kustomize, Sized: heapReadier(nil), Helm: in.helmOptions(cfg)}
+	o := model.Options{DefaultNamespace: in.namespace, Stdin: f.io.in, Kustomize: in.kustomize, Sized: heapReadier(nil), Helm: in.helmOptions(cfg),
+		KeepSource: rules.KeepSource}
 	if v := o.Helm.KubeVersion; v != "" {
 		if err := model.CheckKubeVersion(v); err != nil {
 			return model.Options{}, usageErr("--kube-version %q: %v", v, err)

@@ -204,7 +204,7 @@ func runLint(ctx context.Context, opts *lintOptions) error {
 		return err
 	}
 	notes := opts.notes(plan.cfg, units)
-	rep := report.Report{Findings: res.findings, Files: res.files, Objects: res.objects, Sources: res.sources,
+	rep := report.Report{Findings: res.findings, Files: res.files, Objects: res.objects, Source: res.source,
 		Rules: c.engine.Rules(), Version: version}
 	more, err := opts.applyBaseline(plan, &rep)
 	if err != nil {
@@ -314,13 +314,21 @@ func (opts *lintOptions) ruleOptions(cfg *model.Config, engine *rules.Engine) (r
 type lintResult struct {
 	findings       []rules.Finding
 	files, objects int
-	sources        map[string][]byte
+	// source reads a file of any deployment.
+	source func(file string) ([]byte, bool)
 }
 
 // lintUnits runs the rules on each deployment (a kustomize variant, or the whole input)
 // and merges what they find.
 func lintUnits(ctx context.Context, engine *rules.Engine, units []*model.Graph, ro rules.Options, sources map[string][]byte) (lintResult, error) {
-	res := lintResult{sources: map[string][]byte{}}
+	res := lintResult{source: func(file string) ([]byte, bool) {
+		for _, g := range units {
+			if data, ok := g.Source(file); ok {
+				return data, true
+			}
+		}
+		return nil, false
+	}}
 	var perUnit [][]rules.Finding
 	for _, g := range units {
 		for name, data := range sources {
@@ -331,9 +339,6 @@ func lintUnits(ctx context.Context, engine *rules.Engine, units []*model.Graph, 
 			return res, err
 		}
 		perUnit = append(perUnit, fs)
-		for name, data := range g.Sources {
-			res.sources[name] = data
-		}
 		res.files += g.Files
 		res.objects += len(g.Objects)
 	}
