@@ -77,15 +77,20 @@ func hugeAdvisedBytes(t *testing.T) int64 {
 	return total
 }
 
-// TestHeapReadierOnce: only the first graph loaded readies the heap and relaxes GC.
+// TestHeapReadierOnce: only the first graph loaded readies the heap, relaxes GC and
+// limits memory.
 func TestHeapReadierOnce(t *testing.T) {
 	t.Setenv("KUBENET_HUGEPAGES", "off")
 	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	limit := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(limit) })
 	readied := int64(-1)
 	ready := heapReadier(&readied)
 	built := ready(100 << 20)
 	assert.Zero(t, readied, "turned off: nothing readied")
 	require.NotNil(t, built, "GC is relaxed all the same")
+	assert.Equal(t, memoryLimit(100<<20), debug.SetMemoryLimit(-1), "and memory limited")
 	built()
 	readied = -1
 	assert.Nil(t, ready(100<<20))
@@ -117,4 +122,31 @@ func TestRelaxGC(t *testing.T) {
 	t.Setenv("GOGC", "50")
 	assert.Nil(t, relaxGC(100<<20))
 	assert.Equal(t, before, gcPercent())
+}
+
+// TestLimitMemory: a large input sets a soft memory limit of memoryPerInputByte per byte
+// and at least memoryFloor; a small input, a GOMEMLIMIT the user set, or a collector
+// turned off, is left alone.
+func TestLimitMemory(t *testing.T) {
+	assert.Zero(t, memoryLimit(hugeMinInput-1))
+	assert.Equal(t, int64(memoryFloor), memoryLimit(hugeMinInput))
+	assert.Equal(t, int64(memoryFloor), memoryLimit(24<<20), "the reference corpus: the floor")
+	assert.Equal(t, int64(61<<20)*memoryPerInputByte, memoryLimit(61<<20), "100,000 objects: per byte")
+
+	current := func() int64 { return debug.SetMemoryLimit(-1) }
+	before := current()
+	t.Cleanup(func() { debug.SetMemoryLimit(before) })
+	for _, env := range [][2]string{{"GOMEMLIMIT", "1GiB"}, {"GOGC", "off"}} {
+		t.Run(env[0], func(t *testing.T) {
+			t.Setenv(env[0], env[1])
+			limitMemory(100 << 20)
+			assert.Equal(t, before, current(), "the user's setting stands")
+		})
+	}
+	t.Setenv("GOMEMLIMIT", "")
+	t.Setenv("GOGC", "")
+	limitMemory(hugeMinInput - 1)
+	assert.Equal(t, before, current())
+	limitMemory(100 << 20)
+	assert.Equal(t, int64(100<<20)*memoryPerInputByte, current())
 }
