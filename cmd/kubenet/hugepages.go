@@ -67,7 +67,8 @@ func hugePagesOff() bool {
 
 // heapReadier returns a model.Options.Sized hook that readies the heap once, for the
 // first graph loaded, and records how much it readied in *readied. The hook returns
-// what the loader calls when that graph is built (see relaxGC).
+// what the loader calls when that graph is built: GOGC back (see relaxGC), and the
+// memory limit set (see limitMemory).
 func heapReadier(readied *int64) func(int64) func() {
 	var once sync.Once
 	return func(input int64) func() {
@@ -78,7 +79,15 @@ func heapReadier(readied *int64) func(int64) func() {
 				*readied = n
 			}
 			loaded = relaxGC(input)
-			limitMemory(input)
+			if memoryLimit(input) > 0 {
+				relaxed := loaded
+				loaded = func() {
+					if relaxed != nil {
+						relaxed()
+					}
+					limitMemory(input)
+				}
+			}
 		})
 		return loaded
 	}
@@ -118,11 +127,14 @@ func relaxGC(input int64) func() {
 // twice that again before it collects: a 54,000-object cluster with a Cilium or Calico
 // policy per application peaked at 560-600 MiB, of which 250-280 MiB were live. A soft
 // limit of Go's runtime (debug.SetMemoryLimit) has it collect earlier as the heap nears
-// the limit, and costs nothing while it is far. At 460 MiB those clusters peak under
-// 500 MiB in the same wall time (0.3 s more CPU); at 15 bytes per byte of YAML, a
-// 100,000-object input (61 MB) peaks at 860 MiB instead of 940, again in the same
-// time (docs/performance.md). An input whose live heap outgrows its limit is slowed,
-// not stopped: the runtime gives the collector at most half the CPU.
+// the limit, and costs nothing while it is far. It is set once the graph is built: while
+// loading, the heap readied for huge pages is free memory the limit would count, and
+// the runtime would hand it back to the system only to fault it in again. At 450 MiB
+// those clusters peak at 470-490 MiB for 0.3-0.5 s more (of 3.5); the reference corpus
+// and the generated cluster stay below it, as fast. At 15 bytes per byte of YAML a
+// 100,000-object input (61 MB) peaks at 830-870 MiB instead of 940, in the same time
+// (docs/performance.md). An input whose live heap outgrows its limit is slowed, not
+// stopped: the runtime gives the collector at most half the CPU.
 const (
 	memoryFloor        = 450 << 20
 	memoryPerInputByte = 15
