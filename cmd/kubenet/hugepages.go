@@ -125,15 +125,15 @@ func relaxGC(input int64) func() {
 // The facts about a policy-heavy input make the live heap about twice the graph's
 // while they are computed, and at the default GOGC the collector lets the heap grow to
 // twice that again before it collects: a 54,000-object cluster with a Cilium or Calico
-// policy per application peaked at 560-600 MiB, of which 250-280 MiB were live. A soft
+// policy per application peaked at 550-640 MiB, of which 250-280 MiB were live. A soft
 // limit of Go's runtime (debug.SetMemoryLimit) has it collect earlier as the heap nears
 // the limit, and costs nothing while it is far. It is set once the graph is built: while
 // loading, the heap readied for huge pages is free memory the limit would count, and
 // the runtime would hand it back to the system only to fault it in again. At 450 MiB
-// those clusters peak at 470-490 MiB for 0.3-0.5 s more (of 3.5); the reference corpus
-// and the generated cluster stay below it, as fast. At 15 bytes per byte of YAML a
-// 100,000-object input (61 MB) peaks at 830-870 MiB instead of 940, in the same time
-// (docs/performance.md). An input whose live heap outgrows its limit is slowed, not
+// those clusters peak at 485-489 MiB for 0.2-0.8 s more (of 3.2-4.3 s); the reference
+// corpus and the generated cluster stay below it, as fast. At 15 bytes per byte of YAML
+// a 100,000-object input (61 MB) peaks at 830-895 MiB instead of 950-970, in the same
+// time (docs/performance.md). An input whose live heap outgrows its limit is slowed, not
 // stopped: the runtime gives the collector at most half the CPU.
 const (
 	memoryFloor        = 450 << 20
