@@ -230,6 +230,8 @@ type lineIndex struct {
 	file   string
 	src    []byte
 	buf    []byte
+	// missing is set when file cannot be read.
+	missing bool
 }
 
 // pos locates text on line i of a ConfigMap value.
@@ -252,16 +254,19 @@ func (x *lineIndex) pos(cm *model.ConfigMap, key string, i int, text string) mod
 
 // line returns line n (1-based) of a source file.
 func (x *lineIndex) line(file string, n int) ([]byte, bool) {
-	if x.src == nil || x.file != file {
+	if x.file != file || x.src == nil && !x.missing {
 		src, ok := x.g.SourceInto(file, x.buf)
-		if !ok || len(src) > math.MaxInt32 {
-			x.file, x.src = "", nil
-			return nil, false
+		x.file, x.src, x.missing = file, nil, !ok || len(src) > math.MaxInt32
+		if x.missing {
+			return nil, false // and not read again for its next line
 		}
 		if _, kept := x.g.Sources[file]; !kept {
 			x.buf = src[:0] // read into the buffer: keep it for the next file
 		}
-		x.file, x.src = file, src
+		x.src = src
+	}
+	if x.missing {
+		return nil, false
 	}
 	src := x.src
 	starts, ok := x.starts[file]

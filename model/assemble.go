@@ -140,7 +140,8 @@ func (a *assembly) addSources(r fileResult) {
 		return
 	}
 	for name, data := range r.built.files {
-		if _, ok := g.Sources[name]; !ok {
+		_, onDisk := g.onDisk[name]
+		if _, ok := g.Sources[name]; !ok && !onDisk {
 			g.Files++
 			g.Sources[name] = data
 		}

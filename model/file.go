@@ -41,8 +41,9 @@ func (r *fileResult) dropSource(src source, keep func([]byte) bool) {
 	if src.data != nil || src.path == "" || src.built != nil || src.failed != nil || r.unreadable != nil || keep(r.data) {
 		return
 	}
-	r.onDisk = &diskSource{path: src.path, size: len(r.data)}
-	r.data = nil
+	if r.onDisk = newDiskSource(src.path, r.data); r.onDisk != nil {
+		r.data = nil
+	}
 }
 
 // item is one object built from a document (or a List item).

@@ -30,7 +30,9 @@ type Options struct {
 	// returns false for, once the file is decoded, so that a large input's bytes are not
 	// held through the whole run: Graph.Source reads such a file again. Graph.Sources
 	// keeps the others, and what cannot be read again (standard input, rendered charts,
-	// kustomizations' sources). nil keeps every file.
+	// kustomizations' sources). nil keeps every file. It is called from the decoding
+	// goroutines, side by side. The rules read ignore comments from Graph.Sources only:
+	// a caller that runs them keeps what rules.KeepSource wants.
 	KeepSource func(data []byte) bool
 	// Operators says what operators create from custom resources; nil means
 	// DefaultOperators.

@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Huge pages for the heap of a large run.
@@ -67,29 +68,25 @@ func hugePagesOff() bool {
 
 // heapReadier returns a model.Options.Sized hook that readies the heap once, for the
 // first graph loaded, and records how much it readied in *readied. The hook returns
-// what the loader calls when that graph is built: GOGC back (see relaxGC), and the
-// memory limit set (see limitMemory).
+// what the loader calls when a graph is built: GOGC back after the first (see
+// relaxGC), and the memory limit raised for every one (see limitMemory).
 func heapReadier(readied *int64) func(int64) func() {
 	var once sync.Once
 	return func(input int64) func() {
-		var loaded func()
+		var relaxed func()
 		once.Do(func() {
 			n := readyHeap(input)
 			if readied != nil {
 				*readied = n
 			}
-			loaded = relaxGC(input)
-			if memoryLimit(input) > 0 {
-				relaxed := loaded
-				loaded = func() {
-					if relaxed != nil {
-						relaxed()
-					}
-					limitMemory(input)
-				}
-			}
+			relaxed = relaxGC(input)
 		})
-		return loaded
+		return func() {
+			if relaxed != nil {
+				relaxed()
+			}
+			limitMemory(input)
+		}
 	}
 }
 
@@ -149,11 +146,16 @@ func memoryLimit(input int64) int64 {
 	return max(memoryFloor, input*memoryPerInputByte)
 }
 
-// limitMemory sets the memory limit for a run over input bytes of YAML, unless the user
-// set one (GOMEMLIMIT) or turned the collector off (GOGC=off).
+// limited is the YAML of every graph built so far in the process: the graphs a run
+// holds together (the deployments of an overlay folder, the two sides of a diff) share
+// one limit, sized for all of them.
+var limited atomic.Int64
+
+// limitMemory sets the memory limit for a run once a graph over input bytes of YAML is
+// built, unless the user set one (GOMEMLIMIT) or turned the collector off (GOGC=off).
 func limitMemory(input int64) {
-	n := memoryLimit(input)
-	if n == 0 || os.Getenv("GOMEMLIMIT") != "" || strings.EqualFold(os.Getenv("GOGC"), "off") {
+	n := memoryLimit(limited.Add(input))
+	if n == 0 || os.Getenv("GOMEMLIMIT") != "" || os.Getenv("GOGC") == "off" {
 		return
 	}
 	debug.SetMemoryLimit(n)

@@ -77,25 +77,41 @@ func hugeAdvisedBytes(t *testing.T) int64 {
 	return total
 }
 
-// TestHeapReadierOnce: only the first graph loaded readies the heap, relaxes GC and
-// limits memory.
+// TestHeapReadierOnce: only the first graph loaded readies the heap and relaxes GC;
+// every graph built raises the memory limit, sized for all of them together.
 func TestHeapReadierOnce(t *testing.T) {
 	t.Setenv("KUBENET_HUGEPAGES", "off")
 	t.Setenv("GOGC", "")
 	t.Setenv("GOMEMLIMIT", "")
-	limit := debug.SetMemoryLimit(-1)
-	t.Cleanup(func() { debug.SetMemoryLimit(limit) })
+	fresh := freshLimit(t)
 	readied := int64(-1)
 	ready := heapReadier(&readied)
 	built := ready(100 << 20)
 	assert.Zero(t, readied, "turned off: nothing readied")
-	require.NotNil(t, built, "GC is relaxed all the same")
-	assert.Equal(t, limit, debug.SetMemoryLimit(-1), "memory is limited once the graph is built")
+	require.NotNil(t, built)
+	assert.Equal(t, loadGCPercent, gcPercent(), "GC is relaxed all the same")
+	assert.Equal(t, fresh, debug.SetMemoryLimit(-1), "memory is limited once the graph is built")
 	built()
+	assert.Equal(t, 100, gcPercent())
 	assert.Equal(t, memoryLimit(100<<20), debug.SetMemoryLimit(-1))
 	readied = -1
-	assert.Nil(t, ready(100<<20))
+	second := ready(100 << 20)
 	assert.Equal(t, int64(-1), readied, "a second graph does not ready again")
+	assert.Equal(t, 100, gcPercent(), "nor relax GC")
+	second()
+	assert.Equal(t, memoryLimit(200<<20), debug.SetMemoryLimit(-1), "the limit holds both graphs")
+}
+
+// freshLimit starts a test with no graph counted and a memory limit of its own (not
+// one an earlier test left), and puts both back after.
+func freshLimit(t *testing.T) int64 {
+	const fresh = 123 << 20
+	before, counted := debug.SetMemoryLimit(fresh), limited.Swap(0)
+	t.Cleanup(func() {
+		debug.SetMemoryLimit(before)
+		limited.Store(counted)
+	})
+	return fresh
 }
 
 // gcPercent is the current GOGC.
@@ -135,19 +151,19 @@ func TestLimitMemory(t *testing.T) {
 	assert.Equal(t, int64(61<<20)*memoryPerInputByte, memoryLimit(61<<20), "100,000 objects: per byte")
 
 	current := func() int64 { return debug.SetMemoryLimit(-1) }
-	before := current()
-	t.Cleanup(func() { debug.SetMemoryLimit(before) })
 	for _, env := range [][2]string{{"GOMEMLIMIT", "1GiB"}, {"GOGC", "off"}} {
 		t.Run(env[0], func(t *testing.T) {
+			fresh := freshLimit(t)
 			t.Setenv(env[0], env[1])
 			limitMemory(100 << 20)
-			assert.Equal(t, before, current(), "the user's setting stands")
+			assert.Equal(t, fresh, current(), "the user's setting stands")
 		})
 	}
+	fresh := freshLimit(t)
 	t.Setenv("GOMEMLIMIT", "")
 	t.Setenv("GOGC", "")
-	limitMemory(hugeMinInput - 1)
-	assert.Equal(t, before, current())
+	limitMemory(hugeMinInput - 2)
+	assert.Equal(t, fresh, current(), "a small input")
 	limitMemory(100 << 20)
-	assert.Equal(t, int64(100<<20)*memoryPerInputByte, current())
+	assert.Equal(t, int64(100<<20+hugeMinInput-2)*memoryPerInputByte, current(), "sized for every graph so far")
 }

@@ -321,9 +321,13 @@ type lintResult struct {
 // lintUnits runs the rules on each deployment (a kustomize variant, or the whole input)
 // and merges what they find.
 func lintUnits(ctx context.Context, engine *rules.Engine, units []*model.Graph, ro rules.Options, sources map[string][]byte) (lintResult, error) {
+	readers := make([]func(string) ([]byte, bool), len(units))
+	for i, g := range units {
+		readers[i] = g.SourceReader()
+	}
 	res := lintResult{source: func(file string) ([]byte, bool) {
-		for _, g := range units {
-			if data, ok := g.Source(file); ok {
+		for _, read := range readers {
+			if data, ok := read(file); ok {
 				return data, true
 			}
 		}
