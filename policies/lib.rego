@@ -38,12 +38,10 @@ with_merge(f, merge) := object.union(f, {"merge": merge})
 #   Ids of what the input does not hold (the assumed cluster DNS, an ingress
 #   controller, the outside world) are left out.
 related(ids, message) := [{"object": id, "message": message} |
-	some id in sort([x |
-		some x in ids
-		x != "External"
-		not contains(x, "/ClusterDNS/")
-		not contains(x, "/IngressController/")
-	])
+	some id in sort(ids)
+	id != "External"
+	not contains(id, "/ClusterDNS/")
+	not contains(id, "/IngressController/")
 ]
 
 # METADATA
