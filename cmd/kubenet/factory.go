@@ -125,7 +125,7 @@ func (f *factory) loadOptions(in *inputFlags) (model.Options, error) {
 	if err != nil {
 		return model.Options{}, err
 	}
-	o := model.Options{DefaultNamespace: in.namespace, Stdin: f.io.in, Kustomize: in.kustomize, Sized: heapReadier(nil), Helm: in.helmOptions(cfg),
+	o := model.Options{DefaultNamespace: in.namespace, Stdin: f.io.in, Kustomize: in.kustomize, Sized: heapReadier(nil, paceLint), Helm: in.helmOptions(cfg),
 		KeepSource: rules.KeepSource}
 	if v := o.Helm.KubeVersion; v != "" {
 		if err := model.CheckKubeVersion(v); err != nil {
@@ -158,6 +158,8 @@ func (f *factory) loadGraph(in *inputFlags, paths []string) (*model.Graph, error
 	if err != nil {
 		return nil, err
 	}
+	// One question of the graph: loading is most of the run (see loadPace).
+	o.Sized = heapReadier(nil, paceQuery)
 	if err := f.announceConfig(); err != nil {
 		return nil, err
 	}

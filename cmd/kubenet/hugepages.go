@@ -70,16 +70,16 @@ func hugePagesOff() bool {
 // first graph loaded, and records how much it readied in *readied. The hook returns
 // what the loader calls when a graph is built: GOGC back after the first (see
 // relaxGC), and the memory limit raised for every one (see limitMemory).
-func heapReadier(readied *int64) func(int64) func() {
+func heapReadier(readied *int64, pace loadPace) func(int64) func() {
 	var once sync.Once
 	return func(input int64) func() {
 		var relaxed func()
 		once.Do(func() {
-			n := readyHeap(input)
+			n := readyHeap(pace.heapSize(input))
 			if readied != nil {
 				*readied = n
 			}
-			relaxed = relaxGC(input)
+			relaxed = relaxGC(input, pace)
 		})
 		return func() {
 			if relaxed != nil {
@@ -93,24 +93,55 @@ func heapReadier(readied *int64) func(int64) func() {
 // Garbage collection while loading.
 //
 // Decoding allocates about 55 bytes per byte of YAML (the YAML library's node trees,
-// garbage once a document is read) while the model it keeps grows to about 5: with the
-// default GOGC=100, each collection comes after little garbage and marks the whole
-// model built so far: 23 collections for the reference corpus of 40,817 objects. At
-// GOGC=200 while loading there are 13, and the run takes 0.2-0.3 s less (of 2.9 s;
-// docs/performance.md) for 10-40 MB more peak memory. GOGC=300 gains no more time and
-// costs another 40 MB.
-const loadGCPercent = 200
+// garbage once a document is read) while the model it keeps grows to about 3.5: with
+// the default GOGC=100, each collection comes after little garbage and marks the whole
+// model built so far: 23 collections for the reference corpus of 40,817 objects.
+//
+// lint loads at GOGC=200 (paceLint): 0.2-0.3 s less of 2.9 s (docs/performance.md) for
+// 10-40 MB more peak memory. Its later stages hold twice the graph, and a laxer GOGC
+// while loading gains nothing on the generated cluster or at 100,000 objects, costs
+// 20-45 MiB, and took the Cilium cluster over 500 MiB.
+//
+// A command that answers one question of the graph (reach, graph, resolve) does
+// little after loading, so its peak is the loading's: it loads at GOGC=400 within the
+// memory limit from the start (paceQuery), with the heap readied for huge pages no
+// larger than the limit (the limit counts it). `reach --from --to` on the reference
+// corpus: 1.40-1.44 s instead of 1.65 s, peak 360-420 MiB instead of 300-325.
+type loadPace struct {
+	percent int  // GOGC while loading
+	limited bool // the memory limit holds while loading already
+}
 
-// relaxGC sets GOGC to loadGCPercent for loading a large input (as large as readyHeap
-// readies the heap for), and returns what puts it back, or nil. Putting it back
-// collects the loading's garbage at once: the stages after set out from the live heap,
-// not from twice the garbage (the generated cluster's peak is 10-20 MB lower). A GOGC
-// the user set is left alone.
-func relaxGC(input int64) func() {
+var (
+	paceLint  = loadPace{percent: 200}
+	paceQuery = loadPace{percent: 400, limited: true}
+)
+
+// heapSize is the heap to ready for huge pages for input bytes of YAML: hugeHeapSize,
+// and when the memory limit holds while loading, no more than it in whole arenas (the
+// readied heap is free memory the limit counts).
+func (p loadPace) heapSize(input int64) int64 {
+	size := hugeHeapSize(input)
+	if p.limited {
+		size = min(size, memoryLimit(input)/heapArena*heapArena)
+	}
+	return size
+}
+
+// relaxGC sets GOGC to pace.percent for loading a large input (as large as readyHeap
+// readies the heap for), and the memory limit when pace.limited, and returns what puts
+// GOGC back, or nil. Putting it back collects the loading's garbage at once: the stages
+// after set out from the live heap, not from twice the garbage (the generated
+// cluster's peak is 10-20 MB lower). A GOGC the user set is left alone, and so is a
+// GOMEMLIMIT.
+func relaxGC(input int64, pace loadPace) func() {
 	if input < hugeMinInput || os.Getenv("GOGC") != "" {
 		return nil
 	}
-	old := debug.SetGCPercent(loadGCPercent)
+	if pace.limited && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryLimit(input))
+	}
+	old := debug.SetGCPercent(pace.percent)
 	return func() {
 		debug.SetGCPercent(old)
 		runtime.GC()

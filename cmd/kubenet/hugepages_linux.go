@@ -9,12 +9,11 @@ import (
 
 const thpEnabledFile = "/sys/kernel/mm/transparent_hugepage/enabled"
 
-// readyHeap readies the heap for decoding input bytes of YAML (see hugepages.go) and
-// returns the number of bytes advised for huge pages: 0 when turned off, when the
-// input is small, or when the kernel's mode is not "madvise" ("always" needs no
-// advice, "never" takes none).
-func readyHeap(input int64) int64 {
-	size := hugeHeapSize(input)
+// readyHeap readies size bytes of heap for decoding (see hugepages.go) and returns the
+// number of bytes advised for huge pages: 0 when turned off, when size is 0 (a small
+// input), or when the kernel's mode is not "madvise" ("always" needs no advice,
+// "never" takes none).
+func readyHeap(size int64) int64 {
 	if size == 0 || hugePagesOff() {
 		return 0
 	}

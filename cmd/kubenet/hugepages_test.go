@@ -85,11 +85,11 @@ func TestHeapReadierOnce(t *testing.T) {
 	t.Setenv("GOMEMLIMIT", "")
 	fresh := freshLimit(t)
 	readied := int64(-1)
-	ready := heapReadier(&readied)
+	ready := heapReadier(&readied, paceLint)
 	built := ready(100 << 20)
 	assert.Zero(t, readied, "turned off: nothing readied")
 	require.NotNil(t, built)
-	assert.Equal(t, loadGCPercent, gcPercent(), "GC is relaxed all the same")
+	assert.Equal(t, paceLint.percent, gcPercent(), "GC is relaxed all the same")
 	assert.Equal(t, fresh, debug.SetMemoryLimit(-1), "memory is limited once the graph is built")
 	built()
 	assert.Equal(t, 100, gcPercent())
@@ -121,24 +121,56 @@ func gcPercent() int {
 	return p
 }
 
-// TestRelaxGC: loading a large input collects garbage at GOGC=loadGCPercent, and
-// GOGC is back as it was once the graph is built; a small input, or a GOGC the user
-// set, is left alone.
+// TestRelaxGC: loading a large input collects garbage at the pace's GOGC, and GOGC is
+// back as it was once the graph is built; a small input, or a GOGC the user set, is
+// left alone.
 func TestRelaxGC(t *testing.T) {
 	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	fresh := freshLimit(t)
 	before := gcPercent()
-	assert.Nil(t, relaxGC(hugeMinInput-1))
+	assert.Nil(t, relaxGC(hugeMinInput-1, paceLint))
 	assert.Equal(t, before, gcPercent())
 
-	built := relaxGC(hugeMinInput)
+	built := relaxGC(hugeMinInput, paceLint)
 	require.NotNil(t, built)
-	assert.Equal(t, loadGCPercent, gcPercent())
+	assert.Equal(t, paceLint.percent, gcPercent())
+	assert.Equal(t, fresh, debug.SetMemoryLimit(-1), "lint: no limit while loading")
 	built()
 	assert.Equal(t, before, gcPercent())
 
 	t.Setenv("GOGC", "50")
-	assert.Nil(t, relaxGC(100<<20))
+	assert.Nil(t, relaxGC(100<<20, paceLint))
 	assert.Equal(t, before, gcPercent())
+}
+
+// TestPaceQuery: a command answering one question loads at a laxer GOGC within the
+// memory limit from the start, with no more heap readied than the limit; a GOMEMLIMIT
+// the user set stands.
+func TestPaceQuery(t *testing.T) {
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	fresh := freshLimit(t)
+	before := gcPercent()
+	assert.Greater(t, paceQuery.percent, paceLint.percent)
+
+	built := relaxGC(24<<20, paceQuery)
+	require.NotNil(t, built)
+	assert.Equal(t, paceQuery.percent, gcPercent())
+	assert.Equal(t, memoryLimit(24<<20), debug.SetMemoryLimit(-1), "limited while loading")
+	built()
+	assert.Equal(t, before, gcPercent())
+
+	assert.Equal(t, hugeHeapSize(24<<20), paceLint.heapSize(24<<20), "lint readies what it will use")
+	assert.Equal(t, int64(448<<20), paceQuery.heapSize(24<<20), "no more than the limit of 450 MiB, in whole arenas")
+	assert.Zero(t, paceQuery.heapSize(hugeMinInput-1))
+
+	debug.SetMemoryLimit(fresh)
+	t.Setenv("GOMEMLIMIT", "1GiB")
+	built = relaxGC(24<<20, paceQuery)
+	require.NotNil(t, built)
+	assert.Equal(t, fresh, debug.SetMemoryLimit(-1), "the user's limit stands")
+	built()
 }
 
 // TestLimitMemory: a large input sets a soft memory limit of memoryPerInputByte per byte

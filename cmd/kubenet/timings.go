@@ -50,7 +50,7 @@ func newStageClock(io *iostreams, quiet bool) *stageClock {
 }
 
 // heapReadier is the loader's Sized hook: it readies the heap for the input's size.
-func (c *stageClock) heapReadier() func(int64) func() { return heapReadier(&c.readied) }
+func (c *stageClock) heapReadier() func(int64) func() { return heapReadier(&c.readied, paceLint) }
 
 // stage reports that a stage ended.
 func (c *stageClock) stage(name string) {
