@@ -63,8 +63,9 @@ func (p *findingPos) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// collectAbove is the number of objects from which a garbage collection after building
-// the Rego input pays for itself (in peak memory; see docs/performance.md).
+// collectAbove is the number of objects from which a garbage collection after the facts,
+// and another after building the Rego input, pay for themselves (in peak memory; see
+// docs/performance.md).
 const collectAbove = 5000
 
 // evalRego evaluates the enabled Rego rules over the input, in parallel (a prepared
