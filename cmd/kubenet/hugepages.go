@@ -157,14 +157,16 @@ func relaxGC(input int64, pace loadPace) func() {
 // limit of Go's runtime (debug.SetMemoryLimit) has it collect earlier as the heap nears
 // the limit, and costs nothing while it is far. It is set once the graph is built: while
 // loading, the heap readied for huge pages is free memory the limit would count, and
-// the runtime would hand it back to the system only to fault it in again. At 450 MiB
-// those clusters peak at 485-489 MiB for 0.2-0.8 s more (of 3.2-4.3 s); the reference
-// corpus and the generated cluster stay below it, as fast. At 15 bytes per byte of YAML
-// a 100,000-object input (61 MB) peaks at 830-895 MiB instead of 950-970, in the same
-// time (docs/performance.md). An input whose live heap outgrows its limit is slowed, not
-// stopped: the runtime gives the collector at most half the CPU.
+// the runtime would hand it back to the system only to fault it in again (a command that
+// does little after loading sets it from the start, within it; see loadPace). At 430
+// MiB those clusters peak at 450-481 MiB (the binary's own pages are not counted), and
+// are no slower than at 450 MiB (485-503 MiB), faster where fresh memory is dear; the
+// reference corpus and the generated cluster stay at or below it, as fast. At 15 bytes
+// per byte of YAML a 100,000-object input (61 MB) peaks at 830-895 MiB instead of
+// 950-970, in the same time (docs/performance.md). An input whose live heap outgrows its
+// limit is slowed, not stopped: the runtime gives the collector at most half the CPU.
 const (
-	memoryFloor        = 450 << 20
+	memoryFloor        = 430 << 20
 	memoryPerInputByte = 15
 )
 

@@ -162,7 +162,7 @@ func TestPaceQuery(t *testing.T) {
 	assert.Equal(t, before, gcPercent())
 
 	assert.Equal(t, hugeHeapSize(24<<20), paceLint.heapSize(24<<20), "lint readies what it will use")
-	assert.Equal(t, int64(448<<20), paceQuery.heapSize(24<<20), "no more than the limit of 450 MiB, in whole arenas")
+	assert.Equal(t, int64(384<<20), paceQuery.heapSize(24<<20), "no more than the limit of 430 MiB, in whole arenas")
 	assert.Zero(t, paceQuery.heapSize(hugeMinInput-1))
 
 	debug.SetMemoryLimit(fresh)
