@@ -63,9 +63,8 @@ func (p *findingPos) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// collectAbove is the number of objects from which a garbage collection after the facts,
-// and another after building the Rego input, pay for themselves (in peak memory; see
-// docs/performance.md).
+// collectAbove is the number of objects from which a garbage collection after the facts
+// pays for itself (in peak memory and time; see docs/performance.md).
 const collectAbove = 5000
 
 // evalRego evaluates the enabled Rego rules over the input, in parallel (a prepared
@@ -76,17 +75,9 @@ func (e *Engine) evalRego(ctx context.Context, in *Input, enabled func(string) b
 	if slim {
 		doc = in.builtin()
 	}
-	// Read before converting, so that nothing uses in afterwards and it can be collected.
-	large := len(in.Objects) >= collectAbove
 	v, err := inputValue(doc, slim)
 	if err != nil {
 		return nil, fmt.Errorf("convert input: %w", err)
-	}
-	if large {
-		// The facts and the Go document are garbage now: collecting them at once sets
-		// the heap's target from what evaluation holds (the model and the Rego input),
-		// which keeps a large run's peak memory 30-50 MB lower for one collection.
-		runtime.GC()
 	}
 	stage("input")
 	defer stage("rego")

@@ -106,7 +106,8 @@ func heapReadier(readied *int64, pace loadPace) func(int64) func() {
 // little after loading, so its peak is the loading's: it loads at GOGC=400 within the
 // memory limit from the start (paceQuery), with the heap readied for huge pages no
 // larger than the limit (the limit counts it). `reach --from --to` on the reference
-// corpus: 1.40-1.44 s instead of 1.65 s, peak 360-420 MiB instead of 300-325.
+// corpus, in pairs of runs: 1.50 -> 1.38 s (faster in 8 pairs of 12), peak 300 -> 400
+// MiB.
 type loadPace struct {
 	percent int  // GOGC while loading
 	limited bool // the memory limit holds while loading already
@@ -158,10 +159,11 @@ func relaxGC(input int64, pace loadPace) func() {
 // the limit, and costs nothing while it is far. It is set once the graph is built: while
 // loading, the heap readied for huge pages is free memory the limit would count, and
 // the runtime would hand it back to the system only to fault it in again (a command that
-// does little after loading sets it from the start, within it; see loadPace). At 430
-// MiB those clusters peak at 450-481 MiB (the binary's own pages are not counted), and
-// are no slower than at 450 MiB (485-503 MiB), faster where fresh memory is dear; the
-// reference corpus and the generated cluster stay at or below it, as fast. At 15 bytes
+// does little after loading sets it before, and loads within it; see loadPace). At 430
+// MiB the Calico and Gateway clusters peak at 464-481 MiB (the binary's own pages are
+// not counted), and are no slower than at 450 MiB (485-503 MiB); the Cilium cluster's
+// 31 MB take 446 MiB at 15 bytes per byte, and peak at 491-498 MiB. The reference
+// corpus and the generated cluster stay at or below the limit, as fast. At 15 bytes
 // per byte of YAML a 100,000-object input (61 MB) peaks at 830-895 MiB instead of
 // 950-970, in the same time (docs/performance.md). An input whose live heap outgrows its
 // limit is slowed, not stopped: the runtime gives the collector at most half the CPU.
