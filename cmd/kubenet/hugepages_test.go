@@ -33,7 +33,7 @@ func TestHugePagesOff(t *testing.T) {
 	for _, v := range []string{"off", "0", "false", "NO"} {
 		t.Setenv("KUBENET_HUGEPAGES", v)
 		assert.True(t, hugePagesOff(), v)
-		assert.Zero(t, readyHeap(100<<20), "turned off with %q", v)
+		assert.Zero(t, readyHeap(hugeHeapSize(100<<20)), "turned off with %q", v)
 	}
 	t.Setenv("KUBENET_HUGEPAGES", "")
 	assert.False(t, hugePagesOff())
@@ -44,9 +44,9 @@ func TestHugePagesOff(t *testing.T) {
 // mode, on other systems, and for small inputs, nothing is done.
 func TestReadyHeap(t *testing.T) {
 	t.Setenv("KUBENET_HUGEPAGES", "")
-	assert.Zero(t, readyHeap(hugeMinInput-1))
+	assert.Zero(t, readyHeap(hugeHeapSize(hugeMinInput-1)), "a small input readies nothing")
 	enabled, _ := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
-	advised := readyHeap(hugeMinInput)
+	advised := readyHeap(hugeHeapSize(hugeMinInput))
 	if runtime.GOOS != "linux" || thpMode(string(enabled)) != "madvise" {
 		assert.Zero(t, advised)
 		return
