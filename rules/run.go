@@ -108,8 +108,8 @@ func (r *run) evalRego(ctx context.Context) (map[string][]regoFinding, error) {
 		// Computing the facts leaves about as much garbage as the facts (candidate lists,
 		// search states): collected now, the Rego input is built in that memory rather
 		// than in fresh pages. This one collection replaced one after the conversion
-		// (which freed the facts): 30-45 MiB less peak on the reference corpus and at
-		// 102,017 objects, and faster (docs/performance.md, item 19).
+		// (which freed the facts): about 30 MiB less peak on the reference corpus and 20
+		// at 102,017 objects, and faster there (docs/performance.md, item 19).
 		runtime.GC()
 	}
 	stage("facts")
