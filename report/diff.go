@@ -33,10 +33,10 @@ type VariantReach struct {
 
 // Diffs are the formats of `kubenet diff`.
 var Diffs = &Registry[Diff]{formats: []Format[Diff]{
-	{Name: "text", Write: func(w io.Writer, d Diff, _ Options) error { return writeDiffText(w, d) }},
-	{Name: "json", Help: "a documented contract", Write: func(w io.Writer, d Diff, _ Options) error { return writeDiffJSON(w, d) }},
-	{Name: "markdown", Help: "for a job summary or a pull request comment", Write: func(w io.Writer, d Diff, _ Options) error { return writeDiffMarkdown(w, d) }},
-	{Name: "github", Help: "annotations for the findings introduced", Write: func(w io.Writer, d Diff, _ Options) error {
+	{Name: "text", write: func(w io.Writer, d Diff, _ Options) error { return writeDiffText(w, d) }},
+	{Name: "json", Help: "a documented contract", write: func(w io.Writer, d Diff, _ Options) error { return writeDiffJSON(w, d) }},
+	{Name: "markdown", Help: "for a job summary or a pull request comment", write: func(w io.Writer, d Diff, _ Options) error { return writeDiffMarkdown(w, d) }},
+	{Name: "github", Help: "annotations for the findings introduced", write: func(w io.Writer, d Diff, _ Options) error {
 		return writeGitHub(w, Report{Findings: d.Introduced})
 	}},
 }}

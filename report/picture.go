@@ -77,10 +77,10 @@ var (
 
 // Graph are the formats of `kubenet graph`.
 var Graph = &Registry[*analyzer.Picture]{formats: []Format[*analyzer.Picture]{
-	{Name: "mermaid", Help: "GitHub Markdown renders it", Write: func(w io.Writer, p *analyzer.Picture, _ Options) error {
+	{Name: "mermaid", Help: "GitHub Markdown renders it", write: func(w io.Writer, p *analyzer.Picture, _ Options) error {
 		return writeMermaid(w, pictureDiagram(p))
 	}},
-	{Name: "dot", Help: "Graphviz", Write: func(w io.Writer, p *analyzer.Picture, _ Options) error {
+	{Name: "dot", Help: "Graphviz", write: func(w io.Writer, p *analyzer.Picture, _ Options) error {
 		return writeDot(w, pictureDiagram(p))
 	}},
 }}

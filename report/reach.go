@@ -12,10 +12,10 @@ import (
 
 // Reach are the formats of `kubenet reach`'s matrix.
 var Reach = &Registry[*analyzer.Reach]{formats: []Format[*analyzer.Reach]{
-	{Name: "text", Write: func(w io.Writer, r *analyzer.Reach, _ Options) error { return writeReachText(w, r) }},
-	{Name: "json", Write: func(w io.Writer, r *analyzer.Reach, _ Options) error { return writeReachJSON(w, r) }},
-	{Name: "dot", Write: func(w io.Writer, r *analyzer.Reach, _ Options) error { return writeDot(w, reachDiagram(r)) }},
-	{Name: "mermaid", Write: func(w io.Writer, r *analyzer.Reach, _ Options) error { return writeMermaid(w, reachDiagram(r)) }},
+	{Name: "text", write: func(w io.Writer, r *analyzer.Reach, _ Options) error { return writeReachText(w, r) }},
+	{Name: "json", write: func(w io.Writer, r *analyzer.Reach, _ Options) error { return writeReachJSON(w, r) }},
+	{Name: "dot", write: func(w io.Writer, r *analyzer.Reach, _ Options) error { return writeDot(w, reachDiagram(r)) }},
+	{Name: "mermaid", write: func(w io.Writer, r *analyzer.Reach, _ Options) error { return writeMermaid(w, reachDiagram(r)) }},
 }}
 
 // reachDiagram draws the matrix: a box per workload (a stadium, dashed, for External
@@ -64,7 +64,7 @@ func caveat(c analyzer.Connection) string {
 // {"workloads":[...],"connections":[{"from","to","ports":"all"|[{"protocol","port","endPort"}]}]}
 // one connection per line, so a matrix of a million connections costs little memory.
 func writeReachJSON(w io.Writer, r *analyzer.Reach) error {
-	bw := bufio.NewWriterSize(w, 1<<16)
+	bw := bufio.NewWriterSize(w, bufferSize)
 	// A bufio.Writer's errors are sticky: Flush reports the first one.
 	ws := func(s string) { _, _ = bw.WriteString(s) }
 	str := func(s string) {

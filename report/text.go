@@ -46,7 +46,7 @@ func writeJSON(w io.Writer, r Report) error {
 	// One finding at a time, as an indenting encoder would write the whole document:
 	// a large report is never held twice in memory. A bufio.Writer keeps its first
 	// error, which Flush returns.
-	bw := bufio.NewWriter(w)
+	bw := bufio.NewWriterSize(w, bufferSize)
 	put := func(s string) { _, _ = bw.WriteString(s) }
 	put("{\n  \"findings\": [")
 	for i, f := range r.Findings {
