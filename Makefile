@@ -9,7 +9,7 @@ BIN      := $(CURDIR)/bin
 GOLANGCI := $(BIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 export GOTOOLCHAIN := local
 
-.PHONY: all build test tools reference vet lint gotest regotest docs golden fuzz fuzz-brief bench check tidy clean release-snapshot
+.PHONY: all build test tools reference vet lint gotest regotest docs golden fuzz fuzz-brief pgo bench check tidy clean release-snapshot
 
 all: build
 
@@ -66,8 +66,11 @@ $(GOLANGCI):
 lint: $(GOLANGCI)
 	$(GOLANGCI) run ./...
 
+# -pgo=off: the race-detector build of cmd/kubenet's tests would otherwise compile every
+# dependency once more, with the profile (cmd/kubenet/default.pgo) that only the binary
+# needs.
 gotest:
-	go test -race -shuffle=on ./...
+	go test -race -shuffle=on -pgo=off ./...
 
 ## regotest: only the Rego unit tests (policies/*_test.rego), verbosely
 regotest:
@@ -108,6 +111,12 @@ fuzz1 = go test ./$(1) -run '^$$' -fuzz '^$(2)$$' -fuzztime $(or $(FUZZTIME),$(3
 FUZZCACHEFLAG = $(if $(FUZZCACHE),-test.fuzzcachedir=$(FUZZCACHE))
 fuzz-brief:
 	d=$$(mktemp -d) && trap 'rm -rf "$$d"' EXIT && $(MAKE) --no-print-directory fuzz FUZZTIME= FUZZCACHE="$$d"
+
+## pgo: regenerate cmd/kubenet/default.pgo, the CPU profile that go build and go install
+## optimize the binary with (profile-guided optimization), from lint and reach over the
+## generated clusters
+pgo:
+	bash tools/pgo.sh
 
 ## bench: the benchmarks (BENCH=regexp to pick, COUNT=6 for benchstat); see docs/performance.md
 BENCH ?= .
