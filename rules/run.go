@@ -109,7 +109,7 @@ func (r *run) evalRego(ctx context.Context) (map[string][]regoFinding, error) {
 		// search states): collected now, the Rego input is built in that memory rather
 		// than in fresh pages. This one collection replaced one after the conversion
 		// (which freed the facts): about 30 MiB less peak on the reference corpus and 20
-		// at 102,017 objects, and faster there (docs/performance.md, item 19).
+		// at 102,017 objects, and faster there (commit 0a8d028).
 		runtime.GC()
 	}
 	stage("facts")
