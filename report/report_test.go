@@ -9,6 +9,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kubenet/kubenet/analyzer"
+	"github.com/kubenet/kubenet/model"
+	"github.com/kubenet/kubenet/model/synth"
 	"github.com/kubenet/kubenet/rules"
 )
 
@@ -38,22 +41,37 @@ func manyFindings(n int) Report {
 	return Report{Findings: fs, Files: 1, Objects: n}
 }
 
-// TestFormatWriteBuffers: every format reaches the writer in buffer-sized writes, not a
-// write per piece, and prints what it printed unbuffered.
+// TestFormatWriteBuffers: every format of every registry reaches the writer in
+// buffer-sized writes, not a write per piece, and prints what it prints unbuffered.
 func TestFormatWriteBuffers(t *testing.T) {
-	r := manyFindings(2000)
-	for _, name := range Findings.Names() {
-		t.Run(name, func(t *testing.T) {
-			f, ok := Findings.Lookup(name)
-			require.True(t, ok)
-			var w countingWriter
-			require.NoError(t, f.Write(&w, r, Options{}))
-			var direct bytes.Buffer
-			require.NoError(t, f.write(&direct, r, Options{}))
-			assert.Equal(t, direct.String(), w.String())
-			// A piece larger than the buffer goes straight through, after what was buffered.
-			assert.LessOrEqual(t, w.writes, 2*(w.Len()/bufferSize+1), "%d bytes in %d writes", w.Len(), w.writes)
-		})
+	files, _, _ := synth.Generate(synth.Options{Namespaces: 4, Apps: 10, Seed: 1})
+	in := make([]model.NamedData, len(files))
+	for i, f := range files {
+		in[i] = model.NamedData{Name: f.Name, Data: f.Data}
+	}
+	facts := analyzer.New(model.LoadBytes(model.Options{}, in...), analyzer.DefaultConfig())
+	reach, picture := facts.Reach(), facts.Picture()
+	require.NotEmpty(t, reach.Connections())
+
+	checkBuffered(t, Findings, manyFindings(2000))
+	checkBuffered(t, Reach, reach)
+	checkBuffered(t, Graph, picture)
+	checkBuffered(t, Diffs, Diff{Introduced: manyFindings(2000).Findings})
+}
+
+func checkBuffered[T any](t *testing.T, reg *Registry[T], v T) {
+	t.Helper()
+	for _, name := range reg.Names() {
+		f, ok := reg.Lookup(name)
+		require.True(t, ok)
+		var w countingWriter
+		require.NoError(t, f.Write(&w, v, Options{}))
+		var direct bytes.Buffer
+		require.NoError(t, f.write(&direct, v, Options{}))
+		assert.Equal(t, direct.String(), w.String(), name)
+		require.NotZero(t, w.Len(), name)
+		// A piece larger than the buffer goes straight through, after what was buffered.
+		assert.LessOrEqual(t, w.writes, 2*(w.Len()/bufferSize+1), "%s: %d bytes in %d writes", name, w.Len(), w.writes)
 	}
 }
 
