@@ -63,10 +63,6 @@ func (p *findingPos) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// collectAbove is the number of objects from which a garbage collection after the facts
-// pays for itself (in peak memory and time; see docs/performance.md).
-const collectAbove = 5000
-
 // evalRego evaluates the enabled Rego rules over the input, in parallel (a prepared
 // query is safe for concurrent use, and OPA values are immutable once built).
 func (e *Engine) evalRego(ctx context.Context, in *Input, enabled func(string) bool, stage func(string), opts Options) (map[string][]regoFinding, error) {

@@ -83,6 +83,10 @@ func (r *run) goRules() error {
 	return nil
 }
 
+// collectAbove is the number of objects from which a garbage collection after the facts
+// pays for itself (in peak memory and time; see docs/performance.md).
+const collectAbove = 5000
+
 // evalRego computes the facts the enabled Rego rules require, builds their input and
 // evaluates them; it returns their findings by rule id.
 func (r *run) evalRego(ctx context.Context) (map[string][]regoFinding, error) {
